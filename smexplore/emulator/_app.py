@@ -1,0 +1,314 @@
+"""The emulator's WSGI application: the ServiceM8 REST API over a synthetic account.
+
+Paths, verbs, auth headers, scopes, ``$filter``, cursor paging, rate limits, soft deletes and the
+error bodies follow the vendor's documentation and OpenAPI spec (see
+``shared/reference/servicem8-api.md``). Whatever a client sends, the answer is never a 500 unless
+a 5xx was injected on purpose (``Faults``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, Literal, Mapping
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from .._filter_text import FilterSyntaxError
+from .._resources import Resource, get_resource
+from ._faults import Faults
+from ._limits import MSG_PER_DAY, MSG_PER_MINUTE, RateLimiter
+from ._log import RequestLog
+from ._query import compile_filter
+from ._store import Store, WriteError
+from ._synth import Account
+
+__all__ = ["ServiceM8App"]
+
+API_PREFIX = "/api_1.0"
+MSG_UNAUTHORIZED = "Authentication failed. Please check your API key or OAuth token."
+MSG_FORBIDDEN = "Access forbidden. You don't have permission to access this resource."
+MSG_NOT_FOUND = "Resource not found. The requested record does not exist or has been deleted."
+MSG_SERVER_ERROR = "An unexpected error occurred. Please try again later."
+MSG_UNAVAILABLE = "The platform is temporarily unavailable. Please try again later."
+_CURSOR_NAMESPACE = uuidlib.UUID("6f1d2f0e-3c1b-4f7e-9a57-5e8a1c0b2d11")
+
+Operation = Literal["list", "get", "create", "update", "delete"]
+# A job may be created with ``create_jobs`` (the spec) or with ``manage_jobs`` (full job access).
+_EXTRA_SCOPES = {("job", "create"): {"manage_jobs"}}
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    resource: str
+    filter_text: str
+    position: int
+    issued: float
+
+
+@dataclass(frozen=True)
+class _Caller:
+    credential_id: str
+    scopes: frozenset[str] | None  # None: an API key, which may do everything
+
+
+def _json(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return Response(body, status=status, headers=dict(headers or {}), content_type="application/json; charset=utf-8")
+
+
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    return _json({"errorCode": status, "message": message}, status, headers)
+
+
+class ServiceM8App:
+    """A WSGI app that answers like ``https://api.servicem8.com/api_1.0``.
+
+    Args:
+        account: The records to serve (changed in place by writes).
+        api_keys: Keys accepted in ``X-Api-Key`` (each may use every endpoint).
+        tokens: OAuth bearer tokens and the scopes each carries.
+        page_size: Most records in one cursor page.
+        limiter: The per-credential rate limiter.
+        faults: Faults to inject.
+        log: Where requests are logged.
+        rate_limit_body: ``"json"`` (the spec's body) or ``"text"`` (the docs' plain sentence).
+        retry_after: Send a ``Retry-After`` header with 429 answers (the real API documents none).
+        numbers_as_strings: Send integers and floats as strings, as some live accounts do.
+        cursor_ttl: Seconds a cursor stays valid after it was last issued.
+        clock: Monotonic seconds (for cursor ages and the account's moving "now").
+    """
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        api_keys: Iterable[str],
+        tokens: Mapping[str, Iterable[str]] | None = None,
+        page_size: int = 5000,
+        limiter: RateLimiter | None = None,
+        faults: Faults | None = None,
+        log: RequestLog | None = None,
+        rate_limit_body: Literal["json", "text"] = "json",
+        retry_after: bool = False,
+        numbers_as_strings: bool = False,
+        cursor_ttl: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.account = account
+        self.resources = {name: get_resource(name) for name in account.tables}
+        self.store = Store(self.resources.values(), account.tables)
+        self.api_keys = frozenset(api_keys)
+        self.tokens = {token: frozenset(scopes) for token, scopes in (tokens or {}).items()}
+        self.page_size = page_size
+        self.limiter = limiter if limiter is not None else RateLimiter(clock=clock)
+        self.faults = faults if faults is not None else Faults()
+        self.log = log if log is not None else RequestLog()
+        self.rate_limit_body = rate_limit_body
+        self.retry_after = retry_after
+        self.numbers_as_strings = numbers_as_strings
+        self.cursor_ttl = cursor_ttl
+        self.clock = clock
+        self._started = clock()
+        self._cursors: dict[str, _Cursor] = {}
+        self._cursor_lock = threading.Lock()
+        self._urls = Map(
+            [
+                Rule(f"{API_PREFIX}/<resource>.json", endpoint="collection", methods=["GET", "POST"]),
+                Rule(f"{API_PREFIX}/<resource>/<record_uuid>.json", endpoint="record", methods=["GET", "POST", "DELETE"]),
+            ],
+            strict_slashes=False,
+        )
+
+    # --- WSGI -------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = self._dispatch(request)
+        except Exception:  # noqa: BLE001 - the API answers a generic 500, never a traceback
+            response = _error(500, MSG_SERVER_ERROR)
+        self.log.record(request.method, request.path, request.args.to_dict(), response.status_code)
+        return response(environ, start_response)
+
+    def now(self) -> datetime:
+        """The account's clock: its anchored "now" plus the time this app has been running."""
+        return self.account.now + timedelta(seconds=self.clock() - self._started)
+
+    # --- pipeline -----------------------------------------------------------------------------
+    def _dispatch(self, request: Request) -> Response:
+        try:
+            endpoint, args = self._urls.bind_to_environ(request.environ).match()
+        except MethodNotAllowed as exc:
+            return _error(405, f"Method {request.method} is not allowed here", dict(exc.get_headers()))
+        except NotFound:
+            return _error(404, MSG_NOT_FOUND)
+        except HTTPException as exc:  # pragma: no cover - other routing errors
+            return _error(exc.code or 400, exc.description or "Bad request")
+        resource = self.resources.get(args["resource"])
+        if resource is None:
+            return _error(404, MSG_NOT_FOUND)
+        caller = self._authenticate(request)
+        if caller is None:
+            return _error(401, MSG_UNAUTHORIZED)
+        operation = self._operation(endpoint, request.method)
+        if not self._allowed(caller, resource, operation):
+            scope = resource.scopes[operation]
+            return _error(403, f"{MSG_FORBIDDEN} This request needs the OAuth scope '{scope}'.")
+        refused = self.limiter.hit(caller.credential_id)
+        if refused:
+            return self._too_many(MSG_PER_MINUTE if refused == "minute" else MSG_PER_DAY,
+                                  self.limiter.retry_after(caller.credential_id, refused))
+        if self.faults.applies_to(request.path):
+            if self.faults.latency:
+                time.sleep(self.faults.latency)
+            fault = self.faults.before_answer()
+            if fault is not None:
+                if fault.kind == "rate_limit":
+                    return self._too_many(MSG_PER_MINUTE, 1)
+                return _error(fault.status, MSG_UNAVAILABLE if fault.status == 503 else MSG_SERVER_ERROR)
+        response = self._handle(request, resource, operation, args.get("record_uuid"))
+        if request.method == "GET" and response.status_code == 200 and self.faults.applies_to(request.path):
+            response = self._spoil(response)
+        return response
+
+    def _operation(self, endpoint: str, method: str) -> Operation:
+        if endpoint == "collection":
+            return "list" if method == "GET" else "create"
+        return {"GET": "get", "POST": "update", "DELETE": "delete"}[method]  # type: ignore[return-value]
+
+    def _authenticate(self, request: Request) -> _Caller | None:
+        key = request.headers.get("X-Api-Key")
+        if key:
+            return _Caller(_credential_id(key), None) if key in self.api_keys else None
+        authorization = request.headers.get("Authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip() in self.tokens:
+            token = token.strip()
+            return _Caller(_credential_id(token), self.tokens[token])
+        return None
+
+    def _allowed(self, caller: _Caller, resource: Resource, operation: Operation) -> bool:
+        if caller.scopes is None:
+            return True
+        needed = {resource.scopes[operation]} | _EXTRA_SCOPES.get((resource.name, operation), set())
+        return bool(needed & caller.scopes)
+
+    def _too_many(self, message: str, retry_after: int) -> Response:
+        headers = {"Retry-After": str(retry_after)} if self.retry_after else {}
+        if self.rate_limit_body == "text":
+            return Response(message, status=429, headers=headers, content_type="text/plain; charset=utf-8")
+        return _error(429, message, headers)
+
+    def _spoil(self, response: Response) -> Response:
+        fault = self.faults.on_body()
+        if fault is None:
+            return response
+        body = response.get_data()
+        half = body[: max(1, len(body) // 2)]
+        if fault.kind == "truncate":
+            response.set_data(half)
+            return response
+        spoiled = Response(iter([half]), status=200, content_type=response.content_type)
+        spoiled.headers["Content-Length"] = str(len(body))
+        spoiled.headers["Connection"] = "close"
+        return spoiled
+
+    # --- operations -----------------------------------------------------------------------------
+    def _handle(self, request: Request, resource: Resource, operation: Operation, record_uuid: str | None) -> Response:
+        if operation == "list":
+            return self._list(request, resource)
+        body = _body(request) if operation in ("create", "update") else {}
+        if isinstance(body, Response):
+            return body
+        table = self.store[resource.name]
+        with self.store.lock:
+            if operation == "create":
+                try:
+                    record = table.create(body, self.now())
+                except WriteError as exc:
+                    return _error(400, str(exc))
+                return _json({"errorCode": 0, "message": "OK"}, headers={"x-record-uuid": record["uuid"]})
+            record = table.get(record_uuid or "")
+            if record is None:
+                return _error(404, MSG_NOT_FOUND)
+            if operation == "get":
+                return _json(self._wire(record))
+            try:
+                if operation == "delete":
+                    table.delete(record, self.now())
+                else:
+                    table.update(record, body, self.now())
+            except WriteError as exc:
+                return _error(400, str(exc))
+        return _json({"errorCode": 0, "message": "OK"})
+
+    def _list(self, request: Request, resource: Resource) -> Response:
+        filter_text = request.args.get("$filter")
+        predicate = None
+        if filter_text is not None:
+            try:
+                predicate = compile_filter(resource, filter_text)
+            except FilterSyntaxError as exc:
+                return _error(400, exc.message)
+        cursor = request.args.get("cursor")
+        if cursor is None:
+            with self.store.lock:
+                records, _ = self.store[resource.name].scan(predicate, 0, None)
+            return _json([self._wire(r) for r in records])
+        start = self._resolve_cursor(cursor, resource.name, filter_text or "")
+        if isinstance(start, Response):
+            return start
+        with self.store.lock:
+            records, resume = self.store[resource.name].scan(predicate, start, self.page_size)
+        headers = {}
+        if resume is not None:
+            headers["x-next-cursor"] = self._issue_cursor(resource.name, filter_text or "", resume)
+        return _json([self._wire(r) for r in records], headers=headers)
+
+    def _resolve_cursor(self, cursor: str, resource: str, filter_text: str) -> int | Response:
+        if cursor == "-1":
+            return 0
+        with self._cursor_lock:
+            state = self._cursors.get(cursor.lower())
+        if state is None:
+            return _error(400, f"Invalid cursor {cursor!r}: unknown cursor; start again with cursor=-1")
+        if (state.resource, state.filter_text) != (resource, filter_text):
+            return _error(400, f"Invalid cursor {cursor!r}: it belongs to another query; send the same path and $filter")
+        if self.clock() - state.issued > self.cursor_ttl:
+            return _error(400, f"Invalid cursor {cursor!r}: the cursor has expired; start again with cursor=-1")
+        return state.position
+
+    def _issue_cursor(self, resource: str, filter_text: str, position: int) -> str:
+        # Deterministic: the same query reaches the same cursors, so cached pages stay valid.
+        token = str(uuidlib.uuid5(_CURSOR_NAMESPACE, f"{resource}\n{filter_text}\n{position}"))
+        with self._cursor_lock:
+            self._cursors[token] = _Cursor(resource, filter_text, position, self.clock())
+        return token
+
+    def _wire(self, record: dict[str, Any]) -> dict[str, Any]:
+        if not self.numbers_as_strings:
+            return record
+        return {k: str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for k, v in record.items()}
+
+
+def _credential_id(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def _body(request: Request) -> dict[str, Any] | Response:
+    try:
+        body = json.loads(request.get_data(as_text=True) or "null")
+    except ValueError as exc:
+        return _error(400, f"The request body is not valid JSON: {exc}")
+    if not isinstance(body, dict):
+        return _error(400, "The request body must be a JSON object of field names and values")
+    return body

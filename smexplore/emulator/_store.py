@@ -1,0 +1,161 @@
+"""The emulator's record store: one table per resource, with ServiceM8's write rules.
+
+Records keep their creation order (listing order, and so paging order). Deletes are soft
+(``active`` becomes 0; the record still lists). Every write stamps ``edit_date``. Values written
+are checked against the field's type and stored in the wire form of the vendor's spec.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid as uuidlib
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from .._resources import Field, Resource
+from ._query import CUSTOM_FIELD_PREFIX, ZERO_TIMESTAMP, normalise_timestamp
+
+__all__ = ["Store", "Table", "WriteError"]
+
+Record = dict[str, Any]
+
+
+class WriteError(ValueError):
+    """A create or update the API would refuse (HTTP 400); the message says why."""
+
+
+def _blank(field: Field) -> Any:
+    if field.kind in ("timestamp", "date"):
+        return ZERO_TIMESTAMP if field.kind == "timestamp" else "0000-00-00"
+    if field.wire == "int":
+        return 0
+    if field.wire == "float":
+        return 0.0
+    if field.kind == "flag":
+        return "0"
+    return ""
+
+
+def _coerce(resource: Resource, field: Field, value: Any) -> Any:
+    """Return ``value`` in the wire form of ``field``, or raise ``WriteError``."""
+    if isinstance(value, (dict, list)):
+        raise WriteError(f"{resource.name}.{field.name} must be a single value, not {type(value).__name__}")
+    if value is None:
+        return _blank(field)
+    if field.kind in ("timestamp", "date"):
+        normal = normalise_timestamp(str(value))
+        if normal is None:
+            raise WriteError(f"{resource.name}.{field.name} must be a date 'YYYY-MM-DD HH:MM:SS', got {value!r}")
+        return normal[:10] if field.kind == "date" else normal
+    if field.kind in ("flag", "int", "float", "money"):
+        try:
+            number = float(value) if not isinstance(value, bool) else float(int(value))
+        except (TypeError, ValueError):
+            raise WriteError(f"{resource.name}.{field.name} must be a number, got {value!r}") from None
+        if field.kind == "flag" and number not in (0.0, 1.0):
+            raise WriteError(f"{resource.name}.{field.name} must be 0 or 1, got {value!r}")
+        if field.wire == "int":
+            if number != int(number):
+                raise WriteError(f"{resource.name}.{field.name} must be a whole number, got {value!r}")
+            return int(number)
+        if field.wire == "float":
+            return number
+        return str(int(number)) if field.kind == "flag" else str(value)
+    text = str(value)
+    if field.kind == "uuid" and text:
+        try:
+            uuidlib.UUID(text)
+        except ValueError:
+            raise WriteError(f"{resource.name}.{field.name} must be a uuid, got {value!r}") from None
+    if field.choices and text not in field.choices:
+        raise WriteError(f"{resource.name}.{field.name} must be one of {', '.join(map(str, field.choices))}; got {text!r}")
+    if field.max_length is not None and len(text) > field.max_length:
+        raise WriteError(f"{resource.name}.{field.name} is longer than {field.max_length} characters")
+    return text
+
+
+class Table:
+    """The records of one resource, in creation order."""
+
+    def __init__(self, resource: Resource, records: Iterable[Record]) -> None:
+        self.resource = resource
+        self.records: list[Record] = list(records)
+        self.index: dict[str, int] = {r["uuid"].lower(): i for i, r in enumerate(self.records)}
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def get(self, record_uuid: str) -> Record | None:
+        position = self.index.get(record_uuid.lower())
+        return None if position is None else self.records[position]
+
+    def scan(self, predicate: Callable[[Record], bool] | None, start: int, limit: int | None) -> tuple[list[Record], int | None]:
+        """Return up to ``limit`` matching records from position ``start`` on, and where to resume.
+
+        The resume position is ``None`` when no matching record remains.
+        """
+        found: list[Record] = []
+        records = self.records
+        for position in range(start, len(records)):
+            record = records[position]
+            if predicate is None or predicate(record):
+                if limit is not None and len(found) == limit:
+                    return found, position
+                found.append(record)
+        return found, None
+
+    def _checked(self, body: Record, *, creating: bool) -> Record:
+        resource = self.resource
+        clean: Record = {}
+        for name, value in body.items():
+            field = resource.fields.get(name)
+            if field is None:
+                if resource.name in ("job", "company") and name.startswith(CUSTOM_FIELD_PREFIX):
+                    clean[name] = "" if value is None else str(value)
+                    continue
+                raise WriteError(f"{resource.name} has no field {name!r}")
+            if field.read_only or name == "edit_date" or (name == "uuid" and not creating):
+                continue  # read-only fields are ignored, as the API does
+            clean[name] = _coerce(resource, field, value)
+        return clean
+
+    def create(self, body: Record, now: datetime) -> Record:
+        """Create a record from ``body`` (a client-supplied ``uuid`` is honoured)."""
+        clean = self._checked(body, creating=True)
+        missing = [f for f in self.resource.required_on_create if not clean.get(f)]
+        if missing:
+            raise WriteError(f"{self.resource.name} needs {', '.join(missing)} to be created")
+        record_uuid = clean.pop("uuid", "") or str(uuidlib.uuid4())
+        if record_uuid.lower() in self.index:
+            raise WriteError(f"a {self.resource.name} with uuid {record_uuid} already exists")
+        record = {name: _blank(field) for name, field in self.resource.fields.items()}
+        record.update(clean, uuid=record_uuid, active=clean.get("active", 1), edit_date=_stamp(now))
+        self.index[record_uuid.lower()] = len(self.records)
+        self.records.append(record)
+        return record
+
+    def update(self, record: Record, body: Record, now: datetime) -> Record:
+        """Change only the fields sent in ``body``."""
+        clean = self._checked(body, creating=False)
+        record.update(clean, edit_date=_stamp(now))
+        return record
+
+    def delete(self, record: Record, now: datetime) -> Record:
+        """Soft-delete: ``active`` becomes 0 and the record still lists."""
+        record.update(active=0, edit_date=_stamp(now))
+        return record
+
+
+def _stamp(now: datetime) -> str:
+    return now.isoformat(" ", "seconds")
+
+
+class Store:
+    """All tables of one account, with one lock for writes and cursor scans."""
+
+    def __init__(self, resources: Iterable[Resource], tables: dict[str, list[Record]]) -> None:
+        self.lock = threading.RLock()
+        self.tables = {r.name: Table(r, tables.get(r.name, [])) for r in resources}
+
+    def __getitem__(self, name: str) -> Table:
+        return self.tables[name]

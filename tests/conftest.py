@@ -1,0 +1,65 @@
+"""Shared fixtures: real emulators on loopback, and HTTP sessions that talk to them."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+import requests
+
+from smexplore.emulator import Emulator, build_account
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (for rate-limit windows and cursor ages)."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(scope="session")
+def small_account_records():
+    """The small demo account (seed 0), built once; tests must not change it (copy first)."""
+    return build_account(0, "small")
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    """A read-mostly emulator on the small demo account, shared by one test module.
+
+    Rate limits are raised so that a module's many requests are never throttled; tests that
+    write or inject faults should use ``fresh_emulator`` instead.
+    """
+    with Emulator(seed=0, scale="small", per_minute=100_000, per_day=1_000_000) as emu:
+        yield emu
+
+
+@pytest.fixture
+def fresh_emulator() -> Iterator[Emulator]:
+    """An emulator of its own for one test (writes and faults stay inside the test)."""
+    with Emulator(seed=0, scale="small", per_minute=100_000, per_day=1_000_000) as emu:
+        yield emu
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock()
+
+
+def api_session(emu: Emulator) -> requests.Session:
+    """A plain requests session carrying the emulator's API key."""
+    session = requests.Session()
+    session.headers["X-Api-Key"] = emu.api_key
+    return session
+
+
+@pytest.fixture
+def api(emulator: Emulator) -> Iterator[requests.Session]:
+    with api_session(emulator) as session:
+        yield session
