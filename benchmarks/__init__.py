@@ -1,0 +1,1 @@
+"""Repeatable performance measurements; ``python -m benchmarks`` (or ``make bench``) runs them all."""

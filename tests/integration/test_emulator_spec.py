@@ -1,0 +1,87 @@
+"""Emulated records and answers conform to the vendor's OpenAPI schemas (api.json, servicem8@0.9.54)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+import requests
+from jsonschema import Draft202012Validator
+
+from smexplore._resources import get_resource, resource_names
+from smexplore.emulator import Emulator
+from tests.spec import vendor_spec
+
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _validator(schema_name: str) -> Draft202012Validator:
+    return Draft202012Validator(vendor_spec()["components"]["schemas"][schema_name])
+
+
+@pytest.mark.parametrize("resource", resource_names())
+def test_listed_records_match_the_spec_schema(api: requests.Session, emulator: Emulator, resource: str) -> None:
+    spec_resource = get_resource(resource)
+    records: list[dict[str, Any]] = api.get(f"{emulator.base_url}/{resource}.json", timeout=60).json()
+    assert records, f"the demo account has no {resource} records"
+    validator = _validator(spec_resource.schema)
+    spec_fields = set(spec_resource.fields)
+    for record in records:
+        errors = sorted(validator.iter_errors(record), key=str)
+        assert not errors, f"{resource} {record['uuid']}: {errors[0].message}"
+        extra = {k for k in record if not k.startswith("customfield_")} - spec_fields
+        assert not extra, f"{resource} has fields the spec does not: {extra}"
+        assert spec_fields <= set(record), f"{resource} lacks {spec_fields - set(record)}"
+
+
+@pytest.mark.parametrize("resource", resource_names())
+def test_wire_forms_of_uuids_timestamps_and_flags(api: requests.Session, emulator: Emulator, resource: str) -> None:
+    """What the schema leaves loose: uuids parse, timestamps are 'YYYY-MM-DD HH:MM:SS', flags '0'/'1'."""
+    fields = get_resource(resource).fields.values()
+    records = api.get(f"{emulator.base_url}/{resource}.json", timeout=60).json()
+    for record in records[:2000]:
+        assert record["active"] in (0, 1)
+        for field in fields:
+            value = record[field.name]
+            if field.kind == "uuid" and value:
+                uuid.UUID(value)
+            elif field.kind == "timestamp":
+                assert TIMESTAMP.fullmatch(value), (field.name, value)
+            elif field.kind == "date":
+                assert DATE.fullmatch(value), (field.name, value)
+            elif field.kind == "flag" and field.wire == "str":
+                assert value in ("0", "1"), (field.name, value)
+
+
+def test_single_record_and_write_answers_match_the_spec(api: requests.Session, emulator: Emulator) -> None:
+    job = api.get(f"{emulator.base_url}/job.json", params={"cursor": "-1"}).json()[0]
+    one = api.get(f"{emulator.base_url}/job/{job['uuid']}.json").json()
+    assert one == job
+    assert not list(_validator("Job").iter_errors(one))
+
+
+def test_error_bodies_match_the_spec(emulator: Emulator) -> None:
+    base = emulator.base_url
+    unauthorised = requests.get(f"{base}/job.json", headers={"X-Api-Key": "wrong"})
+    assert unauthorised.status_code == 401
+    assert not list(_validator("AuthenticationError").iter_errors(unauthorised.json()))
+    missing = requests.get(f"{base}/job/{uuid.uuid4()}.json", headers={"X-Api-Key": emulator.api_key})
+    assert missing.status_code == 404
+    assert not list(_validator("NotFoundError").iter_errors(missing.json()))
+    bad = requests.get(f"{base}/job.json", params={"$filter": "nope"}, headers={"X-Api-Key": emulator.api_key})
+    assert bad.status_code == 400
+    assert not list(_validator("Error").iter_errors(bad.json()))
+
+
+def test_create_answer_matches_the_spec(fresh_emulator: Emulator) -> None:
+    answer = requests.post(f"{fresh_emulator.base_url}/category.json", json={"name": "Solar"},
+                           headers={"X-Api-Key": fresh_emulator.api_key})
+    assert answer.status_code == 200
+    assert not list(_validator("Result").iter_errors(answer.json()))
+    assert answer.json()["errorCode"] == 0
+    created = requests.get(f"{fresh_emulator.base_url}/category/{answer.headers['x-record-uuid']}.json",
+                           headers={"X-Api-Key": fresh_emulator.api_key}).json()
+    assert not list(_validator("Category").iter_errors(created))

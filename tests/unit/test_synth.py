@@ -1,0 +1,137 @@
+"""The synthetic account is deterministic and looks like a real trades business."""
+
+from __future__ import annotations
+
+import collections
+from datetime import datetime, timedelta
+
+import pytest
+
+from smexplore.emulator import ANCHOR, Account, build_account
+
+ZERO = "0000-00-00 00:00:00"
+
+
+def _dt(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+
+
+def test_same_seed_same_records_other_seed_other_records(small_account_records: Account) -> None:
+    again = build_account(0, "small")
+    assert again.tables == small_account_records.tables
+    other = build_account(1, "small")
+    assert other.tables["job"][0]["uuid"] != small_account_records.tables["job"][0]["uuid"]
+
+
+def test_small_account_sizes(small_account_records: Account) -> None:
+    tables = small_account_records.tables
+    assert 8 <= len(tables["staff"]) <= 15
+    assert 6 <= len(tables["category"]) <= 10
+    assert len(tables["job"]) == 2000
+    assert len(tables["jobactivity"]) >= 6000  # so a default (5,000-record) listing spans two pages
+    assert tables["allocationwindow"] and tables["queue"] and tables["company"] and tables["joballocation"]
+
+
+def test_unknown_scale_names_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match="small, medium, large"):
+        build_account(0, "huge")
+
+
+def test_job_statuses_agree_with_their_dates(small_account_records: Account) -> None:
+    jobs = small_account_records.tables["job"]
+    statuses = collections.Counter(j["status"] for j in jobs)
+    assert set(statuses) == {"Quote", "Work Order", "Completed", "Unsuccessful"}
+    now = ANCHOR.strftime("%Y-%m-%d %H:%M:%S")
+    for job in jobs:
+        status = job["status"]
+        assert (job["completion_date"] != ZERO) == (status == "Completed"), job["generated_job_id"]
+        assert (job["unsuccessful_date"] != ZERO) == (status == "Unsuccessful")
+        if status in ("Work Order", "Completed"):
+            assert job["work_order_date"] != ZERO
+        if status == "Quote":
+            assert job["quote_date"] != ZERO and job["work_order_date"] == ZERO
+        if status == "Completed":
+            assert job["work_order_date"] <= job["completion_date"] <= now
+        for field in ("quote_date", "work_order_date", "completion_date", "unsuccessful_date", "edit_date"):
+            assert job[field] <= now, (field, job[field])
+        assert job["date"] <= ANCHOR.strftime("%Y-%m-%d")
+
+
+def test_activities_are_on_working_days_in_working_hours(small_account_records: Account) -> None:
+    for activity in small_account_records.tables["jobactivity"]:
+        start, end = _dt(activity["start_date"]), _dt(activity["end_date"])
+        assert end > start
+        assert start.weekday() < 5, activity["start_date"]
+        assert 6 <= start.hour and end.hour * 60 + end.minute <= 19 * 60, (activity["start_date"], activity["end_date"])
+        assert (activity["activity_was_scheduled"], activity["activity_was_recorded"]) in (("1", "0"), ("0", "1"))
+        if activity["activity_was_recorded"] == "1":
+            assert end <= ANCHOR + timedelta(hours=1), "time is only recorded for visits that happened"
+
+
+def test_bookings_include_double_bookings_idle_days_and_travel(small_account_records: Account) -> None:
+    booked = [a for a in small_account_records.tables["jobactivity"] if a["activity_was_scheduled"] == "1"]
+    by_staff_day: dict[tuple[str, str], list[tuple[str, str]]] = collections.defaultdict(list)
+    for a in booked:
+        by_staff_day[(a["staff_uuid"], a["start_date"][:10])].append((a["start_date"], a["end_date"]))
+    overlaps = 0
+    for spans in by_staff_day.values():
+        spans.sort()
+        overlaps += sum(1 for (s1, e1), (s2, _) in zip(spans, spans[1:]) if s2 < e1)
+    assert 0 < overlaps < len(booked) * 0.1, overlaps
+    assert sum(a["travel_time_in_seconds"] > 0 for a in booked) == len(booked)
+    # Idle time: some working days in the last month have no booking for a schedulable staff member.
+    staff = [s["uuid"] for s in small_account_records.tables["staff"] if s["hide_from_schedule"] == 0 and s["active"]]
+    days = {(ANCHOR - timedelta(days=d)).strftime("%Y-%m-%d") for d in range(1, 29)
+            if (ANCHOR - timedelta(days=d)).weekday() < 5}
+    idle = [(s, d) for s in staff for d in days if (s, d) not in by_staff_day]
+    assert idle and len(idle) < len(staff) * len(days)
+
+
+def test_this_week_has_scheduled_bookings(small_account_records: Account) -> None:
+    week = [a for a in small_account_records.tables["jobactivity"]
+            if "2026-03-02" <= a["start_date"] < "2026-03-07" and a["activity_was_scheduled"] == "1"]
+    assert len(week) >= 30
+    assert len({a["staff_uuid"] for a in week}) >= 5
+
+
+def test_allocations_read_completed_and_expired(small_account_records: Account) -> None:
+    allocations = small_account_records.tables["joballocation"]
+    now = ANCHOR.strftime("%Y-%m-%d %H:%M:%S")
+    read = [a for a in allocations if a["read_timestamp"] != ZERO]
+    completed = [a for a in allocations if a["completion_timestamp"] != ZERO]
+    expired = [a for a in allocations if a["completion_timestamp"] == ZERO and a["expiry_timestamp"] < now]
+    assert read and completed and expired
+    windows = {w["uuid"] for w in small_account_records.tables["allocationwindow"]}
+    assert all(a["allocation_window_uuid"] in windows for a in allocations)
+    for a in allocations:
+        assert a["allocation_date"] < a["expiry_timestamp"]
+
+
+def test_references_point_at_existing_records(small_account_records: Account) -> None:
+    tables = small_account_records.tables
+    uuids = {name: {r["uuid"] for r in rows} for name, rows in tables.items()}
+    for job in tables["job"]:
+        assert job["company_uuid"] in uuids["company"]
+        assert job["category_uuid"] in uuids["category"]
+        assert not job["queue_uuid"] or job["queue_uuid"] in uuids["queue"]
+    for row in tables["jobactivity"] + tables["joballocation"]:
+        assert row["job_uuid"] in uuids["job"] and row["staff_uuid"] in uuids["staff"]
+
+
+def test_a_few_percent_are_soft_deleted(small_account_records: Account) -> None:
+    for name in ("job", "jobactivity", "joballocation", "company"):
+        rows = small_account_records.tables[name]
+        share = sum(r["active"] == 0 for r in rows) / len(rows)
+        assert 0.005 <= share <= 0.08, (name, share)
+    assert sum(s["active"] == 0 for s in small_account_records.tables["staff"]) == 1
+
+
+def test_job_numbers_are_unique_and_custom_fields_present(small_account_records: Account) -> None:
+    jobs = small_account_records.tables["job"]
+    assert len({j["generated_job_id"] for j in jobs}) == len(jobs)
+    assert all("customfield_site_access" in j for j in jobs)
+
+
+def test_large_account_has_100k_activities() -> None:
+    """(How long it takes to build is measured in benchmarks/, not asserted here.)"""
+    assert len(build_account(0, "large").tables["jobactivity"]) >= 100_000
