@@ -1,1 +1,43 @@
-"""smexplore."""
+"""smexplore: explore ServiceM8 scheduling data as typed pandas DataFrames.
+
+>>> import smexplore as sm
+>>> s = sm.demo()                      # or sm.connect() with SERVICEM8_API_KEY set
+>>> s.activities(enrich=True)          # bookings and recorded time, one row each
+"""
+
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    CacheMissError,
+    FilterError,
+    ForbiddenError,
+    IncompleteResultError,
+    NotFoundError,
+    RateLimitError,
+    SMExploreError,
+    UnknownFieldError,
+    UnknownResourceError,
+)
+from ._session import CacheInfo, Session, Settings, connect, demo
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "CacheInfo",
+    "CacheMissError",
+    "FilterError",
+    "ForbiddenError",
+    "IncompleteResultError",
+    "NotFoundError",
+    "RateLimitError",
+    "SMExploreError",
+    "Session",
+    "Settings",
+    "UnknownFieldError",
+    "UnknownResourceError",
+    "__version__",
+    "connect",
+    "demo",
+]

@@ -26,7 +26,7 @@ from .._resources import Resource, get_resource
 from ._faults import Faults
 from ._limits import MSG_PER_DAY, MSG_PER_MINUTE, RateLimiter
 from ._log import RequestLog
-from ._query import compile_filter
+from .._wire_filter import compile_filter
 from ._store import Store, WriteError
 from ._synth import Account
 

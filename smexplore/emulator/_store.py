@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from .._resources import Field, Resource
-from ._query import CUSTOM_FIELD_PREFIX, ZERO_TIMESTAMP, normalise_timestamp
+from .._wire_filter import CUSTOM_FIELD_PREFIX, ZERO_TIMESTAMP, normalise_timestamp
 
 __all__ = ["Store", "Table", "WriteError"]
 

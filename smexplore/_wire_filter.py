@@ -1,4 +1,4 @@
-"""How the emulator runs a ``$filter`` over wire records.
+"""ServiceM8 `$filter` semantics over wire records, shared by the emulator (to answer) and the client (to validate).
 
 Comparison semantics (undocumented by ServiceM8; chosen, documented and mirrored by the client):
 
@@ -16,8 +16,8 @@ import re
 from datetime import datetime
 from typing import Any, Callable
 
-from .._filter_text import MSG_INVALID, MSG_UNKNOWN_FIELD, Condition, FilterSyntaxError, parse_filter_text
-from .._resources import Field, Resource
+from ._filter_text import MSG_INVALID, MSG_UNKNOWN_FIELD, Condition, FilterSyntaxError, parse_filter_text
+from ._resources import Field, Resource
 
 __all__ = ["CUSTOM_FIELD_PREFIX", "ZERO_TIMESTAMP", "compile_filter", "normalise_timestamp"]
 

@@ -1,0 +1,85 @@
+"""The exception family: everything smexplore raises on purpose derives from ``SMExploreError``.
+
+Messages say what happened and what to do; they never contain an API key or token.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "CacheMissError",
+    "FilterError",
+    "ForbiddenError",
+    "IncompleteResultError",
+    "NotFoundError",
+    "RateLimitError",
+    "SMExploreError",
+    "UnknownFieldError",
+    "UnknownResourceError",
+]
+
+
+class SMExploreError(Exception):
+    """Base class of every error smexplore raises on purpose."""
+
+
+class AuthenticationError(SMExploreError):
+    """The API refused the credentials (HTTP 401), or none were given."""
+
+
+class ForbiddenError(SMExploreError):
+    """The credentials lack the OAuth scope this request needs (HTTP 403)."""
+
+
+class NotFoundError(SMExploreError, LookupError):
+    """The record does not exist (HTTP 404)."""
+
+
+class RateLimitError(SMExploreError):
+    """The API kept answering 429, or the client-side daily budget is spent."""
+
+
+class APIError(SMExploreError):
+    """The API answered with an error that retrying did not cure (4xx other than the above, 5xx).
+
+    Attributes:
+        status: The HTTP status, or ``None`` when no answer came (connection failures).
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class IncompleteResultError(SMExploreError):
+    """A multi-page pull could not be completed; no partial DataFrame is returned."""
+
+
+class CacheMissError(SMExploreError):
+    """The session is offline and the answer is not in the cache."""
+
+
+class FilterError(SMExploreError, ValueError):
+    """A filter is malformed or does not fit the resource; raised before any request is sent.
+
+    Attributes:
+        position: Offset into the filter text where the problem is, when known.
+    """
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class UnknownResourceError(SMExploreError, LookupError):
+    """No such resource; the message names the supported ones."""
+
+    def __str__(self) -> str:  # LookupError would quote the message like a key
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownFieldError(FilterError, LookupError):
+    """No such field on the resource; the message names the valid ones and suggests the closest."""
+
+

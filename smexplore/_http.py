@@ -1,0 +1,389 @@
+"""The HTTP layer: the cached requests session, a request budget, retries and cursor paging.
+
+Order of the layers for one GET, outermost first::
+
+    Transport.get ── retries 429/5xx/broken bodies with backoff, within a time budget
+      └─ requests-cache CachedSession ── a hit returns here: no request, no budget spent
+           └─ BudgetAdapter ── paces real requests under 180/minute, counts them, daily budget
+                └─ the user's (or requests' default) HTTPAdapter ── the network
+
+Retries are our own loop rather than urllib3's ``Retry`` on the adapter because the policy needs
+three things ``Retry`` lacks: a backoff base of 1.5 (the vendor SDK's), a total time budget, and
+every retried attempt passing through the request budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+import requests
+from requests.adapters import BaseAdapter, HTTPAdapter
+from requests_cache import DEFAULT_IGNORED_PARAMS, CachedSession
+from tqdm.auto import tqdm
+
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    CacheMissError,
+    FilterError,
+    ForbiddenError,
+    IncompleteResultError,
+    NotFoundError,
+    RateLimitError,
+)
+
+__all__ = [
+    "AUTH_HEADERS",
+    "BudgetAdapter",
+    "Page",
+    "RequestBudget",
+    "RetryPolicy",
+    "Transport",
+    "make_cached_session",
+]
+
+# The headers that carry credentials: never part of a cache key, redacted from stored requests.
+AUTH_HEADERS = ("X-Api-Key", "Authorization")
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_TRANSIENT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+def make_cached_session(path: Path, expire_after: Any) -> CachedSession:
+    """A requests-cache session on the SQLite file ``path`` (write-ahead logging on).
+
+    Credentials are appended to requests-cache's own ignored parameters (never replacing them),
+    so they are neither part of any cache key nor stored with the cached request.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return CachedSession(
+        cache_name=str(path),
+        backend="sqlite",
+        wal=True,
+        expire_after=expire_after,
+        allowable_methods=("GET",),
+        allowable_codes=(200,),
+        ignored_parameters=[*DEFAULT_IGNORED_PARAMS, *AUTH_HEADERS],
+    )
+
+
+class RequestBudget:
+    """Client-side limits: at most ``per_minute`` requests in any 60 s (waits), ``per_day`` in 24 h (refuses).
+
+    Only requests that reach the network are counted: cache hits never get here.
+
+    Args:
+        per_minute: Requests allowed in any 60 seconds; the next one waits.
+        per_day: Requests allowed in any 24 hours; the next one raises ``RateLimitError``.
+        clock: Monotonic seconds.
+        sleep: How to wait (tests pass a fake).
+    """
+
+    def __init__(self, per_minute: int = 180, per_day: int = 20_000, *,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.per_minute = per_minute
+        self.per_day = per_day
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def _forget_old(self, now: float) -> None:
+        while self._sent and self._sent[0] <= now - 86_400:
+            self._sent.popleft()
+
+    def _in_last_minute(self, now: float) -> int:
+        count = 0
+        for moment in reversed(self._sent):
+            if moment <= now - 60:
+                break
+            count += 1
+        return count
+
+    def acquire(self) -> None:
+        """Wait until one more request fits in the minute window, then count it."""
+        with self._lock:
+            while True:
+                now = self._clock()
+                self._forget_old(now)
+                if len(self._sent) >= self.per_day:
+                    raise RateLimitError(
+                        f"the client-side daily budget of {self.per_day:,} requests is spent; "
+                        "cached answers still work (offline=True), or raise per_day"
+                    )
+                in_minute = self._in_last_minute(now)
+                if in_minute < self.per_minute:
+                    self._sent.append(now)
+                    return
+                oldest_in_minute = self._sent[len(self._sent) - in_minute]
+                self._sleep(max(0.01, oldest_in_minute + 60 - now))
+
+    def sent_last_minute(self) -> int:
+        with self._lock:
+            return self._in_last_minute(self._clock())
+
+    def sent_today(self) -> int:
+        with self._lock:
+            self._forget_old(self._clock())
+            return len(self._sent)
+
+
+class BudgetAdapter(BaseAdapter):
+    """A transport adapter that spends the ``RequestBudget`` for every request it sends on.
+
+    Mounted for the API's base URL only, in front of whatever adapter the session had there.
+    """
+
+    def __init__(self, budget: RequestBudget, inner: BaseAdapter | None = None) -> None:
+        super().__init__()
+        self.budget = budget
+        self.inner = inner or HTTPAdapter()
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.budget.acquire()
+        return self.inner.send(request, **kwargs)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How 429 and 5xx answers (and broken connections or bodies) are retried.
+
+    Waits grow ``start × factor**attempt`` up to ``cap`` seconds; a ``Retry-After`` header wins.
+    Retrying stops once the next wait would pass ``budget`` seconds since the first attempt.
+    """
+
+    start: float = 0.5
+    factor: float = 1.5
+    cap: float = 60.0
+    budget: float = 120.0
+
+    def delay(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after:
+            try:
+                return max(0.0, float(retry_after))
+            except ValueError:
+                pass  # an HTTP date: fall back to backoff
+        return min(self.cap, self.start * self.factor**attempt)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list answer.
+
+    Attributes:
+        records: The page's records.
+        number: 1 for the first page.
+        from_cache: Whether the page came from the cache.
+        digest: A hash of the page's body (identifies what was served).
+    """
+
+    records: list[dict[str, Any]]
+    number: int
+    from_cache: bool
+    digest: str
+
+
+def _message(response: requests.Response) -> str:
+    """The API's error message: the JSON body's ``message``, or the text body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:300] or response.reason or ""
+    if isinstance(body, dict) and "message" in body:
+        return str(body["message"])
+    return str(body)[:300]
+
+
+class Transport:
+    """Sends GETs to one ServiceM8 base URL through a (cached) session, with retries and paging.
+
+    Args:
+        session: The requests session (a ``CachedSession`` caches; any other is used as is).
+        base_url: e.g. ``https://api.servicem8.com/api_1.0``.
+        auth_headers: Returns the credential headers for each request (kept out of the session).
+        budget: The client-side request budget (mounted for ``base_url`` on ``session``).
+        retry: The retry policy.
+        offline: Serve from the cache only; a miss raises ``CacheMissError``.
+        progress: Show a progress bar on pulls of more than one page.
+        timeout: Seconds to wait for each answer.
+        sleep: How to wait between retries (tests pass a fake).
+    """
+
+    def __init__(self, session: requests.Session, base_url: str, auth_headers: Callable[[], dict[str, str]],
+                 budget: RequestBudget, *, retry: RetryPolicy = RetryPolicy(), offline: bool = False,
+                 progress: bool = True, timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self._auth_headers = auth_headers
+        self.budget = budget
+        self.retry = retry
+        self.offline = offline
+        self.progress = progress
+        self.timeout = timeout
+        self._sleep = sleep
+        self.hits = 0
+        self.misses = 0
+        session.mount(self.base_url + "/", BudgetAdapter(budget, session.get_adapter(self.base_url + "/")))
+
+    @property
+    def cached(self) -> bool:
+        return isinstance(self.session, CachedSession)
+
+    def _send(self, path: str, params: Mapping[str, str], refresh: bool) -> requests.Response:
+        kwargs: dict[str, Any] = {}
+        if self.cached:
+            kwargs = {"only_if_cached": self.offline, "force_refresh": refresh and not self.offline}
+        response = self.session.get(f"{self.base_url}{path}", params=dict(params), headers=self._auth_headers(),
+                                    timeout=self.timeout, **kwargs)
+        if getattr(response, "from_cache", False):
+            self.hits += 1
+        else:
+            self.misses += 1
+        return response
+
+    def _forget(self, response: requests.Response) -> None:
+        key = getattr(response, "cache_key", None)
+        if self.cached and key:
+            self.session.cache.delete(key)  # type: ignore[attr-defined]
+
+    def get(self, path: str, params: Mapping[str, str] | None = None, *,
+            refresh: bool = False, what: str = "") -> tuple[Any, requests.Response]:
+        """GET ``path`` and decode its JSON body, retrying transient failures.
+
+        Returns:
+            The decoded body and the response (for headers and cache status).
+
+        Raises:
+            AuthenticationError, ForbiddenError, NotFoundError, FilterError: 401, 403, 404, or a
+                400 answer to a request with a ``$filter``.
+            RateLimitError: 429 answers went on past the retry budget.
+            APIError: Any other error, or 5xx/broken answers past the retry budget.
+            CacheMissError: Offline, and the answer is not cached.
+        """
+        params = dict(params or {})
+        what = what or f"GET {path}"
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            problem: str
+            status: int | None = None
+            retry_after: str | None = None
+            try:
+                response = self._send(path, params, refresh)
+            except _TRANSIENT_ERRORS as exc:
+                problem = f"the connection failed ({type(exc).__name__})"
+            else:
+                status = response.status_code
+                if self.offline and status == 504 and self.cached:
+                    raise CacheMissError(f"offline, and {what} is not in the cache; connect with offline=False to fetch it")
+                if status == 200:
+                    try:
+                        return response.json(), response
+                    except ValueError:
+                        self._forget(response)  # never keep a broken body in the cache
+                        problem = "the answer's body was cut short or is not JSON"
+                        status = None
+                elif status in _RETRY_STATUSES:
+                    problem = f"HTTP {status}: {_message(response)}"
+                    retry_after = response.headers.get("Retry-After")
+                else:
+                    raise self._error(response, what, params)
+            delay = self.retry.delay(attempt, retry_after)
+            elapsed = time.monotonic() - started
+            if self.offline or elapsed + delay > self.retry.budget:
+                tried = f"{attempt + 1} attempt{'s' if attempt else ''} over {elapsed:.0f} s"
+                if status == 429:
+                    raise RateLimitError(f"{what}: ServiceM8 kept refusing ({problem}) after {tried}; "
+                                         "wait a minute, or raise retry_budget")
+                raise APIError(f"{what} failed: {problem}, after {tried}", status)
+            self._sleep(delay)
+            attempt += 1
+
+    def _error(self, response: requests.Response, what: str, params: Mapping[str, str]) -> Exception:
+        status, message = response.status_code, _message(response)
+        if status == 401:
+            return AuthenticationError(f"ServiceM8 refused the credentials (HTTP 401: {message}); "
+                                       "check the API key (api_key= or SERVICEM8_API_KEY) or OAuth token")
+        if status == 403:
+            return ForbiddenError(f"{what} is not allowed for these credentials (HTTP 403: {message})")
+        if status == 404:
+            return NotFoundError(f"{what}: not found (HTTP 404: {message})")
+        if status == 400 and "$filter" in params:
+            return FilterError(f"ServiceM8 rejected the filter {params['$filter']!r}: {message}")
+        return APIError(f"{what} failed (HTTP {status}: {message})", status)
+
+    def pages(self, path: str, params: Mapping[str, str] | None = None, *, label: str = "") -> Iterator[Page]:
+        """Yield every page of a list endpoint: ``cursor=-1``, then each ``x-next-cursor``.
+
+        A failure after the first page raises ``IncompleteResultError`` (nothing partial is
+        returned). A cursor that repeats is an error, not a loop. If later pages reject a
+        cursor that came from a cached first page (cursors can expire), the pull restarts once
+        from the network.
+        """
+        label = label or path
+        for restart in (False, True):
+            try:
+                yield from self._walk(path, dict(params or {}), label, refresh=restart)
+                return
+            except _StaleCursor:
+                if restart:
+                    raise IncompleteResultError(f"{label}: the API rejected its own cursor twice; try again later") from None
+
+    def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool) -> Iterator[Page]:
+        cursor, seen, number, total = "-1", {"-1"}, 0, 0
+        first_from_cache = False
+        bar: Any = None
+        try:
+            while True:
+                number += 1
+                what = f"{label} page {number}"
+                try:
+                    body, response = self.get(path, {**params, "cursor": cursor}, refresh=refresh and number == 1,
+                                              what=what)
+                except APIError as exc:
+                    if number == 1:
+                        raise
+                    if exc.status == 400 and first_from_cache:
+                        raise _StaleCursor() from exc
+                    raise IncompleteResultError(f"{label}: page {number} failed after {total:,} records "
+                                                f"({exc}); no partial result is returned") from exc
+                except (RateLimitError, CacheMissError) as exc:
+                    if number == 1:
+                        raise
+                    raise IncompleteResultError(f"{label}: page {number} failed after {total:,} records "
+                                                f"({exc}); no partial result is returned") from exc
+                if not isinstance(body, list):
+                    raise IncompleteResultError(f"{what}: expected a JSON array of records, got {type(body).__name__}")
+                from_cache = bool(getattr(response, "from_cache", False))
+                first_from_cache = first_from_cache or (number == 1 and from_cache)
+                total += len(body)
+                next_cursor = response.headers.get("x-next-cursor", "")
+                if next_cursor and bar is None and self.progress:
+                    bar = tqdm(desc=label, unit=" records", leave=False)
+                if bar is not None:
+                    bar.update(len(body))
+                    bar.set_postfix(pages=number, refresh=False)
+                yield Page(body, number, from_cache, hashlib.blake2b(response.content, digest_size=16).hexdigest())
+                if not next_cursor:
+                    return
+                if next_cursor in seen:
+                    raise IncompleteResultError(f"{label}: the API sent cursor {next_cursor} twice (page {number}); "
+                                                "stopped instead of looping")
+                seen.add(next_cursor)
+                cursor = next_cursor
+        finally:
+            if bar is not None:
+                bar.close()
+
+
+class _StaleCursor(Exception):
+    """A later page rejected a cursor taken from a cached first page."""
+

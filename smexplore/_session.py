@@ -1,0 +1,431 @@
+"""The Session: ServiceM8 records as typed DataFrames, through a real HTTP cache.
+
+``connect()`` opens a live account, ``demo()`` an embedded emulator with the synthetic demo
+account. Both return a ``Session``, whose query methods return pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+import atexit
+import difflib
+import html
+import shutil
+import tempfile
+import uuid as uuidlib
+import zoneinfo
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+import platformdirs
+import requests
+from requests_cache import CachedSession
+
+from ._auth import Credential, resolve_credential
+from ._errors import FilterError, UnknownFieldError, UnknownResourceError
+from ._filter_text import FilterSyntaxError, parse_filter_text
+from ._frames import column_dtype, to_frame
+from ._frames import enrich as add_enrichment
+from ._http import AUTH_HEADERS, RequestBudget, RetryPolicy, Transport, make_cached_session
+from ._resources import Resource, get_resource, resource_names
+from ._wire_filter import CUSTOM_FIELD_PREFIX, compile_filter
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_EXPIRE_AFTER", "CacheInfo", "Session", "Settings", "connect", "demo"]
+
+DEFAULT_BASE_URL = "https://api.servicem8.com/api_1.0"
+DEFAULT_EXPIRE_AFTER = timedelta(hours=1)
+_ACCOUNT_HEADER = "X-Smexplore-Account"
+_MEMO_SIZE = 16
+# Query method → resource, for the convenience methods and ``resources()``.
+METHODS = {
+    "jobs": "job",
+    "allocations": "joballocation",
+    "activities": "jobactivity",
+    "staff": "staff",
+    "clients": "company",
+    "categories": "category",
+    "allocation_windows": "allocationwindow",
+    "queues": "queue",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every behaviour flag of a Session, in one place (read it as ``session.settings``).
+
+    Attributes:
+        base_url: The API's base URL.
+        cache_dir: Folder of the cache files, or ``None`` when not caching (or the user's
+            own session decides).
+        expire_after: How long cached answers stay fresh.
+        timezone: IANA zone to localise timestamps to; ``None`` keeps them naive account time.
+        offline: Serve from the cache only.
+        progress: Show progress bars on multi-page pulls.
+        per_minute: Client-side limit of requests per minute.
+        per_day: Client-side budget of requests per day.
+        retry_budget: Seconds to keep retrying 429/5xx before giving up.
+        timeout: Seconds to wait for each answer.
+        mode: ``"live"`` or ``"demo"``.
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    cache_dir: Path | None = None
+    expire_after: Any = DEFAULT_EXPIRE_AFTER
+    timezone: str | None = None
+    offline: bool = False
+    progress: bool = True
+    per_minute: int = 180
+    per_day: int = 20_000
+    retry_budget: float = 120.0
+    timeout: float = 60.0
+    mode: str = "live"
+
+
+class CacheInfo(NamedTuple):
+    """What the cache holds and how it has served this session."""
+
+    path: str | None
+    size_bytes: int
+    responses: int
+    hits: int
+    misses: int
+    expire_after: Any
+
+
+def _suggest(name: str, valid: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name, valid, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class Session:
+    """A connection to one ServiceM8 account that returns typed pandas DataFrames.
+
+    Make one with ``smexplore.connect()`` or ``smexplore.demo()``.
+
+    Attributes:
+        settings: Every behaviour flag (see ``Settings``).
+        emulator: The embedded emulator serving a demo session (``None`` when live).
+    """
+
+    def __init__(self, credential: Credential, settings: Settings, *, session: requests.Session | None = None,
+                 emulator: Any = None) -> None:
+        if settings.timezone is not None:
+            zoneinfo.ZoneInfo(settings.timezone)  # raises for an unknown zone
+        self.settings = settings
+        self.emulator = emulator
+        self._credential = credential
+        namespace = credential.namespace(settings.base_url)
+        self._http = self._make_session(session, settings, namespace)
+        if settings.offline and not isinstance(self._http, CachedSession):
+            raise ValueError("offline=True needs a cache: pass cache=<folder> or a requests_cache.CachedSession")
+        headers = {**credential.headers(), _ACCOUNT_HEADER: namespace}
+        self._budget = RequestBudget(settings.per_minute, settings.per_day)
+        self._transport = Transport(
+            self._http, settings.base_url, lambda: dict(headers), self._budget,
+            retry=RetryPolicy(budget=settings.retry_budget), offline=settings.offline,
+            progress=settings.progress, timeout=settings.timeout,
+        )
+        self._memo: OrderedDict[tuple[str, str], tuple[str, pd.DataFrame]] = OrderedDict()
+        self._related: dict[str, pd.DataFrame] = {}
+        self._cleanup: list[Any] = []
+
+    @staticmethod
+    def _make_session(session: requests.Session | None, settings: Settings, namespace: str) -> requests.Session:
+        if session is None:
+            if settings.cache_dir is None:
+                return requests.Session()
+            return make_cached_session(settings.cache_dir / f"servicem8-{namespace}.sqlite", settings.expire_after)
+        if isinstance(session, CachedSession):
+            # The user's cache may hold several accounts: keep credentials out of it, and key
+            # every answer by the account (a one-way hash sent as a header, matched by the cache).
+            ignored = list(session.settings.ignored_parameters or ())
+            session.settings.ignored_parameters = ignored + [h for h in AUTH_HEADERS if h not in ignored]
+            matched = session.settings.match_headers
+            if matched is not True:
+                session.settings.match_headers = [*(matched or ()), _ACCOUNT_HEADER]
+        return session
+
+    # --- queries ----------------------------------------------------------------------------
+    def frame(self, resource: str, where: str | None = None, *, include_inactive: bool = False,
+              enrich: bool = False) -> pd.DataFrame:
+        """Records of any supported resource as a typed DataFrame.
+
+        Args:
+            resource: The API name, e.g. ``"jobactivity"`` (see ``resources()``).
+            where: ServiceM8 ``$filter`` text, e.g. ``"status eq 'Work Order'"``; checked against
+                the resource's fields before any request is sent.
+            include_inactive: Keep soft-deleted records (``active`` is 0).
+            enrich: Add ``staff_name``, ``job_number``, ``client_name``, ``category_name``.
+
+        Raises:
+            UnknownResourceError: No such resource.
+            FilterError: ``where`` is malformed or names an unknown field (``UnknownFieldError``).
+            SMExploreError: The API refused or failed (a subclass says how).
+        """
+        spec = self._resource(resource)
+        text = self._where_text(spec, where)
+        result = self._pull(spec, text)
+        if not include_inactive and "active" in result:
+            result = result[result["active"].fillna(True).astype(bool)].reset_index(drop=True)
+        if enrich:
+            result = add_enrichment(result, self._related_frame)
+        return result
+
+    def jobs(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+        """Jobs (``/job.json``); same arguments as ``frame``."""
+        return self.frame("job", where, **options)
+
+    def allocations(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+        """Job allocations (``/joballocation.json``); same arguments as ``frame``."""
+        return self.frame("joballocation", where, **options)
+
+    def activities(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+        """Job activities: bookings and recorded time (``/jobactivity.json``); same arguments as ``frame``."""
+        return self.frame("jobactivity", where, **options)
+
+    def staff(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+        """Staff members (``/staff.json``); same arguments as ``frame``."""
+        return self.frame("staff", where, **options)
+
+    def clients(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+        """Clients (``/company.json``); same arguments as ``frame``."""
+        return self.frame("company", where, **options)
+
+    def categories(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+        """Job categories (``/category.json``); same arguments as ``frame``."""
+        return self.frame("category", where, **options)
+
+    def allocation_windows(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+        """Allocation windows (``/allocationwindow.json``); same arguments as ``frame``."""
+        return self.frame("allocationwindow", where, **options)
+
+    def queues(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+        """Job queues (``/queue.json``); same arguments as ``frame``."""
+        return self.frame("queue", where, **options)
+
+    def get(self, resource: str, uuid: str) -> pd.DataFrame:
+        """One record by uuid, as a one-row frame.
+
+        Raises:
+            NotFoundError: No record has this uuid.
+            ValueError: ``uuid`` is not a uuid (nothing is sent).
+        """
+        spec = self._resource(resource)
+        try:
+            uuidlib.UUID(str(uuid))
+        except ValueError:
+            raise ValueError(f"{uuid!r} is not a uuid") from None
+        body, _ = self._transport.get(f"/{spec.name}/{uuid}.json", what=f"{spec.name} {uuid}")
+        return to_frame([body], spec, self.settings.timezone)
+
+    # --- what can be queried ------------------------------------------------------------------
+    def resources(self) -> pd.DataFrame:
+        """Every supported resource: its method, path, read scope and number of fields."""
+        by_resource = {r: m for m, r in METHODS.items()}
+        rows = [
+            {"resource": name, "method": by_resource.get(name, f'frame("{name}")'), "path": get_resource(name).path,
+             "read_scope": get_resource(name).scopes["list"], "fields": len(get_resource(name).fields)}
+            for name in resource_names()
+        ]
+        return pd.DataFrame(rows).astype({"resource": "string", "method": "string", "path": "string",
+                                          "read_scope": "string", "fields": "Int64"})
+
+    def describe(self, resource: str) -> pd.DataFrame:
+        """Each field of ``resource``: name, dtype in frames, kind, read-only flag and meaning."""
+        spec = self._resource(resource)
+        rows = [
+            {"field": f.name, "dtype": str(column_dtype(f, self.settings.timezone)), "kind": f.kind,
+             "read_only": f.read_only, "description": f.description}
+            for f in spec.fields.values()
+        ]
+        return pd.DataFrame(rows).astype({"field": "string", "dtype": "string", "kind": "string",
+                                          "read_only": "boolean", "description": "string"})
+
+    # --- cache ---------------------------------------------------------------------------------
+    def cache_info(self) -> CacheInfo:
+        """Where the cache is, how big, how many answers it holds, and hits/misses this session."""
+        hits, misses = self._transport.hits, self._transport.misses
+        if not isinstance(self._http, CachedSession):
+            return CacheInfo(None, 0, 0, hits, misses, None)
+        path = getattr(self._http.cache, "db_path", None)
+        size = sum(Path(f"{path}{suffix}").stat().st_size for suffix in ("", "-wal", "-shm")
+                   if path and Path(f"{path}{suffix}").exists())
+        return CacheInfo(str(path) if path else None, size, len(self._http.cache.responses), hits, misses,
+                         self._http.settings.expire_after)
+
+    def clear_cache(self) -> None:
+        """Forget every cached answer of this session's cache (and the frames built from them)."""
+        if isinstance(self._http, CachedSession):
+            self._http.cache.clear()
+        self._memo.clear()
+        self._related.clear()
+
+    def close(self) -> None:
+        """Release the cache file and, for a demo, stop its emulator (safe to call twice)."""
+        self._http.close()
+        for action in reversed(self._cleanup):
+            action()
+        self._cleanup.clear()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- display -----------------------------------------------------------------------------
+    def _summary(self) -> dict[str, str]:
+        info = self.cache_info()
+        cache = (f"{info.path} ({info.size_bytes / 1e6:.1f} MB, {info.responses} answers)" if info.path
+                 else "user session" if isinstance(self._http, CachedSession) else "off")
+        return {
+            "account": f"{self.settings.mode}, {'OAuth token' if self._credential.kind == 'oauth' else 'API key'} "
+                       f"{self._credential.hint}",
+            "base URL": self.settings.base_url,
+            "cache": cache + (" — offline" if self.settings.offline else ""),
+            "cache hits / misses": f"{info.hits} / {info.misses}",
+            "requests this minute": f"{self._budget.sent_last_minute()} of {self.settings.per_minute}",
+            "requests today": f"{self._budget.sent_today():,} of {self.settings.per_day:,}",
+        }
+
+    def __repr__(self) -> str:
+        parts = "; ".join(f"{k}: {v}" for k, v in self._summary().items())
+        return f"<smexplore.Session {parts}>"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+                       f"{html.escape(v)}</td></tr>" for k, v in self._summary().items())
+        return f"<table><caption style='text-align:left'><b>smexplore.Session</b></caption>{rows}</table>"
+
+    # --- internals ----------------------------------------------------------------------------
+    def _resource(self, name: str) -> Resource:
+        try:
+            return get_resource(name)
+        except KeyError:
+            raise UnknownResourceError(
+                f"unknown resource {name!r}{_suggest(name, resource_names())}; "
+                f"supported resources: {', '.join(resource_names())}"
+            ) from None
+
+    def _where_text(self, spec: Resource, where: str | None) -> str:
+        if where is None:
+            return ""
+        if not isinstance(where, str):
+            raise TypeError(f"where= takes ServiceM8 $filter text or None, not {type(where).__name__}")
+        try:
+            conditions = parse_filter_text(where)
+        except FilterSyntaxError as exc:
+            raise FilterError(f"bad filter {where!r}: {exc.message}", exc.position) from None
+        for condition in conditions:
+            custom = condition.field.startswith(CUSTOM_FIELD_PREFIX) and spec.name in ("job", "company")
+            if condition.field not in spec.fields and not custom:
+                raise UnknownFieldError(
+                    f"{spec.name} has no field {condition.field!r}{_suggest(condition.field, list(spec.fields))} "
+                    f"(in {where!r} at position {condition.position}); valid fields: {', '.join(spec.fields)}",
+                    condition.position,
+                )
+        try:
+            compile_filter(spec, where)  # checks that each value fits its field's type
+        except FilterSyntaxError as exc:
+            raise FilterError(f"bad filter {where!r}: {exc.message}", exc.position) from None
+        return where
+
+    def _pull(self, spec: Resource, text: str) -> pd.DataFrame:
+        """All records (deleted ones too) for the filter, typed; repeat pulls reuse the built frame
+        while the cache still serves the same first page."""
+        pages = self._transport.pages(spec.path, {"$filter": text} if text else {}, label=spec.name)
+        first = next(pages)
+        key = (spec.name, text)
+        memo = self._memo.get(key)
+        if memo is not None and first.from_cache and memo[0] == first.digest:
+            pages.close()
+            self._memo.move_to_end(key)
+            return memo[1].copy()
+        records = list(first.records)
+        for page in pages:
+            records.extend(page.records)
+        built = to_frame(records, spec, self.settings.timezone)
+        if isinstance(self._http, CachedSession):
+            self._memo[key] = (first.digest, built)
+            while len(self._memo) > _MEMO_SIZE:
+                self._memo.popitem(last=False)
+            return built.copy()
+        return built
+
+    def _related_frame(self, name: str) -> pd.DataFrame:
+        if name not in self._related:
+            self._related[name] = self._pull(get_resource(name), "")
+        return self._related[name]
+
+
+def _cache_dir(cache: str | Path | bool | None) -> Path | None:
+    if cache is False:
+        return None
+    if cache is None or cache is True:
+        return Path(platformdirs.user_cache_dir("smexplore"))
+    return Path(cache).expanduser()
+
+
+def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_url: str = DEFAULT_BASE_URL,
+            session: requests.Session | None = None, cache: str | Path | bool | None = None,
+            expire_after: Any = DEFAULT_EXPIRE_AFTER, timezone: str | None = None, offline: bool = False,
+            progress: bool = True, per_minute: int = 180, per_day: int = 20_000, retry_budget: float = 120.0,
+            timeout: float = 60.0) -> Session:
+    """Open a ServiceM8 account.
+
+    Args:
+        api_key: The account's API key; ``$SERVICEM8_API_KEY`` when ``None``.
+        oauth_token: An OAuth access token instead of an API key (sent as a bearer token).
+        base_url: The API's base URL.
+        session: Your own ``requests.Session`` or ``requests_cache.CachedSession`` (used as given;
+            a plain Session does not cache, and ``cache`` is then ignored).
+        cache: Folder for the cache files (created when missing); default: the user cache folder
+            (``platformdirs.user_cache_dir("smexplore")``); ``False`` for no cache.
+        expire_after: How long cached answers stay fresh (seconds, ``timedelta``, or requests-cache's
+            constants); default one hour.
+        timezone: IANA zone name to localise timestamps to; ``None`` keeps naive account time.
+        offline: Serve from the cache only; a miss raises ``CacheMissError``.
+        progress: Show a progress bar on pulls of more than one page.
+        per_minute: Client-side limit of requests per minute (the API allows 180).
+        per_day: Client-side budget of requests per day (the API allows 20,000).
+        retry_budget: Seconds to keep retrying 429 and 5xx answers before raising.
+        timeout: Seconds to wait for each answer.
+    """
+    credential = resolve_credential(api_key, oauth_token)
+    settings = Settings(
+        base_url=base_url.rstrip("/"), cache_dir=None if session is not None else _cache_dir(cache),
+        expire_after=expire_after, timezone=timezone, offline=offline, progress=progress, per_minute=per_minute,
+        per_day=per_day, retry_budget=retry_budget, timeout=timeout,
+    )
+    return Session(credential, settings, session=session)
+
+
+def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, progress: bool = True,
+         **emulator_options: Any) -> Session:
+    """A Session on the embedded emulator serving the synthetic demo account (no key needed).
+
+    The emulator runs in a background thread on a free loopback port and the Session has a cache
+    of its own in a temporary folder; both go when the Session is closed or Python exits.
+
+    Args:
+        seed: Seed of the synthetic account (the same seed gives the same records).
+        scale: ``small`` (default), ``medium`` or ``large``.
+        timezone: As for ``connect``.
+        progress: As for ``connect``.
+        **emulator_options: Passed to ``smexplore.emulator.Emulator`` (``page_size``,
+            ``per_minute``, ``faults``, ``tokens`` …).
+    """
+    from .emulator import Emulator  # imported here: live sessions never load the emulator
+
+    emulator = Emulator(seed=seed, scale=scale, **emulator_options).start()  # type: ignore[arg-type]
+    folder = Path(tempfile.mkdtemp(prefix="smexplore-demo-"))
+    settings = Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
+                        mode="demo", expire_after=DEFAULT_EXPIRE_AFTER)
+    result = Session(resolve_credential(emulator.api_key, None), settings, emulator=emulator)
+    remove = lambda: shutil.rmtree(folder, ignore_errors=True)  # noqa: E731
+    result._cleanup += [emulator.stop, remove]
+    atexit.register(result.close)
+    return result
