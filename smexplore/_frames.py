@@ -27,7 +27,7 @@ import pandas as pd
 
 from ._resources import Field, Resource
 
-__all__ = ["ENRICHED_COLUMNS", "column_dtype", "enrich", "to_frame"]
+__all__ = ["ENRICHED_COLUMNS", "column_dtype", "concat_frames", "enrich", "to_frame"]
 
 ENRICHED_COLUMNS = ("staff_name", "job_number", "client_name", "category_name")
 """Columns ``enrich`` may add (after the API's own, in this order)."""
@@ -48,45 +48,63 @@ def column_dtype(field: Field, tz: str | None = None) -> Any:
     return "string"
 
 
-def _timestamps(values: list[Any], field: Field, tz: str | None) -> pd.Series:
-    # ISO8601 accepts both the timestamp and the date-only wire forms; zero dates fail to parse → NaT.
-    parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", errors="coerce")
+_WIRE_FORMATS = {"timestamp": "%Y-%m-%d %H:%M:%S", "date": "%Y-%m-%d"}
+_ZERO_DATES = ("0000-00-00 00:00:00", "0000-00-00", "")
+_FLAG_VALUES = {"1": True, "0": False, 1: True, 0: False, True: True, False: False}
+
+
+def _timestamps(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
+    # Zero dates and blanks are masked first (far faster than letting them fail the parse); the
+    # exact wire format is the fast path; anything else (date-only, ISO 'T') gets a tolerant parse.
+    missing = series.isin(_ZERO_DATES) | series.isna()
+    parsed = pd.to_datetime(series.mask(missing), format=_WIRE_FORMATS[field.kind], errors="coerce")
+    odd = parsed.isna() & ~missing
+    if odd.any():
+        parsed[odd] = pd.to_datetime(series[odd], format="ISO8601", errors="coerce")
     parsed = parsed.astype("datetime64[ns]")
     if tz and field.kind == "timestamp":
         parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
     return parsed
 
 
-def _numbers(values: list[Any]) -> pd.Series:
-    series = pd.Series(values, dtype=object).replace("", None)
-    return pd.to_numeric(series, errors="coerce").astype("Float64")
+def _numbers(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype("Float64")
+    return pd.to_numeric(series.astype(object).replace("", None), errors="coerce").astype("Float64")
 
 
-def _strings(values: list[Any], empty_is_missing: bool) -> pd.Series:
-    series = pd.Series(values, dtype=object)
+def _flags(series: pd.Series) -> pd.Series:
+    flags = series.astype(object).map(_FLAG_VALUES)
+    odd = flags.isna() & series.notna() & (series.astype(object) != "")
+    if odd.any():  # other numbers: anything but 0 is set
+        flags[odd] = _numbers(series[odd]) != 0
+    return flags.astype("boolean")
+
+
+def _strings(series: pd.Series, empty_is_missing: bool) -> pd.Series:
     strings = series.astype("string")
     return strings.mask(strings == "") if empty_is_missing else strings
 
 
-def _category(values: list[Any], field: Field) -> pd.Series:
+def _category(series: pd.Series, field: Field) -> pd.Series:
     known = list(field.choices or ())
-    extra = sorted({v for v in values if v not in known and v is not None and v == v})
-    return pd.Series(pd.Categorical(values, categories=known + extra))
+    extra = sorted(set(series.dropna().unique()) - set(known))
+    return series.astype(pd.CategoricalDtype(known + extra))
 
 
-def _column(values: list[Any], field: Field, tz: str | None) -> pd.Series:
+def _column(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
     kind = field.kind
     if kind in ("timestamp", "date"):
-        return _timestamps(values, field, tz)
+        return _timestamps(series, field, tz)
     if kind == "flag":
-        return (_numbers(values) != 0).astype("boolean")
+        return _flags(series)
     if kind == "int":
-        return _numbers(values).round().astype("Int64")
+        return _numbers(series).round().astype("Int64")
     if kind in ("float", "money"):
-        return _numbers(values)
+        return _numbers(series)
     if kind == "category":
-        return _category(values, field)
-    return _strings(values, empty_is_missing=kind == "uuid")
+        return _category(series, field)
+    return _strings(series, empty_is_missing=kind == "uuid")
 
 
 def _column_order(resource: Resource, records: Iterable[dict[str, Any]]) -> list[Field]:
@@ -107,11 +125,32 @@ def to_frame(records: list[dict[str, Any]], resource: Resource, tz: str | None =
         resource: Their resource (gives the fields and their kinds).
         tz: Time zone name to localise timestamps to (account-local naive when ``None``).
     """
+    fields = _column_order(resource, records)
+    raw = pd.DataFrame.from_records(records, columns=[f.name for f in fields]) if records else None
     columns = {
-        field.name: _column([record.get(field.name) for record in records], field, tz)
-        for field in _column_order(resource, records)
+        field.name: _column(raw[field.name] if raw is not None else pd.Series([], dtype=object), field, tz)
+        for field in fields
     }
     return pd.DataFrame(columns)
+
+
+def concat_frames(frames: list[pd.DataFrame], resource: Resource) -> pd.DataFrame:
+    """Join frames that ``to_frame`` typed page by page, keeping the column order and dtypes.
+
+    Pages may differ in their custom fields and in unexpected category values; the joined frame
+    is what ``to_frame`` would give for all the records at once.
+    """
+    if len(frames) == 1:
+        return frames[0]
+    joined = pd.concat(frames, ignore_index=True)
+    known = set(resource.fields)
+    for name in joined.columns:
+        if name not in known:
+            joined[name] = joined[name].astype("string")
+        elif resource.fields[name].kind == "category" and not isinstance(joined[name].dtype, pd.CategoricalDtype):
+            joined[name] = _category(joined[name].astype(object), resource.fields[name])
+    order = [f.name for f in _column_order(resource, [dict.fromkeys(joined.columns)])]
+    return joined[order]
 
 
 def _name_map(frame: pd.DataFrame, key: str, value: pd.Series) -> pd.Series:

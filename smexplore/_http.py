@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -338,48 +339,55 @@ class Transport:
                     raise IncompleteResultError(f"{label}: the API rejected its own cursor twice; try again later") from None
 
     def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool) -> Iterator[Page]:
-        cursor, seen, number, total = "-1", {"-1"}, 0, 0
-        first_from_cache = False
+        # Page k+1 is fetched in a worker thread while the caller works on page k (from the second
+        # page on: a caller that stops after the first page never causes a second request).
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smexplore-pages")
+
+        def fetch(number: int, cursor: str) -> tuple[Any, requests.Response]:
+            return self.get(path, {**params, "cursor": cursor}, refresh=refresh and number == 1,
+                            what=f"{label} page {number}")
+
+        seen, total, number, first_from_cache = {"-1"}, 0, 1, False
+        pending = pool.submit(fetch, 1, "-1")
         bar: Any = None
         try:
             while True:
-                number += 1
-                what = f"{label} page {number}"
                 try:
-                    body, response = self.get(path, {**params, "cursor": cursor}, refresh=refresh and number == 1,
-                                              what=what)
-                except APIError as exc:
+                    body, response = pending.result()
+                except (APIError, RateLimitError, CacheMissError) as exc:
                     if number == 1:
                         raise
-                    if exc.status == 400 and first_from_cache:
+                    if isinstance(exc, APIError) and exc.status == 400 and first_from_cache:
                         raise _StaleCursor() from exc
                     raise IncompleteResultError(f"{label}: page {number} failed after {total:,} records "
                                                 f"({exc}); no partial result is returned") from exc
-                except (RateLimitError, CacheMissError) as exc:
-                    if number == 1:
-                        raise
-                    raise IncompleteResultError(f"{label}: page {number} failed after {total:,} records "
-                                                f"({exc}); no partial result is returned") from exc
                 if not isinstance(body, list):
-                    raise IncompleteResultError(f"{what}: expected a JSON array of records, got {type(body).__name__}")
+                    raise IncompleteResultError(f"{label} page {number}: expected a JSON array of records, "
+                                                f"got {type(body).__name__}")
                 from_cache = bool(getattr(response, "from_cache", False))
                 first_from_cache = first_from_cache or (number == 1 and from_cache)
                 total += len(body)
                 next_cursor = response.headers.get("x-next-cursor", "")
+                if next_cursor in seen:
+                    raise IncompleteResultError(f"{label}: the API sent cursor {next_cursor} twice (page {number}); "
+                                                "stopped instead of looping")
+                seen.add(next_cursor)
                 if next_cursor and bar is None and self.progress:
                     bar = tqdm(desc=label, unit=" records", leave=False)
                 if bar is not None:
                     bar.update(len(body))
                     bar.set_postfix(pages=number, refresh=False)
-                yield Page(body, number, from_cache, hashlib.blake2b(response.content, digest_size=16).hexdigest())
+                page = Page(body, number, from_cache, hashlib.blake2b(response.content, digest_size=16).hexdigest())
+                if next_cursor and number > 1:
+                    pending = pool.submit(fetch, number + 1, next_cursor)
+                yield page
                 if not next_cursor:
                     return
-                if next_cursor in seen:
-                    raise IncompleteResultError(f"{label}: the API sent cursor {next_cursor} twice (page {number}); "
-                                                "stopped instead of looping")
-                seen.add(next_cursor)
-                cursor = next_cursor
+                if number == 1:
+                    pending = pool.submit(fetch, 2, next_cursor)
+                number += 1
         finally:
+            pool.shutdown(wait=False, cancel_futures=True)
             if bar is not None:
                 bar.close()
 

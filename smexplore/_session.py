@@ -27,7 +27,7 @@ from requests_cache import CachedSession
 from ._auth import Credential, resolve_credential
 from ._errors import FilterError, UnknownFieldError, UnknownResourceError
 from ._filter_text import FilterSyntaxError, parse_filter_text
-from ._frames import column_dtype, to_frame
+from ._frames import column_dtype, concat_frames, to_frame
 from ._frames import enrich as add_enrichment
 from ._http import AUTH_HEADERS, RequestBudget, RetryPolicy, Transport, make_cached_session
 from ._resources import Resource, get_resource, resource_names
@@ -344,10 +344,10 @@ class Session:
             pages.close()
             self._memo.move_to_end(key)
             return memo[1].copy()
-        records = list(first.records)
-        for page in pages:
-            records.extend(page.records)
-        built = to_frame(records, spec, self.settings.timezone)
+        tz = self.settings.timezone
+        chunks = [to_frame(first.records, spec, tz)]  # typed while the next page is on its way
+        chunks += [to_frame(page.records, spec, tz) for page in pages]
+        built = concat_frames(chunks, spec)
         if isinstance(self._http, CachedSession):
             self._memo[key] = (first.digest, built)
             while len(self._memo) > _MEMO_SIZE:

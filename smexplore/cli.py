@@ -1,19 +1,16 @@
 """The ``smexplore`` command line.
 
 ``smexplore emulator`` serves the ServiceM8 API emulator until interrupted;
-``smexplore demo`` starts it in the background and prints a summary of the demo account,
-pulled over HTTP.
+``smexplore demo`` starts it in the background and explores the demo account through a
+``Session``: jobs by status and this week's bookings per staff member.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import sys
 from datetime import timedelta
-from typing import Any, Sequence
-
-import requests
+from typing import Sequence
 
 from .emulator import DEMO_API_KEY, SCALES, Emulator
 
@@ -40,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--seed", type=int, default=0, help="seed of the synthetic account (default 0)")
     emulator.add_argument("--scale", choices=list(SCALES), default="small", help="size of the account")
     emulator.add_argument("--page-size", type=int, default=5000, help="records per cursor page (default 5000)")
+    emulator.add_argument("--per-minute", type=int, default=180, help="requests allowed per minute (default 180)")
+    emulator.add_argument("--per-day", type=int, default=20_000, help="requests allowed per day (default 20000)")
+    emulator.add_argument("--quiet", action="store_true", help="do not log each request")
 
     demo = commands.add_parser("demo", help="summarise the embedded demo account")
     demo.add_argument("--seed", type=int, default=0, help="seed of the synthetic account (default 0)")
@@ -49,50 +49,41 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     emulator = Emulator(seed=args.seed, scale=args.scale, api_key=args.api_key, tokens=dict(args.token),
-                        page_size=args.page_size)
+                        page_size=args.page_size, per_minute=args.per_minute, per_day=args.per_day)
 
     def ready(emu: Emulator) -> None:
         print(f"ServiceM8 emulator ({args.scale} account, seed {args.seed}) serving at {emu.base_url}", flush=True)
         print(f"API key: {emu.api_key}   (send it in the X-Api-Key header; Ctrl-C stops)", flush=True)
 
-    emulator.serve_forever(args.host, args.port, on_ready=ready)
+    emulator.serve_forever(args.host, args.port, on_ready=ready, log_requests=not args.quiet)
     return 0
 
 
-def _pull(session: requests.Session, url: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """All records of a list endpoint, following ``x-next-cursor``."""
-    records: list[dict[str, Any]] = []
-    cursor = "-1"
-    while True:
-        response = session.get(url, params={**(params or {}), "cursor": cursor}, timeout=60)
-        response.raise_for_status()
-        records.extend(response.json())
-        cursor = response.headers.get("x-next-cursor", "")
-        if not cursor:
-            return records
-
-
 def _demo(args: argparse.Namespace) -> int:
-    with Emulator(seed=args.seed, scale=args.scale) as emu:
-        session = requests.Session()
-        session.headers["X-Api-Key"] = emu.api_key
-        now = emu.account.now
+    from ._session import demo
+
+    with demo(seed=args.seed, scale=args.scale, progress=sys.stderr.isatty()) as session:
+        now = session.emulator.account.now
         monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
-        week = f"start_date gt '{monday:%Y-%m-%d} 00:00:00' and start_date lt '{monday + timedelta(days=7):%Y-%m-%d}'"
-        staff = {s["uuid"]: f"{s['first']} {s['last']}" for s in _pull(session, f"{emu.base_url}/staff.json")}
-        jobs = _pull(session, f"{emu.base_url}/job.json", {"$filter": "active eq 1"})
-        bookings = _pull(session, f"{emu.base_url}/jobactivity.json",
-                         {"$filter": f"{week} and activity_was_scheduled eq '1' and active eq 1"})
-        print(f"Demo account (seed {args.seed}, {args.scale}), served at {emu.base_url}; today is {now:%A %d %B %Y}")
-        for resource in ("staff", "job", "jobactivity", "joballocation", "company", "category", "allocationwindow", "queue"):
-            print(f"  {resource:<17}{len(emu.account.tables[resource]):>8,} records")
-        print("Active jobs by status:")
-        for status, count in collections.Counter(j["status"] for j in jobs).most_common():
-            print(f"  {status:<17}{count:>8,}")
-        print(f"Bookings in the week of {monday:%d %b %Y}:")
-        for who, count in collections.Counter(staff.get(b["staff_uuid"], "?") for b in bookings).most_common():
-            print(f"  {who:<25}{count:>4}")
-        print(f"HTTP requests sent: {len(emu.log)}")
+        saturday = monday + timedelta(days=5)
+        print(f"smexplore demo account (seed {args.seed}, {args.scale}): today is {now:%A %d %B %Y}")
+        print(session)
+        jobs = session.jobs()
+        print(f"\nJobs by status ({len(jobs):,} active jobs):")
+        print(jobs["status"].value_counts().to_string())
+        week = session.activities(
+            f"start_date gt '{monday:%Y-%m-%d}' and start_date lt '{saturday:%Y-%m-%d}' and activity_was_scheduled eq 1",
+            enrich=True,
+        )
+        hours = (week["end_date"] - week["start_date"]).dt.total_seconds() / 3600
+        per_staff = (week.assign(hours=hours).groupby("staff_name")
+                     .agg(bookings=("uuid", "size"), hours=("hours", "sum"), jobs=("job_number", "nunique"))
+                     .sort_values("hours", ascending=False))
+        print(f"\nBookings per staff member, week of {monday:%d %b %Y}:")
+        print(per_staff.round(1).to_string())
+        session.activities()  # again: served from the cache
+        info = session.cache_info()
+        print(f"\nHTTP requests sent: {info.misses}; answers served from the cache: {info.hits}")
     return 0
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 __all__ = ["Fault", "Faults"]
 
-FaultKind = Literal["error", "rate_limit", "truncate", "cut_connection"]
+FaultKind = Literal["error", "rate_limit", "truncate", "cut_connection", "pass"]
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,8 @@ class Fault:
     Attributes:
         kind: ``error`` (a 5xx answer), ``rate_limit`` (a 429), ``truncate`` (a 200 whose JSON
             body is cut short) or ``cut_connection`` (a 200 that promises the whole body in
-            ``Content-Length`` and closes the connection half way).
+            ``Content-Length`` and closes the connection half way); ``pass`` lets one request
+            through untouched (to aim a later fault at, say, the third page).
         status: The status for ``error`` (500 or 503, say).
     """
 
@@ -56,8 +57,9 @@ class Faults:
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
 
-    def fail_next(self, times: int = 1, status: int = 500) -> None:
-        """Answer the next ``times`` requests with ``status`` (a 5xx)."""
+    def fail_next(self, times: int = 1, status: int = 500, *, after: int = 0) -> None:
+        """Answer ``times`` requests with ``status`` (a 5xx), once ``after`` more have gone through."""
+        self._push(Fault("pass"), after)
         self._push(Fault("error", status), times)
 
     def rate_limit_next(self, times: int = 1) -> None:
@@ -88,6 +90,9 @@ class Faults:
     def before_answer(self) -> Fault | None:
         """The fault that replaces this answer (an error or a 429), if any."""
         with self._lock:
+            if self._queue and self._queue[0].kind == "pass":
+                self._queue.popleft()
+                return None
             if self._queue and self._queue[0].kind in ("error", "rate_limit"):
                 return self._queue.popleft()
             if self.error_rate and self._random.random() < self.error_rate:

@@ -28,10 +28,6 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-class _LoggingHandler(WSGIRequestHandler):
-    """Request handler for the CLI: one line per request (paths and queries carry no secrets)."""
-
-
 class Emulator:
     """A ServiceM8 API emulator serving a synthetic account over real HTTP.
 
@@ -112,9 +108,10 @@ class Emulator:
         return self
 
     def serve_forever(self, host: str = "127.0.0.1", port: int = 8000,
-                      on_ready: Callable[["Emulator"], None] | None = None) -> None:
-        """Serve in this thread until interrupted (Ctrl-C), logging one line per request."""
-        self._server = make_server(host, port, self.app, threaded=True, request_handler=_LoggingHandler)
+                      on_ready: Callable[["Emulator"], None] | None = None, log_requests: bool = True) -> None:
+        """Serve in this thread until interrupted (Ctrl-C), logging one line per request to stderr."""
+        handler = WSGIRequestHandler if log_requests else _QuietHandler
+        self._server = make_server(host, port, self.app, threaded=True, request_handler=handler)
         if on_ready is not None:
             on_ready(self)
         try:
