@@ -143,6 +143,8 @@ def _parse_value(scanner: _Scanner) -> tuple[str, bool]:
                 continue
             scanner.pos = end + 1
             return "".join(chunks), True
+    if text.startswith(("(", ")"), start):
+        scanner.fail(MSG_INVALID, "parentheses are not supported")
     number = scanner.word(_NUMBER)
     if number is None:
         scanner.fail(MSG_INVALID, f"expected a value in single quotes or a number, found {scanner.found()}")
@@ -196,6 +198,8 @@ def parse_filter_text(text: str) -> list[Condition]:
         if scanner.at_end():
             break
         join_position = scanner.pos
+        if scanner.text.startswith(("(", ")"), join_position):
+            scanner.fail(MSG_INVALID, "parentheses are not supported", join_position)
         join = scanner.word()
         _reject_logic(scanner, join, join_position)
         if join is None or join.lower() != "and":

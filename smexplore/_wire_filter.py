@@ -42,8 +42,8 @@ def normalise_timestamp(value: str) -> str | None:
     Zero dates and empty strings become ``ZERO_TIMESTAMP``, which sorts before every real date.
     """
     value = value.strip()
-    if value in ("", "0000-00-00", ZERO_TIMESTAMP):
-        return ZERO_TIMESTAMP
+    if value == "" or value.startswith("0000-00-00"):
+        return ZERO_TIMESTAMP if value in ("", "0000-00-00") or _TIMESTAMP.fullmatch(value) else None
     match = _TIMESTAMP.fullmatch(value)
     if not match:
         return None

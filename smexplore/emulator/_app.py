@@ -136,7 +136,9 @@ class ServiceM8App:
             response = self._dispatch(request)
         except Exception:  # noqa: BLE001 - the API answers a generic 500, never a traceback
             response = _error(500, MSG_SERVER_ERROR)
-        self.log.record(request.method, request.path, request.args.to_dict(), response.status_code)
+        secrets = (*self.api_keys, *self.tokens)
+        query = {k: "[redacted]" if any(secret in v for secret in secrets) else v for k, v in request.args.items()}
+        self.log.record(request.method, request.path, query, response.status_code)
         return response(environ, start_response)
 
     def now(self) -> datetime:
@@ -182,8 +184,8 @@ class ServiceM8App:
 
     def _operation(self, endpoint: str, method: str) -> Operation:
         if endpoint == "collection":
-            return "list" if method == "GET" else "create"
-        return {"GET": "get", "POST": "update", "DELETE": "delete"}[method]  # type: ignore[return-value]
+            return "list" if method in ("GET", "HEAD") else "create"
+        return {"GET": "get", "HEAD": "get", "POST": "update", "DELETE": "delete"}[method]  # type: ignore[return-value]
 
     def _authenticate(self, request: Request) -> _Caller | None:
         key = request.headers.get("X-Api-Key")
@@ -304,9 +306,13 @@ def _credential_id(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def _body(request: Request) -> dict[str, Any] | Response:
     try:
-        body = json.loads(request.get_data(as_text=True) or "null")
+        body = json.loads(request.get_data(as_text=True) or "null", parse_constant=_no_constant)
     except ValueError as exc:
         return _error(400, f"The request body is not valid JSON: {exc}")
     if not isinstance(body, dict):

@@ -8,8 +8,10 @@ from typing import Iterator, Mapping
 
 __all__ = ["LoggedRequest", "RequestLog"]
 
-# Query parameters that could carry a credential are never logged, whatever a client sends.
-_SECRET_PARAMS = frozenset({"api_key", "apikey", "access_token", "token", "key", "password", "auth"})
+# Query parameters that could carry a credential are never logged, whatever a client sends (the app
+# also redacts any value that contains a credential it knows).
+_SECRET_PARAMS = frozenset({"api_key", "apikey", "x-api-key", "authorization", "access_token", "token", "key",
+                            "password", "auth"})
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ are checked against the field's type and stored in the wire form of the vendor's
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid as uuidlib
 from datetime import datetime
@@ -50,8 +51,10 @@ def _coerce(resource: Resource, field: Field, value: Any) -> Any:
     if field.kind in ("flag", "int", "float", "money"):
         try:
             number = float(value) if not isinstance(value, bool) else float(int(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise WriteError(f"{resource.name}.{field.name} must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise WriteError(f"{resource.name}.{field.name} must be a finite number, got {value!r}")
         if field.kind == "flag" and number not in (0.0, 1.0):
             raise WriteError(f"{resource.name}.{field.name} must be 0 or 1, got {value!r}")
         if field.wire == "int":
@@ -77,9 +80,9 @@ def _coerce(resource: Resource, field: Field, value: Any) -> Any:
 class Table:
     """The records of one resource, in creation order."""
 
-    def __init__(self, resource: Resource, records: Iterable[Record]) -> None:
+    def __init__(self, resource: Resource, records: list[Record]) -> None:
         self.resource = resource
-        self.records: list[Record] = list(records)
+        self.records = records  # the account's own list: creates show up in ``Account.tables``
         self.index: dict[str, int] = {r["uuid"].lower(): i for i, r in enumerate(self.records)}
 
     def __len__(self) -> int:
@@ -155,7 +158,7 @@ class Store:
 
     def __init__(self, resources: Iterable[Resource], tables: dict[str, list[Record]]) -> None:
         self.lock = threading.RLock()
-        self.tables = {r.name: Table(r, tables.get(r.name, [])) for r in resources}
+        self.tables = {r.name: Table(r, tables.setdefault(r.name, [])) for r in resources}
 
     def __getitem__(self, name: str) -> Table:
         return self.tables[name]

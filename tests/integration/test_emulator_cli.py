@@ -1,0 +1,90 @@
+"""The command line: ``smexplore emulator`` serves until interrupted; ``smexplore demo`` summarises."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO
+
+import requests
+
+from smexplore.emulator import Account
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVING = re.compile(r"serving at (http://127\.0\.0\.1:(\d+)/api_1\.0)\s*$")
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def _lines(stream: IO[str], into: "queue.Queue[str | None]") -> None:
+    """Copy a child's output into a queue, line by line (None at the end)."""
+    for line in stream:
+        into.put(line)
+    into.put(None)
+
+
+def _next_line(lines: "queue.Queue[str | None]", timeout: float = 30.0) -> str:
+    line = lines.get(timeout=timeout)
+    assert line is not None, "the emulator exited before printing its address"
+    return line
+
+
+def test_emulator_command_serves_until_interrupted() -> None:
+    """`emulator --port 0` prints its URL and key, answers real requests with that key, stops on SIGINT."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smexplore.cli", "emulator", "--port", "0", "--seed", "1", "--api-key", "mykey"],
+        cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        lines: "queue.Queue[str | None]" = queue.Queue()
+        assert process.stdout is not None
+        threading.Thread(target=_lines, args=(process.stdout, lines), daemon=True).start()
+        first, second = _next_line(lines), _next_line(lines)
+        match = SERVING.search(first)
+        assert match, first
+        base_url, port = match.group(1), int(match.group(2))
+        assert port > 0
+        assert "seed 1" in first
+        assert "mykey" in second
+
+        response = requests.get(f"{base_url}/category.json", headers={"X-Api-Key": "mykey"}, timeout=10)
+        assert response.status_code == 200
+        assert response.json() and all("uuid" in record for record in response.json())
+        refused = requests.get(f"{base_url}/category.json", headers={"X-Api-Key": "smexplore-demo-key-0000"},
+                               timeout=10)
+        assert refused.status_code == 401
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+        stderr = process.stderr.read() if process.stderr else ""
+        assert "mykey" not in stderr  # the per-request console log carries paths, never the key
+        assert "/api_1.0/category.json" in stderr
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_demo_command_summarises_the_account(small_account_records: Account) -> None:
+    """`demo` runs, names job statuses with their counts, and lists bookings by staff member."""
+    result = subprocess.run([sys.executable, "-m", "smexplore.cli", "demo"], cwd=ROOT, env=_env(),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    statuses = re.findall(r"^\s*(Quote|Work Order|Completed|Unsuccessful)\s+[\d,]+\s*$", out, re.MULTILINE)
+    assert {"Quote", "Work Order", "Completed"} <= set(statuses), out
+    assert "Bookings" in out
+    bookings = out[out.index("Bookings"):]
+    names = {f"{s['first']} {s['last']}" for s in small_account_records.tables["staff"]}
+    assert any(name in bookings for name in names), bookings

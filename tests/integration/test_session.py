@@ -1,0 +1,386 @@
+"""The Session against a real emulator on loopback, through a real requests-cache SQLite cache."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+import pytest
+import requests
+import requests_cache
+
+import smexplore as sm
+from smexplore._resources import resource_names
+from smexplore.emulator import Emulator
+
+GOLDEN = json.loads((Path(__file__).resolve().parent.parent / "golden" / "frame_columns.json").read_text())
+
+
+def _sent(emu: Emulator) -> list[str]:
+    return [f"{e.method} {e.resource} {e.query.get('cursor', '')}" for e in emu.log.entries()]
+
+
+@pytest.fixture
+def session(emulator: Emulator, tmp_path: Path) -> Iterator[sm.Session]:
+    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path, progress=False) as s:
+        yield s
+
+
+# --- columns and dtypes are public API ---------------------------------------------------------
+@pytest.mark.parametrize("resource", resource_names())
+def test_columns_and_dtypes_match_the_golden_file(session: sm.Session, resource: str) -> None:
+    frame = session.frame(resource)
+    assert len(frame) > 0
+    assert {c: str(t) for c, t in frame.dtypes.items()} == GOLDEN[resource]
+
+
+@pytest.mark.parametrize("resource", resource_names())
+def test_empty_result_keeps_columns_and_dtypes(session: sm.Session, resource: str) -> None:
+    empty = session.frame(resource, "edit_date lt '1990-01-01'")
+    assert len(empty) == 0
+    expected = {c: t for c, t in GOLDEN[resource].items() if not c.startswith("customfield_")}
+    assert {c: str(t) for c, t in empty.dtypes.items()} == expected
+
+
+@pytest.mark.parametrize(("method", "resource"), [("jobs", "job"), ("allocations", "joballocation"),
+                                                   ("activities", "jobactivity"), ("staff", "staff"),
+                                                   ("clients", "company"), ("categories", "category"),
+                                                   ("allocation_windows", "allocationwindow"), ("queues", "queue")])
+def test_convenience_methods_pull_their_resource(session: sm.Session, emulator: Emulator, method: str,
+                                                 resource: str) -> None:
+    frame = getattr(session, method)()
+    live = [r for r in emulator.account.tables[resource] if r["active"] == 1]
+    assert sorted(frame["uuid"]) == sorted(r["uuid"] for r in live)
+
+
+def test_enriched_columns(session: sm.Session, emulator: Emulator) -> None:
+    frame = session.activities(enrich=True)
+    assert {c: str(frame[c].dtype) for c in frame.columns[-4:]} == GOLDEN["jobactivity+enrich"]
+    tables = emulator.account.tables
+    row = frame.iloc[100]
+    staff = next(s for s in tables["staff"] if s["uuid"] == row["staff_uuid"])
+    job = next(j for j in tables["job"] if j["uuid"] == row["job_uuid"])
+    client = next(c for c in tables["company"] if c["uuid"] == job["company_uuid"])
+    assert row["staff_name"] == f"{staff['first']} {staff['last']}"
+    assert row["job_number"] == job["generated_job_id"]
+    assert row["client_name"] == client["name"]
+    assert frame["staff_name"].notna().all()
+    assert {c: str(t) for c, t in session.allocations(enrich=True).dtypes.items()
+            if c in GOLDEN["joballocation+enrich"]} == GOLDEN["joballocation+enrich"]
+    assert list(session.jobs(enrich=True).columns[-2:]) == list(GOLDEN["job+enrich"])
+
+
+def test_soft_deleted_records_only_on_request(session: sm.Session, emulator: Emulator) -> None:
+    rows = emulator.account.tables["jobactivity"]
+    assert len(session.activities()) == sum(r["active"] == 1 for r in rows)
+    everything = session.activities(include_inactive=True)
+    assert len(everything) == len(rows)
+    assert (~everything["active"]).sum() == sum(r["active"] == 0 for r in rows)
+
+
+def test_filter_text_goes_to_the_server(session: sm.Session, emulator: Emulator) -> None:
+    emulator.log.clear()
+    frame = session.jobs("status eq 'Work Order' and date gt '2026-01-01'")
+    assert set(frame["status"]) == {"Work Order"}
+    assert (frame["date"] > pd.Timestamp("2026-01-01")).all()
+    sent = emulator.log.entries()
+    assert sent[0].query["$filter"] == "status eq 'Work Order' and date gt '2026-01-01'"
+
+
+def test_get_one_record(session: sm.Session, emulator: Emulator) -> None:
+    job = emulator.account.tables["job"][5]
+    one = session.get("job", job["uuid"])
+    assert one.shape[0] == 1 and one["generated_job_id"][0] == job["generated_job_id"]
+    with pytest.raises(sm.NotFoundError, match="not found"):
+        session.get("job", "11111111-1111-4111-8111-111111111111")
+    with pytest.raises(ValueError, match="not a uuid"):
+        session.get("job", "1001")
+
+
+# --- bad input fails before any request -------------------------------------------------------
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda s: s.frame("jobs"), sm.UnknownResourceError, "did you mean 'job'"),
+    (lambda s: s.jobs("stauts eq 'Quote'"), sm.UnknownFieldError, "did you mean 'status'"),
+    (lambda s: s.jobs("status eq 'Quote' or status eq 'Completed'"), sm.FilterError, "position 18"),
+    (lambda s: s.activities("start_date gt 'March'"), sm.FilterError, "not a date"),
+    (lambda s: s.activities("travel_time_in_seconds gt 'long'"), sm.FilterError, "not a number"),
+    (lambda s: s.jobs("status ge 'Quote'"), sm.FilterError, "unsupported operator 'ge'"),
+])
+def test_bad_input_is_refused_before_any_request(session: sm.Session, emulator: Emulator, call, error,
+                                                  words: str) -> None:
+    emulator.log.clear()
+    with pytest.raises(error, match=words):
+        call(session)
+    assert emulator.log.entries() == []
+
+
+def test_unknown_field_error_lists_the_valid_fields(session: sm.Session) -> None:
+    with pytest.raises(sm.UnknownFieldError) as caught:
+        session.staff("firstname eq 'Ava'")
+    assert "valid fields:" in str(caught.value) and "first" in str(caught.value)
+    assert isinstance(caught.value, LookupError) and isinstance(caught.value, ValueError)
+
+
+# --- paging -----------------------------------------------------------------------------------
+def test_paging_over_several_pages_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    with Emulator(page_size=900, per_minute=10_000) as emu, \
+            sm.connect(emu.api_key, base_url=emu.base_url, cache=tmp_path, progress=False) as s:
+        frame = s.activities(include_inactive=True)
+        rows = emu.account.tables["jobactivity"]
+        assert len(frame) == len(rows) and frame["uuid"].is_unique
+        assert list(frame["uuid"]) == [r["uuid"] for r in rows]
+        cursors = [e.query["cursor"] for e in emu.log.entries()]
+        assert len(cursors) == -(-len(rows) // 900) and cursors[0] == "-1" and len(set(cursors)) == len(cursors)
+
+
+def test_default_listing_spans_two_pages(session: sm.Session, emulator: Emulator) -> None:
+    emulator.log.clear()
+    session.activities()
+    assert [e.query.get("cursor") for e in emulator.log.entries()][:1] == ["-1"]
+    assert len(emulator.log.entries()) == 2
+
+
+# --- the cache --------------------------------------------------------------------------------
+def test_second_pull_sends_no_request(session: sm.Session, emulator: Emulator) -> None:
+    emulator.log.clear()
+    first = session.activities()
+    sent = len(emulator.log.entries())
+    second = session.activities()
+    assert sent == 2 and len(emulator.log.entries()) == sent
+    pd.testing.assert_frame_equal(first, second)
+    info = session.cache_info()
+    assert info.responses >= 2 and info.hits >= 1 and info.size_bytes > 0
+    assert Path(info.path).parent == session.settings.cache_dir
+
+
+def test_a_new_session_on_the_same_cache_sends_no_request(emulator: Emulator, tmp_path: Path) -> None:
+    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path, progress=False) as s:
+        expected = s.jobs()
+    emulator.log.clear()
+    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path, progress=False) as s:
+        pd.testing.assert_frame_equal(s.jobs(), expected)
+    assert emulator.log.entries() == []
+
+
+def test_returned_frames_can_be_changed_without_touching_the_cache(session: sm.Session) -> None:
+    first = session.staff()
+    first.loc[:, "first"] = "changed"
+    assert (session.staff()["first"] != "changed").all()
+
+
+def test_clear_cache_makes_the_next_pull_go_to_the_server(session: sm.Session, emulator: Emulator) -> None:
+    session.categories()
+    session.clear_cache()
+    emulator.log.clear()
+    session.categories()
+    assert len(emulator.log.entries()) == 1
+    assert session.cache_info().responses == 1
+
+
+def test_api_key_never_reaches_the_cache_file(tmp_path: Path) -> None:
+    key = "very-secret-key-4e1f9c2ab7d34c8e"
+    with Emulator(api_key=key, page_size=3000) as emu, \
+            sm.connect(key, base_url=emu.base_url, cache=tmp_path, progress=False) as s:
+        s.activities()
+        s.jobs("status eq 'Quote'")
+        s.get("staff", emu.account.tables["staff"][0]["uuid"])
+        while_open = {path: path.read_bytes() for path in tmp_path.iterdir()}  # the WAL file included
+    after_close = {path: path.read_bytes() for path in tmp_path.iterdir()}
+    assert any(path.suffix == ".sqlite" for path in after_close)
+    for path, data in [*while_open.items(), *after_close.items()]:
+        assert len(data) > 0 or path.suffix != ".sqlite"
+        assert key.encode() not in data and key[-12:].encode() not in data, path
+    database = next(path for path in after_close if path.suffix == ".sqlite")
+    with sqlite3.connect(database) as db:
+        keys = [row[0] for row in db.execute("SELECT key FROM responses")]
+    assert keys and all(key not in k for k in keys)
+
+
+def test_two_keys_never_share_cached_answers(tmp_path: Path) -> None:
+    with Emulator(api_key="key-one-aaaaaaaa", tokens={"token-two-bbbbbbbb": ["read_staff"]}) as emu:
+        with sm.connect("key-one-aaaaaaaa", base_url=emu.base_url, cache=tmp_path, progress=False) as one:
+            one.staff()
+        emu.log.clear()
+        with sm.connect(oauth_token="token-two-bbbbbbbb", base_url=emu.base_url, cache=tmp_path,
+                        progress=False) as two:
+            two.staff()  # same URL, other account: must go to the server
+            assert len(emu.log.entries()) == 1
+            with pytest.raises(sm.ForbiddenError, match="read_jobs"):
+                two.jobs()  # and its refusals are its own
+        assert len({p.name for p in tmp_path.glob("*.sqlite")}) == 2
+
+
+def test_users_own_cached_session_is_used_and_kept_per_account(tmp_path: Path) -> None:
+    mine = requests_cache.CachedSession(str(tmp_path / "mine.sqlite"))
+    with Emulator(api_key="key-one-aaaaaaaa", tokens={"token-two-bbbbbbbb": ["read_staff"]}) as emu:
+        one = sm.connect("key-one-aaaaaaaa", base_url=emu.base_url, session=mine, progress=False)
+        one.staff()
+        one.staff()
+        two = sm.connect(oauth_token="token-two-bbbbbbbb", base_url=emu.base_url, session=mine, progress=False)
+        two.staff()
+        assert [e.status for e in emu.log.entries()] == [200, 200]  # the second account was not served one's
+        assert len(mine.cache.responses) == 2
+    assert b"key-one-aaaaaaaa" not in (tmp_path / "mine.sqlite").read_bytes()
+
+
+def test_plain_requests_session_works_without_cache(emulator: Emulator) -> None:
+    with requests.Session() as plain:
+        s = sm.connect(emulator.api_key, base_url=emulator.base_url, session=plain, progress=False)
+        emulator.log.clear()
+        assert len(s.categories()) > 0 and len(s.categories()) > 0
+        assert len(emulator.log.entries()) == 2
+        assert s.cache_info().path is None
+        assert "X-Api-Key" not in plain.headers  # the key is sent per request, never left on the session
+
+
+def test_offline_serves_cached_answers_and_refuses_misses(emulator: Emulator, tmp_path: Path) -> None:
+    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path, progress=False) as online:
+        expected = online.activities()
+    emulator.log.clear()
+    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path, offline=True,
+                    progress=False) as offline:
+        pd.testing.assert_frame_equal(offline.activities(), expected)
+        with pytest.raises(sm.CacheMissError, match="offline"):
+            offline.staff()
+    assert emulator.log.entries() == []
+    with pytest.raises(ValueError, match="needs a cache"):
+        sm.connect(emulator.api_key, base_url=emulator.base_url, cache=False, offline=True)
+
+
+# --- errors, retries, faults --------------------------------------------------------------------
+def _connect(emu: Emulator, tmp_path: Path, **options) -> sm.Session:
+    return sm.connect(emu.api_key, base_url=emu.base_url, cache=tmp_path, progress=False, **options)
+
+
+def test_wrong_key_says_so_without_printing_it(fresh_emulator: Emulator, tmp_path: Path) -> None:
+    key = "wrong-key-0123456789abcdef"
+    s = sm.connect(key, base_url=fresh_emulator.base_url, cache=tmp_path, progress=False)
+    with pytest.raises(sm.AuthenticationError, match="401") as caught:
+        s.jobs()
+    assert key not in str(caught.value) and key not in repr(caught.value)
+    assert key not in repr(s) and key not in s._repr_html_()
+    assert "…cdef" in repr(s)
+
+
+def test_missing_scope_is_a_forbidden_error_naming_it(tmp_path: Path) -> None:
+    with Emulator(tokens={"tok-read-jobs-only": ["read_jobs"]}) as emu:
+        s = sm.connect(oauth_token="tok-read-jobs-only", base_url=emu.base_url, cache=tmp_path, progress=False)
+        assert len(s.jobs()) > 0
+        with pytest.raises(sm.ForbiddenError, match="read_schedule"):
+            s.activities()
+
+
+def test_5xx_is_retried_then_succeeds(fresh_emulator: Emulator, tmp_path: Path) -> None:
+    fresh_emulator.faults.fail_next(2, status=503)
+    s = _connect(fresh_emulator, tmp_path)
+    assert len(s.categories()) > 0
+    assert [e.status for e in fresh_emulator.log.entries()] == [503, 503, 200]
+
+
+def test_429_is_retried_then_succeeds_honouring_retry_after(tmp_path: Path) -> None:
+    with Emulator(per_minute=100_000, retry_after=True) as emu:
+        emu.faults.rate_limit_next(2)
+        assert len(_connect(emu, tmp_path).categories()) > 0
+        assert [e.status for e in emu.log.entries()] == [429, 429, 200]
+
+
+@pytest.mark.parametrize("body", ["json", "text"])
+def test_429_past_the_retry_budget_raises_rate_limit_error(tmp_path: Path, body: str) -> None:
+    with Emulator(rate_limit_body=body) as emu:
+        emu.faults.rate_limit_next(50)
+        s = _connect(emu, tmp_path, retry_budget=1.5)
+        with pytest.raises(sm.RateLimitError, match="per minute exceeded"):
+            s.categories()
+        assert 2 <= len(emu.log.entries()) <= 4
+
+
+def test_500_past_the_retry_budget_raises_api_error(fresh_emulator: Emulator, tmp_path: Path) -> None:
+    fresh_emulator.faults.error_rate = 1.0
+    fresh_emulator.faults.error_statuses = (500,)
+    with pytest.raises(sm.APIError, match="HTTP 500") as caught:
+        _connect(fresh_emulator, tmp_path, retry_budget=1.0).categories()
+    assert caught.value.status == 500
+
+
+def test_a_failed_page_never_yields_a_partial_frame_nor_a_complete_cache(tmp_path: Path) -> None:
+    with Emulator(page_size=1000, per_minute=100_000) as emu:
+        emu.faults.fail_next(100, status=503, after=2)  # pages 1 and 2 succeed, then 503s
+        s = _connect(emu, tmp_path, retry_budget=1.0)
+        with pytest.raises(sm.IncompleteResultError, match="page 3 failed after 2,000 records"):
+            s.activities()
+        emu.faults.clear()
+        emu.log.clear()
+        frame = s.activities(include_inactive=True)  # the rest is fetched, nothing is taken as complete
+        assert len(frame) == len(emu.account.tables["jobactivity"])
+        assert [e.query["cursor"] for e in emu.log.entries()][0] != "-1"  # pages 1-2 came from the cache
+
+
+def test_truncated_body_is_retried_and_never_cached(fresh_emulator: Emulator, tmp_path: Path) -> None:
+    fresh_emulator.faults.truncate_next()
+    s = _connect(fresh_emulator, tmp_path)
+    frame = s.categories()
+    assert len(frame) == sum(r["active"] for r in fresh_emulator.account.tables["category"])
+    assert len(fresh_emulator.log.entries()) == 2
+    fresh_emulator.log.clear()
+    pd.testing.assert_frame_equal(s.categories(), frame)
+    assert fresh_emulator.log.entries() == []
+
+
+def test_cut_connection_is_retried(fresh_emulator: Emulator, tmp_path: Path) -> None:
+    fresh_emulator.faults.cut_connection_next()
+    frame = _connect(fresh_emulator, tmp_path).categories()
+    assert len(frame) > 0 and len(fresh_emulator.log.entries()) == 2
+
+
+def test_repeated_cursor_is_an_error_not_a_loop(tmp_path: Path) -> None:
+    with Emulator(page_size=2000) as emu:
+        emu.app._issue_cursor = lambda resource, filter_text, position: emu.app.__class__._issue_cursor(
+            emu.app, resource, filter_text, 2000)  # always the same cursor
+        with pytest.raises(sm.IncompleteResultError, match="twice"):
+            _connect(emu, tmp_path).activities()
+        assert len(emu.log.entries()) == 2  # page 2 repeats page 1's cursor: stop there
+
+
+# --- progress bar -----------------------------------------------------------------------------
+def test_progress_bar_only_on_multi_page_pulls_and_switchable(emulator: Emulator, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path / "a", progress=True) as s:
+        s.categories()
+        assert "records" not in capsys.readouterr().err
+        s.activities()
+        assert "jobactivity" in capsys.readouterr().err
+    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path / "b", progress=False) as s:
+        s.activities()
+        assert capsys.readouterr().err == ""
+
+
+# --- display ----------------------------------------------------------------------------------
+def test_repr_and_html_show_the_useful_state(session: sm.Session) -> None:
+    session.staff()
+    text = repr(session)
+    for words in ("live", "…0000", "base URL", "cache hits / misses: 0 / 1", "requests this minute: 1 of 180",
+                  "of 20,000", "MB"):
+        assert words in text, words
+    assert "<table>" in session._repr_html_() and "…0000" in session._repr_html_()
+
+
+def test_resources_and_describe(session: sm.Session) -> None:
+    listing = session.resources()
+    assert list(listing["resource"]) == list(resource_names())
+    assert listing.set_index("resource").loc["jobactivity", "method"] == "activities"
+    described = session.describe("joballocation").set_index("field")
+    assert described.loc["allocation_date", "dtype"] == "datetime64[ns]"
+    assert described.loc["staff_uuid", "kind"] == "uuid"
+    assert len(described) == len(GOLDEN["joballocation"])
+
+
+def test_demo_session(tmp_path: Path) -> None:
+    with sm.demo(progress=False, page_size=4000) as s:
+        assert s.settings.mode == "demo" and s.emulator is not None
+        assert len(s.jobs()) > 1000
+        url = s.settings.base_url
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/job.json", timeout=2)
