@@ -3,6 +3,7 @@
 - cold: a new Session on an empty cache pulls every activity into a typed frame;
 - naive: the same pull with ``requests`` + ``pd.DataFrame(resp.json())`` + ``pd.to_datetime`` per
   timestamp column (the baseline; no cache, no retries, no typing beyond dates);
+- cold without cache: the same with ``cache=False`` (shows what the SQLite cache write costs);
 - warm: the same Session pulls again (everything in cache);
 - warm, new session: a second Session on the same cache folder (nothing in memory);
 - requests sent (counted by the client) and the warm pull's peak memory (tracemalloc)
@@ -85,7 +86,7 @@ def run() -> dict[str, Any]:
         def connect(folder: str) -> sm.Session:
             return sm.connect(DEMO_API_KEY, base_url=base_url, cache=Path(tmp) / folder, progress=False)
 
-        cold_times, naive_times, cold_requests = [], [], []
+        cold_times, naive_times, no_cache_times, cold_requests = [], [], [], []
         for attempt in range(REPEATS):
             with connect(f"cold{attempt}") as fresh:
                 seconds, frame = _timed(lambda: fresh.activities(include_inactive=True))
@@ -93,6 +94,8 @@ def run() -> dict[str, Any]:
                 cold_requests.append(fresh.cache_info().misses)
             seconds, naive = _timed(lambda: naive_pull(base_url))
             naive_times.append(seconds)
+            with sm.connect(DEMO_API_KEY, base_url=base_url, cache=False, progress=False) as uncached:
+                no_cache_times.append(_timed(lambda: uncached.activities(include_inactive=True))[0])
         total = len(frame)
         pages = math.ceil(total / 5000)
         assert total == len(naive) >= 100_000
@@ -118,6 +121,8 @@ def run() -> dict[str, Any]:
         "cold_seconds": round(cold, 3),
         "naive_seconds": round(naive_best, 3),
         "cold_over_naive": round(cold / naive_best, 2),
+        "cold_no_cache_seconds": round(min(no_cache_times), 3),
+        "cold_no_cache_over_naive": round(min(no_cache_times) / naive_best, 2),
         "warm_seconds": round(warm, 4),
         "cold_over_warm": round(cold / warm, 1),
         "warm_new_session_seconds": round(new_session_seconds, 3),

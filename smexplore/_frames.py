@@ -107,11 +107,11 @@ def _column(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
     return _strings(series, empty_is_missing=kind == "uuid")
 
 
-def _column_order(resource: Resource, records: Iterable[dict[str, Any]]) -> list[Field]:
+def _column_order(resource: Resource, names: Iterable[str]) -> list[Field]:
+    """uuid first, then the spec's fields in spec order, then any others (custom fields) sorted."""
     fields = list(resource.fields.values())
     fields.sort(key=lambda f: f.name != "uuid")  # stable: uuid first, then spec order
-    known = set(resource.fields)
-    extras = sorted({name for record in records for name in record} - known)
+    extras = sorted(set(names) - set(resource.fields))
     return fields + [Field(name, "text", "str") for name in extras]
 
 
@@ -125,11 +125,11 @@ def to_frame(records: list[dict[str, Any]], resource: Resource, tz: str | None =
         resource: Their resource (gives the fields and their kinds).
         tz: Time zone name to localise timestamps to (account-local naive when ``None``).
     """
-    fields = _column_order(resource, records)
-    raw = pd.DataFrame.from_records(records, columns=[f.name for f in fields]) if records else None
+    raw = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    empty = pd.Series([], dtype=object)
     columns = {
-        field.name: _column(raw[field.name] if raw is not None else pd.Series([], dtype=object), field, tz)
-        for field in fields
+        field.name: _column(raw[field.name] if field.name in raw else empty.reindex(raw.index), field, tz)
+        for field in _column_order(resource, raw.columns)
     }
     return pd.DataFrame(columns)
 
@@ -149,7 +149,7 @@ def concat_frames(frames: list[pd.DataFrame], resource: Resource) -> pd.DataFram
             joined[name] = joined[name].astype("string")
         elif resource.fields[name].kind == "category" and not isinstance(joined[name].dtype, pd.CategoricalDtype):
             joined[name] = _category(joined[name].astype(object), resource.fields[name])
-    order = [f.name for f in _column_order(resource, [dict.fromkeys(joined.columns)])]
+    order = [f.name for f in _column_order(resource, joined.columns)]
     return joined[order]
 
 

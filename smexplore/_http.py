@@ -15,17 +15,16 @@ every retried attempt passing through the request budget.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections import deque
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
-from requests_cache import DEFAULT_IGNORED_PARAMS, CachedSession
+from requests_cache import CachedSession
 from tqdm.auto import tqdm
 
 from ._errors import (
@@ -40,37 +39,15 @@ from ._errors import (
 )
 
 __all__ = [
-    "AUTH_HEADERS",
     "BudgetAdapter",
     "Page",
     "RequestBudget",
     "RetryPolicy",
     "Transport",
-    "make_cached_session",
 ]
 
-# The headers that carry credentials: never part of a cache key, redacted from stored requests.
-AUTH_HEADERS = ("X-Api-Key", "Authorization")
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _TRANSIENT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
-
-
-def make_cached_session(path: Path, expire_after: Any) -> CachedSession:
-    """A requests-cache session on the SQLite file ``path`` (write-ahead logging on).
-
-    Credentials are appended to requests-cache's own ignored parameters (never replacing them),
-    so they are neither part of any cache key nor stored with the cached request.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return CachedSession(
-        cache_name=str(path),
-        backend="sqlite",
-        wal=True,
-        expire_after=expire_after,
-        allowable_methods=("GET",),
-        allowable_codes=(200,),
-        ignored_parameters=[*DEFAULT_IGNORED_PARAMS, *AUTH_HEADERS],
-    )
 
 
 class RequestBudget:
@@ -183,13 +160,18 @@ class Page:
         records: The page's records.
         number: 1 for the first page.
         from_cache: Whether the page came from the cache.
-        digest: A hash of the page's body (identifies what was served).
+        content: The page's raw body.
     """
 
     records: list[dict[str, Any]]
     number: int
     from_cache: bool
-    digest: str
+    content: bytes = field(repr=False)
+
+    @property
+    def digest(self) -> str:
+        """A hash of the page's body: identifies what was served."""
+        return hashlib.blake2b(self.content, digest_size=16).hexdigest()
 
 
 def _message(response: requests.Response) -> str:
@@ -255,9 +237,15 @@ class Transport:
         if self.cached and key:
             self.session.cache.delete(key)  # type: ignore[attr-defined]
 
-    def get(self, path: str, params: Mapping[str, str] | None = None, *,
-            refresh: bool = False, what: str = "") -> tuple[Any, requests.Response]:
+    def get(self, path: str, params: Mapping[str, str] | None = None, *, refresh: bool = False,
+            what: str = "") -> tuple[Any, requests.Response]:
         """GET ``path`` and decode its JSON body, retrying transient failures.
+
+        Args:
+            path: Below the base URL, e.g. ``/job.json``.
+            params: Query parameters.
+            refresh: Bypass the cache (the fresh answer replaces the cached one).
+            what: Names the request in error messages.
 
         Returns:
             The decoded body and the response (for headers and cache status).
@@ -287,7 +275,7 @@ class Transport:
                     raise CacheMissError(f"offline, and {what} is not in the cache; connect with offline=False to fetch it")
                 if status == 200:
                     try:
-                        return response.json(), response
+                        return json.loads(response.content), response
                     except ValueError:
                         self._forget(response)  # never keep a broken body in the cache
                         problem = "the answer's body was cut short or is not JSON"
@@ -339,21 +327,13 @@ class Transport:
                     raise IncompleteResultError(f"{label}: the API rejected its own cursor twice; try again later") from None
 
     def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool) -> Iterator[Page]:
-        # Page k+1 is fetched in a worker thread while the caller works on page k (from the second
-        # page on: a caller that stops after the first page never causes a second request).
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smexplore-pages")
-
-        def fetch(number: int, cursor: str) -> tuple[Any, requests.Response]:
-            return self.get(path, {**params, "cursor": cursor}, refresh=refresh and number == 1,
-                            what=f"{label} page {number}")
-
-        seen, total, number, first_from_cache = {"-1"}, 0, 1, False
-        pending = pool.submit(fetch, 1, "-1")
+        cursor, seen, number, total, first_from_cache = "-1", {"-1"}, 1, 0, False
         bar: Any = None
         try:
             while True:
                 try:
-                    body, response = pending.result()
+                    body, response = self.get(path, {**params, "cursor": cursor}, refresh=refresh and number == 1,
+                                              what=f"{label} page {number}")
                 except (APIError, RateLimitError, CacheMissError) as exc:
                     if number == 1:
                         raise
@@ -377,17 +357,12 @@ class Transport:
                 if bar is not None:
                     bar.update(len(body))
                     bar.set_postfix(pages=number, refresh=False)
-                page = Page(body, number, from_cache, hashlib.blake2b(response.content, digest_size=16).hexdigest())
-                if next_cursor and number > 1:
-                    pending = pool.submit(fetch, number + 1, next_cursor)
-                yield page
+                yield Page(body, number, from_cache, response.content)
                 if not next_cursor:
                     return
-                if number == 1:
-                    pending = pool.submit(fetch, 2, next_cursor)
+                cursor = next_cursor
                 number += 1
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
             if bar is not None:
                 bar.close()
 

@@ -27,9 +27,10 @@ from requests_cache import CachedSession
 from ._auth import Credential, resolve_credential
 from ._errors import FilterError, UnknownFieldError, UnknownResourceError
 from ._filter_text import FilterSyntaxError, parse_filter_text
-from ._frames import column_dtype, concat_frames, to_frame
+from ._frames import column_dtype, to_frame
 from ._frames import enrich as add_enrichment
-from ._http import AUTH_HEADERS, RequestBudget, RetryPolicy, Transport, make_cached_session
+from ._cache import AUTH_HEADERS, make_cached_session
+from ._http import RequestBudget, RetryPolicy, Transport
 from ._resources import Resource, get_resource, resource_names
 from ._wire_filter import CUSTOM_FIELD_PREFIX, compile_filter
 
@@ -339,17 +340,19 @@ class Session:
         pages = self._transport.pages(spec.path, {"$filter": text} if text else {}, label=spec.name)
         first = next(pages)
         key = (spec.name, text)
+        cached = isinstance(self._http, CachedSession)
+        digest = first.digest if cached else ""
         memo = self._memo.get(key)
-        if memo is not None and first.from_cache and memo[0] == first.digest:
+        if memo is not None and first.from_cache and memo[0] == digest:
             pages.close()
             self._memo.move_to_end(key)
             return memo[1].copy()
-        tz = self.settings.timezone
-        chunks = [to_frame(first.records, spec, tz)]  # typed while the next page is on its way
-        chunks += [to_frame(page.records, spec, tz) for page in pages]
-        built = concat_frames(chunks, spec)
-        if isinstance(self._http, CachedSession):
-            self._memo[key] = (first.digest, built)
+        records = list(first.records)
+        for page in pages:
+            records.extend(page.records)
+        built = to_frame(records, spec, self.settings.timezone)
+        if cached:
+            self._memo[key] = (digest, built)
             while len(self._memo) > _MEMO_SIZE:
                 self._memo.popitem(last=False)
             return built.copy()
