@@ -159,8 +159,10 @@ class _Builder:
         names: set[tuple[str, str]] = set()
         while len(names) < count:
             names.add((rng.choice(_FIRST), rng.choice(_LAST)))
+        ordered = sorted(names)  # a set's order changes with the hash seed: sort before shuffling
+        rng.shuffle(ordered)
         rows = []
-        for i, (first, last) in enumerate(sorted(names, key=lambda n: rng.random())):
+        for i, (first, last) in enumerate(ordered):
             title = "Owner" if i == 0 else "Office Manager" if i == 1 else (
                 "Apprentice " + rng.choice(["Plumber", "Electrician"]) if i % 7 == 6 else _TRADES[i % len(_TRADES)]
             )

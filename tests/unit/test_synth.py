@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import collections
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 
 import pytest
@@ -135,3 +138,15 @@ def test_job_numbers_are_unique_and_custom_fields_present(small_account_records:
 def test_large_account_has_100k_activities() -> None:
     """(How long it takes to build is measured in benchmarks/, not asserted here.)"""
     assert len(build_account(0, "large").tables["jobactivity"]) >= 100_000
+
+
+def test_account_does_not_depend_on_the_hash_seed() -> None:
+    """Sets iterate in an order that changes with PYTHONHASHSEED; the account must not."""
+    code = ("from smexplore.emulator import build_account; a = build_account(0, 'small'); "
+            "print([s['first'] + s['last'] for s in a.tables['staff']], a.tables['jobactivity'][-1]['uuid'])")
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1, outputs
