@@ -14,9 +14,11 @@ from ._errors import (
     IncompleteResultError,
     NotFoundError,
     RateLimitError,
+    ReadOnlyError,
     SMExploreError,
     UnknownFieldError,
     UnknownResourceError,
+    ValidationError,
 )
 from ._session import CacheInfo, Session, Settings, connect, demo
 
@@ -32,11 +34,13 @@ __all__ = [
     "IncompleteResultError",
     "NotFoundError",
     "RateLimitError",
+    "ReadOnlyError",
     "SMExploreError",
     "Session",
     "Settings",
     "UnknownFieldError",
     "UnknownResourceError",
+    "ValidationError",
     "__version__",
     "connect",
     "demo",

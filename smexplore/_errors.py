@@ -14,9 +14,11 @@ __all__ = [
     "IncompleteResultError",
     "NotFoundError",
     "RateLimitError",
+    "ReadOnlyError",
     "SMExploreError",
     "UnknownFieldError",
     "UnknownResourceError",
+    "ValidationError",
 ]
 
 
@@ -83,3 +85,11 @@ class UnknownFieldError(FilterError, LookupError):
     """No such field on the resource; the message names the valid ones and suggests the closest."""
 
 
+
+
+class ValidationError(SMExploreError, ValueError):
+    """A value to write does not fit its field (type, read-only, range); nothing was sent."""
+
+
+class ReadOnlyError(SMExploreError):
+    """A write on a session opened without ``writable=True``; nothing was sent."""

@@ -296,6 +296,52 @@ class Transport:
             self._sleep(delay)
             attempt += 1
 
+    def write(self, method: str, path: str, body: Mapping[str, Any] | None, *, what: str,
+              scope: str) -> requests.Response:
+        """Send a create, update or delete (never cached, never served from the cache).
+
+        Only 429 answers are retried (the API did nothing): a 5xx may have half-applied a write,
+        so it is reported, not repeated.
+
+        Raises:
+            ForbiddenError: 403; the message names ``scope``, the OAuth scope the write needs.
+            As for ``get`` otherwise.
+        """
+        if self.offline:
+            raise CacheMissError(f"{what}: writes need the network, and this session is offline")
+        started, attempt = time.monotonic(), 0
+        while True:
+            kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+            try:
+                response = self.session.request(method, f"{self.base_url}{path}", headers=self._auth_headers(),
+                                                timeout=self.timeout, **kwargs)
+            except _TRANSIENT_ERRORS as exc:
+                raise APIError(f"{what} failed: the connection failed ({type(exc).__name__}); "
+                               "the write may or may not have been applied") from exc
+            if response.status_code == 200:
+                return response
+            if response.status_code == 403:
+                raise ForbiddenError(f"{what} needs the OAuth scope {scope!r}, which these credentials lack "
+                                     f"(HTTP 403: {_message(response)})")
+            if response.status_code != 429:
+                raise self._error(response, what, {})
+            delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
+            if time.monotonic() - started + delay > self.retry.budget:
+                raise RateLimitError(f"{what}: ServiceM8 kept refusing (HTTP 429: {_message(response)})")
+            self._sleep(delay)
+            attempt += 1
+
+    def forget(self, resource: str) -> int:
+        """Drop every cached answer about ``resource`` (its lists and its records); returns how many."""
+        if not self.cached:
+            return 0
+        cache = self.session.cache  # type: ignore[attr-defined]
+        prefixes = (f"{self.base_url}/{resource}.json", f"{self.base_url}/{resource}/")
+        keys = [r.cache_key for r in cache.filter(expired=True) if r.url.startswith(prefixes)]
+        if keys:
+            cache.delete(*keys)
+        return len(keys)
+
     def _error(self, response: requests.Response, what: str, params: Mapping[str, str]) -> Exception:
         status, message = response.status_code, _message(response)
         if status == 401:

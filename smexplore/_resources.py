@@ -121,6 +121,12 @@ def _kind(resource: str, name: str, prop: Mapping[str, Any]) -> Kind:
     return "text"
 
 
+def _says_read_only(description: str) -> bool:
+    """The spec marks some read-only fields in words only ("(Read only)", "This is read-only")."""
+    text = description.lower()
+    return "read only" in text or "read-only" in text
+
+
 def _wire(prop: Mapping[str, Any]) -> Wire:
     return {"integer": "int", "number": "float"}.get(prop.get("type", ""), "str")  # type: ignore[return-value]
 
@@ -137,7 +143,7 @@ def _table() -> Mapping[str, Resource]:
                 name=field,
                 kind=_kind(name, field, prop),
                 wire=_wire(prop),
-                read_only=bool(prop.get("readOnly", False)),
+                read_only=bool(prop.get("readOnly", False)) or _says_read_only(prop.get("description", "")),
                 description=_DESCRIPTION_FIXES.get((name, field), prop.get("description", "")),
                 max_length=prop.get("maxLength"),
                 choices=tuple(prop["enum"]) if "enum" in prop else None,

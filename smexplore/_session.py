@@ -33,6 +33,7 @@ from ._cache import AUTH_HEADERS, make_cached_session
 from ._http import RequestBudget, RetryPolicy, Transport
 from ._resources import Resource, get_resource, resource_names
 from ._wire_filter import CUSTOM_FIELD_PREFIX, compile_filter
+from ._writes import WritesMixin
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_EXPIRE_AFTER", "CacheInfo", "Session", "Settings", "connect", "demo"]
 
@@ -70,6 +71,7 @@ class Settings:
         retry_budget: Seconds to keep retrying 429/5xx before giving up.
         timeout: Seconds to wait for each answer.
         mode: ``"live"`` or ``"demo"``.
+        writable: Whether ``create``/``update``/``delete``/``restore`` are allowed.
     """
 
     base_url: str = DEFAULT_BASE_URL
@@ -83,6 +85,7 @@ class Settings:
     retry_budget: float = 120.0
     timeout: float = 60.0
     mode: str = "live"
+    writable: bool = False
 
 
 class CacheInfo(NamedTuple):
@@ -101,10 +104,11 @@ def _suggest(name: str, valid: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-class Session:
+class Session(WritesMixin):
     """A connection to one ServiceM8 account that returns typed pandas DataFrames.
 
-    Make one with ``smexplore.connect()`` or ``smexplore.demo()``.
+    Make one with ``smexplore.connect()`` or ``smexplore.demo()``. Writes (``create``, ``update``,
+    ``delete``, ``restore``, ``allocate``, ``book``) need ``writable=True``.
 
     Attributes:
         settings: Every behaviour flag (see ``Settings``).
@@ -284,7 +288,7 @@ class Session:
                  else "user session" if isinstance(self._http, CachedSession) else "off")
         return {
             "account": f"{self.settings.mode}, {'OAuth token' if self._credential.kind == 'oauth' else 'API key'} "
-                       f"{self._credential.hint}",
+                       f"{self._credential.hint}, {'writable' if self.settings.writable else 'read-only'}",
             "base URL": self.settings.base_url,
             "cache": cache + (" — offline" if self.settings.offline else ""),
             "cache hits / misses": f"{info.hits} / {info.misses}",
@@ -376,7 +380,7 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
             session: requests.Session | None = None, cache: str | Path | bool | None = None,
             expire_after: Any = DEFAULT_EXPIRE_AFTER, timezone: str | None = None, offline: bool = False,
             progress: bool = True, per_minute: int = 180, per_day: int = 20_000, retry_budget: float = 120.0,
-            timeout: float = 60.0) -> Session:
+            timeout: float = 60.0, writable: bool = False) -> Session:
     """Open a ServiceM8 account.
 
     Args:
@@ -396,18 +400,20 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
         per_day: Client-side budget of requests per day (the API allows 20,000).
         retry_budget: Seconds to keep retrying 429 and 5xx answers before raising.
         timeout: Seconds to wait for each answer.
+        writable: Allow writes (``create``, ``update``, ``delete``, ``restore``, ``allocate``, ``book``);
+            sessions are read-only by default.
     """
     credential = resolve_credential(api_key, oauth_token)
     settings = Settings(
         base_url=base_url.rstrip("/"), cache_dir=None if session is not None else _cache_dir(cache),
         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress, per_minute=per_minute,
-        per_day=per_day, retry_budget=retry_budget, timeout=timeout,
+        per_day=per_day, retry_budget=retry_budget, timeout=timeout, writable=writable,
     )
     return Session(credential, settings, session=session)
 
 
 def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, progress: bool = True,
-         **emulator_options: Any) -> Session:
+         writable: bool = False, **emulator_options: Any) -> Session:
     """A Session on the embedded emulator serving the synthetic demo account (no key needed).
 
     The emulator runs in a background thread on a free loopback port and the Session has a cache
@@ -418,6 +424,7 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
         scale: ``small`` (default), ``medium`` or ``large``.
         timezone: As for ``connect``.
         progress: As for ``connect``.
+        writable: As for ``connect`` (writes change only the emulator's copy of the account).
         **emulator_options: Passed to ``smexplore.emulator.Emulator`` (``page_size``,
             ``per_minute``, ``faults``, ``tokens`` …).
     """
@@ -426,7 +433,7 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     emulator = Emulator(seed=seed, scale=scale, **emulator_options).start()  # type: ignore[arg-type]
     folder = Path(tempfile.mkdtemp(prefix="smexplore-demo-"))
     settings = Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
-                        mode="demo", expire_after=DEFAULT_EXPIRE_AFTER)
+                        mode="demo", expire_after=DEFAULT_EXPIRE_AFTER, writable=writable)
     result = Session(resolve_credential(emulator.api_key, None), settings, emulator=emulator)
     remove = lambda: shutil.rmtree(folder, ignore_errors=True)  # noqa: E731
     result._cleanup += [emulator.stop, remove]

@@ -133,6 +133,9 @@ class Table:
             raise WriteError(f"a {self.resource.name} with uuid {record_uuid} already exists")
         record = {name: _blank(field) for name, field in self.resource.fields.items()}
         record.update(clean, uuid=record_uuid, active=clean.get("active", 1), edit_date=_stamp(now))
+        if self.resource.name == "job":  # the API numbers new jobs itself
+            record["generated_job_id"] = str(1 + max((int(r["generated_job_id"]) for r in self.records
+                                                      if str(r.get("generated_job_id", "")).isdigit()), default=1000))
         self.index[record_uuid.lower()] = len(self.records)
         self.records.append(record)
         return record

@@ -1,0 +1,253 @@
+"""Writes: create, update, delete and restore records, checked against the resource schema first.
+
+Sessions are read-only unless opened with ``writable=True``. Every value is checked and put in
+its wire form before anything is sent: unknown or read-only fields, wrong types, an end before its
+start and a missing required field are refused with a clear error. After a write, the cached
+answers about that resource are dropped, so the next read shows the change.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid as uuidlib
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Mapping
+
+import pandas as pd
+
+from ._errors import NotFoundError, ReadOnlyError, UnknownFieldError, ValidationError
+from ._resources import Field, Resource
+from ._wire_filter import CUSTOM_FIELD_PREFIX
+
+if TYPE_CHECKING:
+    from ._session import Session
+
+__all__ = ["WritesMixin", "to_wire"]
+
+WIRE_TIME = "%Y-%m-%d %H:%M:%S"
+# Fields the API sets itself: never sent, whatever the spec says about them.
+_SERVER_FIELDS = frozenset({"uuid", "edit_date", "edit_by_staff_uuid"})
+# (start, end) pairs whose order is checked.
+_SPANS = (("start_date", "end_date"), ("allocation_date", "expiry_timestamp"))
+
+
+def _timestamp(value: Any, field: Field, tz: str | None) -> str:
+    if isinstance(value, str):
+        try:
+            value = pd.Timestamp(value)
+        except ValueError:
+            raise ValidationError(f"{field.name} must be a date or timestamp, got {value!r}") from None
+    elif isinstance(value, (datetime, date)):
+        value = pd.Timestamp(value)
+    else:
+        raise ValidationError(f"{field.name} must be a date or timestamp, got {type(value).__name__} {value!r}")
+    if value.tzinfo is not None:  # an aware time is put in account time (the session's zone)
+        value = value.tz_convert(tz).tz_localize(None) if tz else value.tz_localize(None)
+    return value.strftime("%Y-%m-%d" if field.kind == "date" else WIRE_TIME)
+
+
+def _number(value: Any, field: Field) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValidationError(f"{field.name} must be a number, got {type(value).__name__} {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValidationError(f"{field.name} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ValidationError(f"{field.name} must be a finite number, got {value!r}")
+    return number
+
+
+def _value(value: Any, field: Field, tz: str | None) -> Any:
+    """``value`` in the wire form of ``field``, or ``ValidationError``."""
+    kind = field.kind
+    if kind in ("timestamp", "date"):
+        return _timestamp(value, field, tz)
+    if kind == "flag":
+        if value not in (0, 1, "0", "1"):
+            raise ValidationError(f"{field.name} is a 0/1 flag: give True, False, 0 or 1, not {value!r}")
+        return int(value) if field.wire == "int" else str(int(value))
+    if kind in ("int", "float", "money"):
+        number = _number(value, field)
+        if kind == "int":
+            if number != int(number):
+                raise ValidationError(f"{field.name} must be a whole number, got {value!r}")
+            return int(number) if field.wire == "int" else str(int(number))
+        return number if field.wire == "float" else f"{number:.2f}" if kind == "money" else str(number)
+    if not isinstance(value, str):
+        raise ValidationError(f"{field.name} is text: give a string, not {type(value).__name__} {value!r}")
+    if kind == "uuid" and value:
+        try:
+            uuidlib.UUID(value)
+        except ValueError:
+            raise ValidationError(f"{field.name} must be a uuid, got {value!r}") from None
+    if field.choices and value not in field.choices:
+        raise ValidationError(f"{field.name} must be one of {', '.join(map(repr, field.choices))}; got {value!r}")
+    if field.max_length is not None and len(value) > field.max_length:
+        raise ValidationError(f"{field.name} is limited to {field.max_length} characters; got {len(value)}")
+    return value
+
+
+def to_wire(resource: Resource, fields: Mapping[str, Any], tz: str | None = None, *,
+            creating: bool = False) -> dict[str, Any]:
+    """Check ``fields`` against the schema of ``resource`` and return them in wire form.
+
+    Raises:
+        UnknownFieldError: A field the resource does not have (the message lists the valid ones).
+        ValidationError: A read-only field, a value of the wrong type, an end before its start,
+            or (when creating) a required field missing.
+    """
+    body: dict[str, Any] = {}
+    for name, value in fields.items():
+        field = resource.fields.get(name)
+        if field is None:
+            if resource.name in ("job", "company") and name.startswith(CUSTOM_FIELD_PREFIX):
+                body[name] = "" if value is None else str(value)
+                continue
+            writable = [f for f in resource.fields.values() if not f.read_only and f.name not in _SERVER_FIELDS]
+            raise UnknownFieldError(f"{resource.name} has no field {name!r}; fields you can write: "
+                                    f"{', '.join(f.name for f in writable)}")
+        if field.read_only or name in _SERVER_FIELDS:
+            raise ValidationError(f"{resource.name}.{name} is read-only: the API sets it")
+        body[name] = _value(value, field, tz)
+    for start, end in _SPANS:
+        if start in body and end in body and body[end] < body[start] and not body[end].startswith("0000"):
+            raise ValidationError(f"{end} ({body[end]}) is before {start} ({body[start]})")
+    if creating:
+        missing = [name for name in resource.required_on_create if not body.get(name)]
+        if missing:
+            raise ValidationError(f"creating a {resource.name} needs {', '.join(missing)}")
+    return body
+
+
+class WritesMixin:
+    """The write side of ``Session`` (see ``Session`` for the attributes used here)."""
+
+    def _check_writable(self: Session, what: str) -> None:
+        if not self.settings.writable:
+            raise ReadOnlyError(f"{what}: this session is read-only; open it with writable=True to change data")
+
+    def _written(self: Session, resource: Resource) -> None:
+        self._transport.forget(resource.name)
+        for key in [k for k in self._memo if k[0] == resource.name]:
+            del self._memo[key]
+        self._related.pop(resource.name, None)
+
+    def create(self: Session, resource: str, uuid: str | None = None, **fields: Any) -> str:
+        """Create a record and return its uuid.
+
+        Args:
+            resource: The API name, e.g. ``"joballocation"``.
+            uuid: A uuid of your own for the record (the API honours it); generated when ``None``.
+            **fields: Field values: datetimes (naive = account time), numbers, booleans, text.
+
+        Raises:
+            ReadOnlyError: The session is not writable (nothing is sent).
+            UnknownFieldError, ValidationError: A field or value does not fit (nothing is sent).
+            ForbiddenError: The credentials lack the scope to create (it is named).
+        """
+        spec = self._resource(resource)
+        what = f"creating a {spec.name}"
+        self._check_writable(what)
+        body = to_wire(spec, fields, self.settings.timezone, creating=True)
+        if uuid is not None:
+            body["uuid"] = _uuid(uuid)
+        response = self._transport.write("POST", spec.path, body, what=what, scope=spec.scopes["create"])
+        self._written(spec)
+        return response.headers.get("x-record-uuid") or body.get("uuid", "")
+
+    def update(self: Session, resource: str, uuid: str, **fields: Any) -> None:
+        """Change only the given fields of one record (same checks as ``create``)."""
+        spec = self._resource(resource)
+        what = f"updating {spec.name} {uuid}"
+        self._check_writable(what)
+        if not fields:
+            raise ValidationError(f"{what}: give at least one field to change")
+        body = to_wire(spec, fields, self.settings.timezone)
+        self._transport.write("POST", f"/{spec.name}/{_uuid(uuid)}.json", body, what=what, scope=spec.scopes["update"])
+        self._written(spec)
+
+    def delete(self: Session, resource: str, uuid: str) -> None:
+        """Soft-delete one record: ``active`` becomes 0 (``restore`` undoes it)."""
+        spec = self._resource(resource)
+        what = f"deleting {spec.name} {uuid}"
+        self._check_writable(what)
+        self._transport.write("DELETE", f"/{spec.name}/{_uuid(uuid)}.json", None, what=what,
+                              scope=spec.scopes["delete"])
+        self._written(spec)
+
+    def restore(self: Session, resource: str, uuid: str) -> None:
+        """Undo a soft delete: ``active`` becomes 1 again."""
+        spec = self._resource(resource)
+        what = f"restoring {spec.name} {uuid}"
+        self._check_writable(what)
+        self._transport.write("POST", f"/{spec.name}/{_uuid(uuid)}.json", {"active": 1}, what=what,
+                              scope=spec.scopes["update"])
+        self._written(spec)
+
+    def allocate(self: Session, job: str | int, staff: str, allocation_date: Any, window: str | None = None,
+                 expiry: Any = None) -> str:
+        """Allocate a job to a staff member in an allocation window; returns the allocation's uuid.
+
+        Args:
+            job: The job's uuid or its job number (``generated_job_id``, e.g. ``1042``).
+            staff: The staff member's uuid or full name (``"Ava Lee"``).
+            allocation_date: When it shows on the staff member's schedule.
+            window: The allocation window's uuid or name (``"Morning"``).
+            expiry: When the allocation expires.
+        """
+        fields: dict[str, Any] = {"job_uuid": self._job_uuid(job), "staff_uuid": self._staff_uuid(staff),
+                                  "allocation_date": allocation_date}
+        if window is not None:
+            fields["allocation_window_uuid"] = self._lookup_uuid("allocationwindow", window, "name")
+        if expiry is not None:
+            fields["expiry_timestamp"] = expiry
+        return self.create("joballocation", **fields)
+
+    def book(self: Session, job: str | int, staff: str, start: Any, end: Any) -> str:
+        """Book a staff member on a job from ``start`` to ``end`` (a scheduled job activity); returns its uuid."""
+        return self.create("jobactivity", job_uuid=self._job_uuid(job), staff_uuid=self._staff_uuid(staff),
+                           start_date=start, end_date=end, activity_was_scheduled=1)
+
+    def _job_uuid(self: Session, job: str | int) -> str:
+        return self._lookup_uuid("job", str(job), "generated_job_id")
+
+    def _staff_uuid(self: Session, staff: str) -> str:
+        people = self._related_frame("staff")
+        if _is_uuid(staff):
+            return self._lookup_uuid("staff", staff, "uuid")
+        names = (people["first"].fillna("") + " " + people["last"].fillna("")).str.strip()
+        return _one(people.loc[names.str.casefold() == staff.strip().casefold(), "uuid"], "staff member", staff,
+                    names)
+
+    def _lookup_uuid(self: Session, resource: str, key: str, column: str) -> str:
+        frame = self._related_frame(resource)
+        if _is_uuid(key):
+            matches = frame.loc[frame["uuid"].str.casefold() == key.casefold(), "uuid"]
+        else:
+            matches = frame.loc[frame[column].astype("string").str.casefold() == key.strip().casefold(), "uuid"]
+        return _one(matches, resource, key, frame[column])
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuidlib.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _uuid(value: str) -> str:
+    if not _is_uuid(value):
+        raise ValidationError(f"{value!r} is not a uuid")
+    return str(value)
+
+
+def _one(matches: pd.Series, what: str, key: str, known: pd.Series) -> str:
+    found = list(dict.fromkeys(matches.dropna()))
+    if len(found) == 1:
+        return str(found[0])
+    if not found:
+        sample = ", ".join(map(str, known.dropna().head(8)))
+        raise NotFoundError(f"no {what} matches {key!r} (e.g. {sample})")
+    raise ValidationError(f"{len(found)} {what} records match {key!r}; give the uuid instead")
