@@ -27,10 +27,7 @@ import pandas as pd
 
 from ._resources import Field, Resource
 
-__all__ = ["ENRICHED_COLUMNS", "column_dtype", "concat_frames", "enrich", "to_frame"]
-
-ENRICHED_COLUMNS = ("staff_name", "job_number", "client_name", "category_name")
-"""Columns ``enrich`` may add (after the API's own, in this order)."""
+__all__ = ["column_dtype", "enrich", "to_frame"]
 
 
 def column_dtype(field: Field, tz: str | None = None) -> Any:
@@ -132,25 +129,6 @@ def to_frame(records: list[dict[str, Any]], resource: Resource, tz: str | None =
         for field in _column_order(resource, raw.columns)
     }
     return pd.DataFrame(columns)
-
-
-def concat_frames(frames: list[pd.DataFrame], resource: Resource) -> pd.DataFrame:
-    """Join frames that ``to_frame`` typed page by page, keeping the column order and dtypes.
-
-    Pages may differ in their custom fields and in unexpected category values; the joined frame
-    is what ``to_frame`` would give for all the records at once.
-    """
-    if len(frames) == 1:
-        return frames[0]
-    joined = pd.concat(frames, ignore_index=True)
-    known = set(resource.fields)
-    for name in joined.columns:
-        if name not in known:
-            joined[name] = joined[name].astype("string")
-        elif resource.fields[name].kind == "category" and not isinstance(joined[name].dtype, pd.CategoricalDtype):
-            joined[name] = _category(joined[name].astype(object), resource.fields[name])
-    order = [f.name for f in _column_order(resource, joined.columns)]
-    return joined[order]
 
 
 def _name_map(frame: pd.DataFrame, key: str, value: pd.Series) -> pd.Series:

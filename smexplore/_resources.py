@@ -9,6 +9,7 @@ filter (a timestamp sent as a string is still a timestamp).
 from __future__ import annotations
 
 import json
+import uuid as uuidlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources as _importlib_resources
@@ -67,6 +68,19 @@ class Field:
     description: str = ""
     max_length: int | None = None
     choices: tuple[Any, ...] | None = None
+
+    def text_problem(self, text: str) -> str | None:
+        """What is wrong with ``text`` as this field's value (uuid form, choices, length), if anything."""
+        if self.kind == "uuid" and text:
+            try:
+                uuidlib.UUID(text)
+            except ValueError:
+                return f"{self.name} must be a uuid, got {text!r}"
+        if self.choices and text not in self.choices:
+            return f"{self.name} must be one of {', '.join(map(repr, self.choices))}; got {text!r}"
+        if self.max_length is not None and len(text) > self.max_length:
+            return f"{self.name} is limited to {self.max_length} characters; got {len(text)}"
+        return None
 
 
 @dataclass(frozen=True)

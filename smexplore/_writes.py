@@ -76,15 +76,9 @@ def _value(value: Any, field: Field, tz: str | None) -> Any:
         return number if field.wire == "float" else f"{number:.2f}" if kind == "money" else str(number)
     if not isinstance(value, str):
         raise ValidationError(f"{field.name} is text: give a string, not {type(value).__name__} {value!r}")
-    if kind == "uuid" and value:
-        try:
-            uuidlib.UUID(value)
-        except ValueError:
-            raise ValidationError(f"{field.name} must be a uuid, got {value!r}") from None
-    if field.choices and value not in field.choices:
-        raise ValidationError(f"{field.name} must be one of {', '.join(map(repr, field.choices))}; got {value!r}")
-    if field.max_length is not None and len(value) > field.max_length:
-        raise ValidationError(f"{field.name} is limited to {field.max_length} characters; got {len(value)}")
+    problem = field.text_problem(value)
+    if problem:
+        raise ValidationError(problem)
     return value
 
 

@@ -13,14 +13,14 @@ from ._synth import ANCHOR, SCALES, Account, build_account
 
 __all__ = [
     "ANCHOR",
-    "DEMO_API_KEY",
-    "SCALES",
     "Account",
+    "DEMO_API_KEY",
     "Emulator",
     "Fault",
     "Faults",
     "LoggedRequest",
     "RequestLog",
+    "SCALES",
     "ServiceM8App",
     "build_account",
 ]

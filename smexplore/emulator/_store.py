@@ -65,15 +65,9 @@ def _coerce(resource: Resource, field: Field, value: Any) -> Any:
             return number
         return str(int(number)) if field.kind == "flag" else str(value)
     text = str(value)
-    if field.kind == "uuid" and text:
-        try:
-            uuidlib.UUID(text)
-        except ValueError:
-            raise WriteError(f"{resource.name}.{field.name} must be a uuid, got {value!r}") from None
-    if field.choices and text not in field.choices:
-        raise WriteError(f"{resource.name}.{field.name} must be one of {', '.join(map(str, field.choices))}; got {text!r}")
-    if field.max_length is not None and len(text) > field.max_length:
-        raise WriteError(f"{resource.name}.{field.name} is longer than {field.max_length} characters")
+    problem = field.text_problem(text)
+    if problem:
+        raise WriteError(f"{resource.name}.{problem}")
     return text
 
 

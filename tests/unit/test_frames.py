@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smexplore._frames import column_dtype, concat_frames, enrich, to_frame
+from smexplore._frames import column_dtype, enrich, to_frame
 from smexplore._resources import get_resource
 
 ACTIVITY = get_resource("jobactivity")
@@ -99,11 +99,3 @@ def test_enrich_adds_names_by_joining_related_frames() -> None:
     assert list(out.columns[:2]) == ["staff_uuid", "job_uuid"]  # originals kept, not renamed
     assert "staff_name" not in activities  # the input is not changed
 
-
-def test_frames_typed_page_by_page_join_like_one_frame() -> None:
-    job = {name: "" for name in JOB.fields}
-    job.update(uuid="00000000-0000-4000-8000-000000000002", active=1, status="Quote", date="2026-02-27")
-    pages = [[job], [dict(job, status="Archived", customfield_colour="red")], [dict(job, status="Completed")]]
-    joined = concat_frames([to_frame(page, JOB) for page in pages], JOB)
-    whole = to_frame([record for page in pages for record in page], JOB)
-    pd.testing.assert_frame_equal(joined, whole)
