@@ -13,7 +13,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-BENCHMARKS = ["emulator", "session"]
+BENCHMARKS = ["emulator", "session", "timeline"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -21,6 +21,8 @@ from ._errors import (
     ValidationError,
 )
 from ._session import CacheInfo, Session, Settings, connect, demo
+from ._spans import overlaps, spans, utilisation
+from .plots import plot_utilisation, timeline
 
 __version__ = "0.1.0"
 
@@ -44,4 +46,9 @@ __all__ = [
     "__version__",
     "connect",
     "demo",
+    "overlaps",
+    "plot_utilisation",
+    "spans",
+    "timeline",
+    "utilisation",
 ]

@@ -177,6 +177,7 @@ class Session(WritesMixin):
             result = result[result["active"].fillna(True).astype(bool)].reset_index(drop=True)
         if enrich:
             result = add_enrichment(result, self._related_frame)
+        result.attrs["now"] = self.now
         return result
 
     def jobs(self, where: str | None = None, **options: Any) -> pd.DataFrame:
@@ -225,6 +226,14 @@ class Session(WritesMixin):
             raise ValueError(f"{uuid!r} is not a uuid") from None
         body, _ = self._transport.get(f"/{spec.name}/{uuid}.json", what=f"{spec.name} {uuid}")
         return to_frame([body], spec, self.settings.timezone)
+
+    @property
+    def now(self) -> pd.Timestamp:
+        """The account's "now": the demo account's anchored clock, or this machine's for a live one."""
+        if self.emulator is not None:
+            return pd.Timestamp(self.emulator.app.now()).floor("s")
+        now = pd.Timestamp.now(tz=self.settings.timezone)
+        return now.tz_localize(None) if self.settings.timezone is None else now
 
     # --- what can be queried ------------------------------------------------------------------
     def resources(self) -> pd.DataFrame:

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import timedelta
-from typing import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 from .emulator import DEMO_API_KEY, SCALES, Emulator
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._session import Session
 
 __all__ = ["main"]
 
@@ -44,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="summarise the embedded demo account")
     demo.add_argument("--seed", type=int, default=0, help="seed of the synthetic account (default 0)")
     demo.add_argument("--scale", choices=list(SCALES), default="small", help="size of the account")
+    demo.add_argument("--out", default="demo-output", help="folder for the pictures (default demo-output)")
     return parser
 
 
@@ -61,6 +68,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from ._session import demo
+    from ._spans import overlaps
 
     with demo(seed=args.seed, scale=args.scale, progress=sys.stderr.isatty()) as session:
         now = session.emulator.account.now
@@ -84,7 +92,27 @@ def _demo(args: argparse.Namespace) -> int:
         session.activities()  # again: served from the cache
         info = session.cache_info()
         print(f"\nHTTP requests sent: {info.misses}; answers served from the cache: {info.hits}")
+        print(f"Double-bookings this week: {len(overlaps(week))}")
+        _pictures(session, week, monday, Path(args.out))
     return 0
+
+
+def _pictures(session: Session, week: pd.DataFrame, monday: datetime, folder: Path) -> None:
+    """The week's timeline and the last quarter's utilisation heatmap, as PNG files."""
+    import matplotlib
+
+    from .plots import plot_utilisation, timeline
+
+    matplotlib.use("Agg")
+    folder.mkdir(parents=True, exist_ok=True)
+    ax = timeline(week, start=monday, end=monday + timedelta(days=7))
+    ax.figure.savefig(folder / "week-timeline.png", dpi=110)
+    quarter_start = monday - timedelta(weeks=13)
+    history = session.activities(f"start_date gt '{quarter_start:%Y-%m-%d}' and start_date lt '{monday:%Y-%m-%d}'",
+                                 enrich=True)
+    ax = plot_utilisation(history, start=quarter_start, end=monday - timedelta(days=1))
+    ax.figure.savefig(folder / "utilisation.png", dpi=110)
+    print(f"Pictures: {folder / 'week-timeline.png'}, {folder / 'utilisation.png'}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

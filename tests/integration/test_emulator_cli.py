@@ -76,10 +76,10 @@ def test_emulator_command_serves_until_interrupted() -> None:
                 stream.close()
 
 
-def test_demo_command_summarises_the_account(small_account_records: Account) -> None:
-    """`demo` runs, names job statuses with their counts, and lists bookings by staff member."""
-    result = subprocess.run([sys.executable, "-m", "smexplore.cli", "demo"], cwd=ROOT, env=_env(),
-                            capture_output=True, text=True, timeout=120)
+def test_demo_command_summarises_the_account(small_account_records: Account, tmp_path: Path) -> None:
+    """`demo` runs, names job statuses with their counts, lists bookings by staff member, draws two PNGs."""
+    result = subprocess.run([sys.executable, "-m", "smexplore.cli", "demo", "--out", str(tmp_path)], cwd=ROOT,
+                            env=_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     statuses = re.findall(r"^\s*(Quote|Work Order|Completed|Unsuccessful)\s+[\d,]+\s*$", out, re.MULTILINE)
@@ -88,3 +88,5 @@ def test_demo_command_summarises_the_account(small_account_records: Account) -> 
     bookings = out[out.index("Bookings"):]
     names = {f"{s['first']} {s['last']}" for s in small_account_records.tables["staff"]}
     assert any(name in bookings for name in names), bookings
+    for picture in ("week-timeline.png", "utilisation.png"):
+        assert (tmp_path / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

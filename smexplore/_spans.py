@@ -1,0 +1,168 @@
+"""Spans of staff time, and what they add up to: double-bookings and utilisation.
+
+Every frame smexplore draws or measures is first put in one normalised form, a frame of spans
+with the columns ``staff``, ``start``, ``end``, ``kind`` (plus the original columns):
+
+- an activities frame (``start_date``/``end_date``): kind ``booking`` for scheduled activities,
+  ``recorded`` for time recorded on site;
+- an allocations frame (``allocation_date``): from the allocation date to its completion, or to its
+  expiry while open; kind ``allocation``;
+- any frame that already has ``staff``, ``start`` and ``end`` (what other connectors produce); kind
+  ``booking`` unless it has a ``kind`` column.
+
+``staff`` is the ``staff_name`` column when the frame is enriched, else ``staff_uuid``.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["overlaps", "spans", "utilisation"]
+
+
+def _staff(frame: pd.DataFrame) -> pd.Series:
+    for column in ("staff_name", "staff", "staff_uuid"):
+        if column in frame:
+            return frame[column].astype("string")
+    raise ValueError("the frame has no staff column: expected staff_name, staff or staff_uuid")
+
+
+def spans(frame: pd.DataFrame) -> pd.DataFrame:
+    """Put an activities, allocations or normalised frame in the normalised span form.
+
+    Rows without a start or an end (or ending before they start) are left out.
+
+    Raises:
+        ValueError: The frame is none of the three forms.
+    """
+    out = frame.copy()
+    if {"start_date", "end_date"} <= set(frame.columns):
+        out["start"], out["end"] = frame["start_date"], frame["end_date"]
+        recorded = frame["activity_was_recorded"].fillna(False).astype(bool) if "activity_was_recorded" in frame \
+            else pd.Series(False, index=frame.index)
+        out["kind"] = np.where(recorded, "recorded", "booking")
+    elif "allocation_date" in frame.columns:
+        out["start"] = frame["allocation_date"]
+        out["end"] = frame["completion_timestamp"].fillna(frame["expiry_timestamp"])
+        out["kind"] = "allocation"
+    elif {"start", "end"} <= set(frame.columns):
+        if "kind" not in frame:
+            out["kind"] = "booking"
+    else:
+        raise ValueError("expected an activities frame (start_date, end_date), an allocations frame "
+                         "(allocation_date) or a frame with staff, start and end columns")
+    out["staff"] = _staff(frame)
+    out["start"] = pd.to_datetime(out["start"])
+    out["end"] = pd.to_datetime(out["end"])
+    keep = out["start"].notna() & out["end"].notna() & (out["end"] >= out["start"]) & out["staff"].notna()
+    return out.loc[keep].reset_index(drop=True)
+
+
+_OVERLAP_COLUMNS = ["staff", "kind", "first", "second", "first_start", "first_end", "second_start", "second_end",
+                    "overlap_start", "overlap"]
+
+
+def overlaps(frame: pd.DataFrame) -> pd.DataFrame:
+    """The double-bookings: every pair of spans of one staff member, of one kind, that overlap.
+
+    Sort and sweep per staff member and kind (not pairwise): spans are taken in start order and
+    compared only with those still running.
+
+    Returns:
+        One row per overlapping pair: ``staff``, ``kind``, ``first`` and ``second`` (the records'
+        ``uuid``, or row numbers when there is none), their starts and ends, ``overlap_start`` and
+        the ``overlap`` duration.
+    """
+    data = spans(frame)
+    ids = data["uuid"].astype("string") if "uuid" in data else pd.Series(data.index.astype(str), index=data.index)
+    data = data.assign(_id=ids).sort_values(["staff", "kind", "start", "end"], kind="stable")
+    starts = data["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    ends = data["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    groups = (data["staff"].astype(str) + "\x00" + data["kind"].astype(str)).to_numpy()
+    pairs: list[tuple[int, int]] = []
+    running: list[tuple[int, int]] = []  # heap of (end, position) still open
+    for position in range(len(data)):
+        if position and groups[position] != groups[position - 1]:
+            running = []
+        start = starts[position]
+        while running and running[0][0] <= start:
+            heapq.heappop(running)
+        pairs.extend((other, position) for _, other in running)
+        heapq.heappush(running, (ends[position], position))
+    if not pairs:
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in zip(_OVERLAP_COLUMNS, [
+            "string", "string", "string", "string", "datetime64[ns]", "datetime64[ns]", "datetime64[ns]",
+            "datetime64[ns]", "datetime64[ns]", "timedelta64[ns]"])})
+    first, second = (np.array(side) for side in zip(*pairs))
+    rows = data.iloc
+    result = pd.DataFrame({
+        "staff": rows[first]["staff"].to_numpy(),
+        "kind": rows[first]["kind"].to_numpy(),
+        "first": rows[first]["_id"].to_numpy(),
+        "second": rows[second]["_id"].to_numpy(),
+        "first_start": rows[first]["start"].to_numpy(),
+        "first_end": rows[first]["end"].to_numpy(),
+        "second_start": rows[second]["start"].to_numpy(),
+        "second_end": rows[second]["end"].to_numpy(),
+    })
+    result["overlap_start"] = result["second_start"]
+    result["overlap"] = result[["first_end", "second_end"]].min(axis=1) - result["second_start"]
+    return result.astype({"staff": "string", "kind": "string", "first": "string", "second": "string"})
+
+
+def _merged(data: pd.DataFrame) -> pd.DataFrame:
+    """Each staff member's spans merged where they overlap (booked time, counted once)."""
+    data = data.sort_values(["staff", "start"], kind="stable")
+    previous_end = data.groupby("staff")["end"].transform(lambda e: e.cummax().shift())
+    block = (previous_end.isna() | (data["start"] > previous_end)).cumsum()
+    return data.groupby(block).agg(staff=("staff", "first"), start=("start", "min"), end=("end", "max"))
+
+
+def _by_day(data: pd.DataFrame) -> pd.DataFrame:
+    """Spans cut at midnight: one row per staff member, day and piece, with its hours."""
+    first_day = data["start"].dt.normalize()
+    days = ((data["end"] - pd.Timedelta(1, "ns")).dt.normalize() - first_day).dt.days.clip(lower=0) + 1
+    pieces = data.loc[data.index.repeat(days)].copy()
+    pieces["day"] = first_day.loc[pieces.index] + pd.to_timedelta(pieces.groupby(level=0).cumcount(), unit="D")
+    start = pieces[["start", "day"]].max(axis=1)
+    end = pd.concat([pieces["end"], pieces["day"] + pd.Timedelta(days=1)], axis=1).min(axis=1)
+    pieces["hours"] = (end - start).dt.total_seconds() / 3600
+    return pieces[["staff", "day", "hours"]].reset_index(drop=True)
+
+
+def utilisation(frame: pd.DataFrame, *, freq: str = "W", hours_per_day: float = 8, kinds: tuple[str, ...] = ("booking",),
+                start: object = None, end: object = None) -> pd.DataFrame:
+    """Booked hours and utilisation per staff member per period, on working days only.
+
+    Booked time is each staff member's spans of the given ``kinds`` merged (a double-booking counts
+    once), cut at midnight, and kept on Monday to Friday. Capacity is ``hours_per_day`` for each
+    working day of the period that lies within the data's days (or ``start``..``end``).
+
+    Returns:
+        One row per staff member and period: ``staff``, ``period`` (its first day),
+        ``booked_hours``, ``capacity_hours``, ``utilisation`` (booked ÷ capacity).
+    """
+    columns = {"staff": "string", "period": "datetime64[ns]", "booked_hours": "Float64",
+               "capacity_hours": "Float64", "utilisation": "Float64"}
+    data = spans(frame)
+    data = data[data["kind"].isin(kinds) & (data["end"] > data["start"])]
+    if data.empty:
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
+    days = _by_day(_merged(data))
+    days = days[days["day"].dt.day_of_week < 5]
+    first = pd.Timestamp(start).normalize() if start is not None else data["start"].min().normalize()
+    last = pd.Timestamp(end).normalize() if end is not None else (data["end"].max() - pd.Timedelta(1, "ns")).normalize()
+    days = days[(days["day"] >= first) & (days["day"] <= last)]
+    calendar = pd.DataFrame({"day": pd.bdate_range(first, last)})
+    to_period = lambda day: day.dt.to_period(freq).dt.start_time  # noqa: E731
+    capacity = calendar.groupby(to_period(calendar["day"])).size() * hours_per_day
+    booked = days.groupby(["staff", to_period(days["day"]).rename("period")])["hours"].sum()
+    staff = sorted(data["staff"].unique())
+    grid = pd.MultiIndex.from_product([staff, capacity.index], names=["staff", "period"])
+    result = booked.reindex(grid, fill_value=0.0).rename("booked_hours").reset_index()
+    result["capacity_hours"] = result["period"].map(capacity)
+    result["utilisation"] = result["booked_hours"] / result["capacity_hours"]
+    return result.astype(columns)
