@@ -41,14 +41,16 @@ def _colours(values: pd.Series) -> tuple[pd.Series, dict[str, Any]]:
     named = list(counts.index[:_MAX_LEGEND])
     palette = plt.get_cmap("tab20" if len(named) > 10 else "tab10")
     mapping: dict[str, Any] = {name: palette(i % palette.N) for i, name in enumerate(sorted(named))}
-    mapping.setdefault(_OTHER, (0.6, 0.6, 0.6, 1.0))
     keys = values.fillna(_OTHER).astype(str)
-    return keys.where(keys.isin(list(mapping)), _OTHER).map(mapping), mapping
+    keys = keys.where(keys.isin(list(mapping)), _OTHER)
+    if (keys == _OTHER).any():
+        mapping.setdefault(_OTHER, (0.6, 0.6, 0.6, 1.0))
+    return keys.map(mapping), mapping
 
 
 def _shade(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, rows: int) -> None:
     """Weekends and out-of-hours as two background collections spanning every row."""
-    days = pd.date_range(start.normalize(), end.normalize(), freq="D")
+    days = pd.date_range(start.normalize(), end.normalize() + pd.Timedelta(days=1), freq="D")
     weekend = [(mdates.date2num(d), 1.0) for d in days if d.day_of_week >= 5]
     night = [(mdates.date2num(d + pd.Timedelta(hours=WORK_END_HOUR - 24)), (24 - WORK_END_HOUR + WORK_START_HOUR) / 24)
              for d in days if d.day_of_week < 5]
@@ -72,7 +74,7 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
         color_by: ``category``, ``client``, ``status``, ``staff`` or any column; ``None`` for one colour.
         ax: Axes to draw on (a new figure sized to the rows when ``None``).
         tz: Show aware timestamps in this zone (naive ones are taken as account time).
-        highlight_overlaps: Outline double-bookings (overlapping spans of one person, one kind) in red.
+        highlight_overlaps: Outline double-bookings (overlapping scheduled bookings of one person) in red.
         show_today: Draw a line at "now": ``True`` uses ``frame.attrs["now"]`` (set by the Session:
             the demo account's anchored now) or the clock; a timestamp draws it there.
 
@@ -111,12 +113,14 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
                        label=f"_{kind} {name}", gid=f"{kind}:{name}")
     if highlight_overlaps and len(data):
         doubled = overlaps(data)
-        doubled = doubled[doubled["kind"] != "allocation"]
+        doubled = doubled[doubled["kind"] == "booking"]  # recorded time that overruns is not a double-booking
         x0 = mdates.date2num(doubled["overlap_start"].to_numpy())
         x1 = x0 + (doubled["overlap"].dt.total_seconds() / 86400).to_numpy()
         ys = doubled["staff"].map(row_of).to_numpy()
         boxes = [[(a, r - 0.45), (b, r - 0.45), (b, r + 0.45), (a, r + 0.45)] for a, b, r in zip(x0, x1, ys)]
-        ax.add_collection(PolyCollection(boxes, facecolors="none", edgecolors="red", linewidths=1.4, zorder=5,
+        wide = (last - first) > pd.Timedelta(days=31)
+        ax.add_collection(PolyCollection(boxes, facecolors="none", edgecolors="red", linewidths=0.7 if wide else 1.4,
+                                         zorder=5,
                                          label="_double-bookings", gid="overlaps"))
         if boxes:
             legend["double-booked"] = "red"
