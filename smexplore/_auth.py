@@ -61,4 +61,7 @@ def resolve_credential(api_key: str | None, oauth_token: str | None) -> Credenti
             f"no ServiceM8 credentials: pass api_key= (or oauth_token=), or set {ENV_API_KEY}; "
             "sm.demo() needs none"
         )
+    if not (secret.isascii() and secret.isprintable()):  # said without echoing it
+        raise AuthenticationError("the credential holds characters an HTTP header cannot carry (a line break, a "
+                                  "space-like or non-ASCII character?); copy it again")
     return Credential(secret, kind)

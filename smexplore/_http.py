@@ -14,6 +14,7 @@ every retried attempt passing through the request budget.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -36,6 +37,7 @@ from ._errors import (
     IncompleteResultError,
     NotFoundError,
     RateLimitError,
+    SMExploreError,
 )
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "Page",
     "RequestBudget",
     "RetryPolicy",
+    "StaleCursorError",
     "Transport",
 ]
 
@@ -85,8 +88,8 @@ class RequestBudget:
 
     def acquire(self) -> None:
         """Wait until one more request fits in the minute window, then count it."""
-        with self._lock:
-            while True:
+        while True:
+            with self._lock:
                 now = self._clock()
                 self._forget_old(now)
                 if len(self._sent) >= self.per_day:
@@ -98,8 +101,8 @@ class RequestBudget:
                 if in_minute < self.per_minute:
                     self._sent.append(now)
                     return
-                oldest_in_minute = self._sent[len(self._sent) - in_minute]
-                self._sleep(max(0.01, oldest_in_minute + 60 - now))
+                wait = max(0.01, self._sent[len(self._sent) - in_minute] + 60 - now)
+            self._sleep(wait)  # not holding the lock: others may read the counts meanwhile
 
     def sent_last_minute(self) -> int:
         with self._lock:
@@ -214,7 +217,10 @@ class Transport:
         self._sleep = sleep
         self.hits = 0
         self.misses = 0
-        session.mount(self.base_url + "/", BudgetAdapter(budget, session.get_adapter(self.base_url + "/")))
+        inner = session.get_adapter(self.base_url + "/")
+        if isinstance(inner, BudgetAdapter):  # a second smexplore Session on the same requests session
+            inner = inner.inner
+        session.mount(self.base_url + "/", BudgetAdapter(budget, inner))
 
     @property
     def cached(self) -> bool:
@@ -313,8 +319,9 @@ class Transport:
         while True:
             kwargs: dict[str, Any] = {"json": body} if body is not None else {}
             try:
-                response = self.session.request(method, f"{self.base_url}{path}", headers=self._auth_headers(),
-                                                timeout=self.timeout, **kwargs)
+                with self.session.cache_disabled() if self.cached else contextlib.nullcontext():  # type: ignore
+                    response = self.session.request(method, f"{self.base_url}{path}", headers=self._auth_headers(),
+                                                    timeout=self.timeout, **kwargs)
             except _TRANSIENT_ERRORS as exc:
                 raise APIError(f"{what} failed: the connection failed ({type(exc).__name__}); "
                                "the write may or may not have been applied") from exc
@@ -351,26 +358,20 @@ class Transport:
             return ForbiddenError(f"{what} is not allowed for these credentials (HTTP 403: {message})")
         if status == 404:
             return NotFoundError(f"{what}: not found (HTTP 404: {message})")
-        if status == 400 and "$filter" in params:
+        if status == 400 and "$filter" in params and params.get("cursor", "-1") == "-1":
             return FilterError(f"ServiceM8 rejected the filter {params['$filter']!r}: {message}")
         return APIError(f"{what} failed (HTTP {status}: {message})", status)
 
-    def pages(self, path: str, params: Mapping[str, str] | None = None, *, label: str = "") -> Iterator[Page]:
+    def pages(self, path: str, params: Mapping[str, str] | None = None, *, label: str = "",
+              refresh: bool = False) -> Iterator[Page]:
         """Yield every page of a list endpoint: ``cursor=-1``, then each ``x-next-cursor``.
 
         A failure after the first page raises ``IncompleteResultError`` (nothing partial is
-        returned). A cursor that repeats is an error, not a loop. If later pages reject a
-        cursor that came from a cached first page (cursors can expire), the pull restarts once
-        from the network.
+        returned); ``StaleCursorError`` when a later page rejects a cursor that came from a cached
+        first page (cursors expire: pull again with ``refresh=True``). A cursor that repeats is an
+        error, not a loop.
         """
-        label = label or path
-        for restart in (False, True):
-            try:
-                yield from self._walk(path, dict(params or {}), label, refresh=restart)
-                return
-            except _StaleCursor:
-                if restart:
-                    raise IncompleteResultError(f"{label}: the API rejected its own cursor twice; try again later") from None
+        yield from self._walk(path, dict(params or {}), label or path, refresh)
 
     def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool) -> Iterator[Page]:
         cursor, seen, number, total, first_from_cache = "-1", {"-1"}, 1, 0, False
@@ -380,11 +381,13 @@ class Transport:
                 try:
                     body, response = self.get(path, {**params, "cursor": cursor}, refresh=refresh and number == 1,
                                               what=f"{label} page {number}")
-                except (APIError, RateLimitError, CacheMissError) as exc:
+                except IncompleteResultError:
+                    raise
+                except SMExploreError as exc:
                     if number == 1:
                         raise
                     if isinstance(exc, APIError) and exc.status == 400 and first_from_cache:
-                        raise _StaleCursor() from exc
+                        raise StaleCursorError(f"{label}: page {number} rejected a cursor from the cache") from exc
                     raise IncompleteResultError(f"{label}: page {number} failed after {total:,} records "
                                                 f"({exc}); no partial result is returned") from exc
                 if not isinstance(body, list):
@@ -413,6 +416,6 @@ class Transport:
                 bar.close()
 
 
-class _StaleCursor(Exception):
-    """A later page rejected a cursor taken from a cached first page."""
+class StaleCursorError(IncompleteResultError):
+    """A later page rejected a cursor taken from a cached first page (pull again, refreshed)."""
 

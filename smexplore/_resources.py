@@ -16,7 +16,9 @@ from importlib import resources as _importlib_resources
 from types import MappingProxyType
 from typing import Any, Literal, Mapping
 
-__all__ = ["Field", "Kind", "Resource", "Wire", "get_resource", "resource_names"]
+__all__ = ["CUSTOM_FIELD_PREFIX", "Field", "Kind", "Resource", "Wire", "get_resource", "resource_names"]
+
+CUSTOM_FIELD_PREFIX = "customfield_"
 
 Kind = Literal["uuid", "text", "timestamp", "date", "flag", "int", "float", "money", "category"]
 """How a field's values are meant: drives frame dtypes and filter comparisons."""
@@ -100,6 +102,10 @@ class Resource:
     scopes: Mapping[str, str]
     required_on_create: tuple[str, ...]
     fields: Mapping[str, Field]
+
+    def has_custom_field(self, name: str) -> bool:
+        """Whether ``name`` is a per-account custom field (``customfield_*``, on jobs and clients only)."""
+        return self.name in ("job", "company") and name.startswith(CUSTOM_FIELD_PREFIX)
 
     @property
     def path(self) -> str:

@@ -6,12 +6,12 @@ account. Both return a ``Session``, whose query methods return pandas DataFrames
 
 from __future__ import annotations
 
-import atexit
 import difflib
 import html
 import shutil
 import tempfile
 import uuid as uuidlib
+import weakref
 import zoneinfo
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -30,9 +30,9 @@ from ._filter_text import FilterSyntaxError, parse_filter_text
 from ._frames import column_dtype, to_frame
 from ._frames import enrich as add_enrichment
 from ._cache import AUTH_HEADERS, make_cached_session
-from ._http import RequestBudget, RetryPolicy, Transport
+from ._http import RequestBudget, RetryPolicy, StaleCursorError, Transport
 from ._resources import Resource, get_resource, resource_names
-from ._wire_filter import CUSTOM_FIELD_PREFIX, compile_filter
+from ._wire_filter import compile_filter
 from ._writes import WritesMixin
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_EXPIRE_AFTER", "CacheInfo", "Session", "Settings", "connect", "demo"]
@@ -122,6 +122,7 @@ class Session(WritesMixin):
         self.settings = settings
         self.emulator = emulator
         self._credential = credential
+        self._owns_http = session is None
         namespace = credential.namespace(settings.base_url)
         self._http = self._make_session(session, settings, namespace)
         if settings.offline and not isinstance(self._http, CachedSession):
@@ -278,8 +279,12 @@ class Session(WritesMixin):
         self._related.clear()
 
     def close(self) -> None:
-        """Release the cache file and, for a demo, stop its emulator (safe to call twice)."""
-        self._http.close()
+        """Release the cache file and, for a demo, stop its emulator (safe to call twice).
+
+        A requests session you passed in (``session=``) is yours: it is left open.
+        """
+        if self._owns_http:
+            self._http.close()
         for action in reversed(self._cleanup):
             action()
         self._cleanup.clear()
@@ -334,8 +339,7 @@ class Session(WritesMixin):
         except FilterSyntaxError as exc:
             raise FilterError(f"bad filter {where!r}: {exc.message}", exc.position) from None
         for condition in conditions:
-            custom = condition.field.startswith(CUSTOM_FIELD_PREFIX) and spec.name in ("job", "company")
-            if condition.field not in spec.fields and not custom:
+            if condition.field not in spec.fields and not spec.has_custom_field(condition.field):
                 raise UnknownFieldError(
                     f"{spec.name} has no field {condition.field!r}{_suggest(condition.field, list(spec.fields))} "
                     f"(in {where!r} at position {condition.position}); valid fields: {', '.join(spec.fields)}",
@@ -348,17 +352,27 @@ class Session(WritesMixin):
         return where
 
     def _pull(self, spec: Resource, text: str) -> pd.DataFrame:
-        """All records (deleted ones too) for the filter, typed; repeat pulls reuse the built frame
-        while the cache still serves the same first page."""
-        pages = self._transport.pages(spec.path, {"$filter": text} if text else {}, label=spec.name)
+        """All records (deleted ones too) for the filter, typed.
+
+        A repeat pull reuses the frame built last time while the cache still serves the same first
+        page. If a later page rejects a cursor from a cached first page, everything collected is
+        dropped and the pull starts again from the network.
+        """
+        try:
+            return self._pull_once(spec, text, refresh=False)
+        except StaleCursorError:
+            return self._pull_once(spec, text, refresh=True)
+
+    def _pull_once(self, spec: Resource, text: str, *, refresh: bool) -> pd.DataFrame:
+        pages = self._transport.pages(spec.path, {"$filter": text} if text else {}, label=spec.name,
+                                      refresh=refresh)
         first = next(pages)
         key = (spec.name, text)
-        cached = isinstance(self._http, CachedSession)
+        cached = self._transport.cached
         digest = first.digest if cached else ""
         memo = self._memo.get(key)
         if memo is not None and first.from_cache and memo[0] == digest:
             pages.close()
-            self._memo.move_to_end(key)
             return memo[1].copy()
         records = list(first.records)
         for page in pages:
@@ -443,8 +457,16 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     folder = Path(tempfile.mkdtemp(prefix="smexplore-demo-"))
     settings = Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
                         mode="demo", expire_after=DEFAULT_EXPIRE_AFTER, writable=writable)
-    result = Session(resolve_credential(emulator.api_key, None), settings, emulator=emulator)
-    remove = lambda: shutil.rmtree(folder, ignore_errors=True)  # noqa: E731
-    result._cleanup += [emulator.stop, remove]
-    atexit.register(result.close)
+    try:
+        result = Session(resolve_credential(emulator.api_key, None), settings, emulator=emulator)
+    except BaseException:
+        _stop_demo(emulator, folder)
+        raise
+    # Runs on close(), when the Session is collected, or at interpreter exit, whichever comes first.
+    result._cleanup.append(weakref.finalize(result, _stop_demo, emulator, folder))
     return result
+
+
+def _stop_demo(emulator: Any, folder: Path) -> None:
+    emulator.stop()
+    shutil.rmtree(folder, ignore_errors=True)

@@ -19,14 +19,12 @@ from typing import Any, Callable
 from ._filter_text import MSG_INVALID, MSG_UNKNOWN_FIELD, Condition, FilterSyntaxError, parse_filter_text
 from ._resources import Field, Resource
 
-__all__ = ["CUSTOM_FIELD_PREFIX", "ZERO_TIMESTAMP", "compile_filter", "normalise_timestamp"]
+__all__ = ["ZERO_TIMESTAMP", "compile_filter", "normalise_timestamp"]
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
 
 ZERO_TIMESTAMP = "0000-00-00 00:00:00"
-CUSTOM_FIELD_PREFIX = "customfield_"
-_CUSTOM_FIELD_RESOURCES = ("job", "company")
 _TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?")
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
@@ -79,7 +77,7 @@ def _field_for(resource: Resource, condition: Condition) -> Field:
     field = resource.fields.get(condition.field)
     if field is not None:
         return field
-    if resource.name in _CUSTOM_FIELD_RESOURCES and condition.field.startswith(CUSTOM_FIELD_PREFIX):
+    if resource.has_custom_field(condition.field):
         return Field(condition.field, "text", "str")
     raise FilterSyntaxError(
         MSG_UNKNOWN_FIELD, f"{condition.field!r} is not a field of {resource.name}", condition.position

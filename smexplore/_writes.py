@@ -17,7 +17,6 @@ import pandas as pd
 
 from ._errors import NotFoundError, ReadOnlyError, UnknownFieldError, ValidationError
 from ._resources import Field, Resource
-from ._wire_filter import CUSTOM_FIELD_PREFIX
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -32,6 +31,8 @@ _SPANS = (("start_date", "end_date"), ("allocation_date", "expiry_timestamp"))
 
 
 def _timestamp(value: Any, field: Field, tz: str | None) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):  # clears the field
+        return "0000-00-00" if field.kind == "date" else "0000-00-00 00:00:00"
     if isinstance(value, str):
         try:
             value = pd.Timestamp(value)
@@ -41,8 +42,13 @@ def _timestamp(value: Any, field: Field, tz: str | None) -> str:
         value = pd.Timestamp(value)
     else:
         raise ValidationError(f"{field.name} must be a date or timestamp, got {type(value).__name__} {value!r}")
+    if value is pd.NaT:
+        return "0000-00-00" if field.kind == "date" else "0000-00-00 00:00:00"
     if value.tzinfo is not None:  # an aware time is put in account time (the session's zone)
-        value = value.tz_convert(tz).tz_localize(None) if tz else value.tz_localize(None)
+        if not tz:
+            raise ValidationError(f"{field.name}: {value} has a time zone, but the session has none to put it in "
+                                  "account time; connect with timezone=..., or give a naive account time")
+        value = value.tz_convert(tz).tz_localize(None)
     return value.strftime("%Y-%m-%d" if field.kind == "date" else WIRE_TIME)
 
 
@@ -95,7 +101,7 @@ def to_wire(resource: Resource, fields: Mapping[str, Any], tz: str | None = None
     for name, value in fields.items():
         field = resource.fields.get(name)
         if field is None:
-            if resource.name in ("job", "company") and name.startswith(CUSTOM_FIELD_PREFIX):
+            if resource.has_custom_field(name):
                 body[name] = "" if value is None else str(value)
                 continue
             writable = [f for f in resource.fields.values() if not f.read_only and f.name not in _SERVER_FIELDS]
@@ -146,8 +152,10 @@ class WritesMixin:
         body = to_wire(spec, fields, self.settings.timezone, creating=True)
         if uuid is not None:
             body["uuid"] = _uuid(uuid)
-        response = self._transport.write("POST", spec.path, body, what=what, scope=spec.scopes["create"])
-        self._written(spec)
+        try:
+            response = self._transport.write("POST", spec.path, body, what=what, scope=spec.scopes["create"])
+        finally:  # even a failed write may have been applied: never keep serving the old answers
+            self._written(spec)
         return response.headers.get("x-record-uuid") or body.get("uuid", "")
 
     def update(self: Session, resource: str, uuid: str, **fields: Any) -> None:
@@ -158,26 +166,33 @@ class WritesMixin:
         if not fields:
             raise ValidationError(f"{what}: give at least one field to change")
         body = to_wire(spec, fields, self.settings.timezone)
-        self._transport.write("POST", f"/{spec.name}/{_uuid(uuid)}.json", body, what=what, scope=spec.scopes["update"])
-        self._written(spec)
+        try:
+            self._transport.write("POST", f"/{spec.name}/{_uuid(uuid)}.json", body, what=what,
+                                  scope=spec.scopes["update"])
+        finally:
+            self._written(spec)
 
     def delete(self: Session, resource: str, uuid: str) -> None:
         """Soft-delete one record: ``active`` becomes 0 (``restore`` undoes it)."""
         spec = self._resource(resource)
         what = f"deleting {spec.name} {uuid}"
         self._check_writable(what)
-        self._transport.write("DELETE", f"/{spec.name}/{_uuid(uuid)}.json", None, what=what,
-                              scope=spec.scopes["delete"])
-        self._written(spec)
+        try:
+            self._transport.write("DELETE", f"/{spec.name}/{_uuid(uuid)}.json", None, what=what,
+                                  scope=spec.scopes["delete"])
+        finally:
+            self._written(spec)
 
     def restore(self: Session, resource: str, uuid: str) -> None:
         """Undo a soft delete: ``active`` becomes 1 again."""
         spec = self._resource(resource)
         what = f"restoring {spec.name} {uuid}"
         self._check_writable(what)
-        self._transport.write("POST", f"/{spec.name}/{_uuid(uuid)}.json", {"active": 1}, what=what,
-                              scope=spec.scopes["update"])
-        self._written(spec)
+        try:
+            self._transport.write("POST", f"/{spec.name}/{_uuid(uuid)}.json", {"active": 1}, what=what,
+                                  scope=spec.scopes["update"])
+        finally:
+            self._written(spec)
 
     def allocate(self: Session, job: str | int, staff: str, allocation_date: Any, window: str | None = None,
                  expiry: Any = None) -> str:

@@ -38,6 +38,7 @@ MSG_FORBIDDEN = "Access forbidden. You don't have permission to access this reso
 MSG_NOT_FOUND = "Resource not found. The requested record does not exist or has been deleted."
 MSG_SERVER_ERROR = "An unexpected error occurred. Please try again later."
 MSG_UNAVAILABLE = "The platform is temporarily unavailable. Please try again later."
+_MAX_CURSORS = 10_000
 _CURSOR_NAMESPACE = uuidlib.UUID("6f1d2f0e-3c1b-4f7e-9a57-5e8a1c0b2d11")
 
 Operation = Literal["list", "get", "create", "update", "delete"]
@@ -263,18 +264,18 @@ class ServiceM8App:
                 return _error(400, exc.message)
         cursor = request.args.get("cursor")
         if cursor is None:
-            with self.store.lock:
+            with self.store.lock:  # serialised under the lock: a concurrent write cannot change a record mid-way
                 records, _ = self.store[resource.name].scan(predicate, 0, None)
-            return _json([self._wire(r) for r in records])
+                return _json([self._wire(r) for r in records])
         start = self._resolve_cursor(cursor, resource.name, filter_text or "")
         if isinstance(start, Response):
             return start
         with self.store.lock:
             records, resume = self.store[resource.name].scan(predicate, start, self.page_size)
-        headers = {}
-        if resume is not None:
-            headers["x-next-cursor"] = self._issue_cursor(resource.name, filter_text or "", resume)
-        return _json([self._wire(r) for r in records], headers=headers)
+            headers = {}
+            if resume is not None:
+                headers["x-next-cursor"] = self._issue_cursor(resource.name, filter_text or "", resume)
+            return _json([self._wire(r) for r in records], headers=headers)
 
     def _resolve_cursor(self, cursor: str, resource: str, filter_text: str) -> int | Response:
         if cursor == "-1":
@@ -293,7 +294,10 @@ class ServiceM8App:
         # Deterministic: the same query reaches the same cursors, so cached pages stay valid.
         token = str(uuidlib.uuid5(_CURSOR_NAMESPACE, f"{resource}\n{filter_text}\n{position}"))
         with self._cursor_lock:
+            self._cursors.pop(token, None)  # re-inserted last: the dict stays in order of issue
             self._cursors[token] = _Cursor(resource, filter_text, position, self.clock())
+            while len(self._cursors) > _MAX_CURSORS:  # a long-running server forgets the oldest
+                del self._cursors[next(iter(self._cursors))]
         return token
 
     def _wire(self, record: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from .._resources import Field, Resource
-from .._wire_filter import CUSTOM_FIELD_PREFIX, ZERO_TIMESTAMP, normalise_timestamp
+from .._wire_filter import ZERO_TIMESTAMP, normalise_timestamp
 
 __all__ = ["Store", "Table", "WriteError"]
 
@@ -107,7 +107,7 @@ class Table:
         for name, value in body.items():
             field = resource.fields.get(name)
             if field is None:
-                if resource.name in ("job", "company") and name.startswith(CUSTOM_FIELD_PREFIX):
+                if resource.has_custom_field(name):
                     clean[name] = "" if value is None else str(value)
                     continue
                 raise WriteError(f"{resource.name} has no field {name!r}")

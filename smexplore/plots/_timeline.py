@@ -31,6 +31,13 @@ _KIND_LABELS = {"booking": "bookings", "recorded": "recorded time (thin)", "allo
 WORK_START_HOUR, WORK_END_HOUR = 7, 18
 
 
+def _wall_clock(moments: pd.Series, tz: str | None) -> pd.Series:
+    """Naive wall-clock times: aware ones shown in ``tz`` (or in their own zone), naive ones as they are."""
+    if getattr(moments.dt, "tz", None) is None:
+        return moments
+    return (moments.dt.tz_convert(tz) if tz else moments).dt.tz_localize(None)
+
+
 def _label(text: str) -> str:
     return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
 
@@ -73,7 +80,7 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
         end: Last moment shown (default: the latest span).
         color_by: ``category``, ``client``, ``status``, ``staff`` or any column; ``None`` for one colour.
         ax: Axes to draw on (a new figure sized to the rows when ``None``).
-        tz: Show aware timestamps in this zone (naive ones are taken as account time).
+        tz: Show aware timestamps in this zone (default: each in its own zone); naive ones are account time.
         highlight_overlaps: Outline double-bookings (overlapping scheduled bookings of one person) in red.
         show_today: Draw a line at "now": ``True`` uses ``frame.attrs["now"]`` (set by the Session:
             the demo account's anchored now) or the clock; a timestamp draws it there.
@@ -85,8 +92,9 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
     if by != "staff":
         data["staff"] = data[by].astype("string")
     for column in ("start", "end"):
-        if getattr(data[column].dt, "tz", None) is not None:
-            data[column] = data[column].dt.tz_convert(tz).dt.tz_localize(None)
+        data[column] = _wall_clock(data[column], tz)
+    data = data[["staff", "start", "end", "kind", *[c for c in data.columns if c not in
+                                                     ("staff", "start", "end", "kind", "start_date", "end_date")]]]
     first = pd.Timestamp(start) if start is not None else (data["start"].min() if len(data) else pd.Timestamp.now())
     last = pd.Timestamp(end) if end is not None else (data["end"].max() if len(data) else first + pd.Timedelta(days=1))
     data = data[(data["end"] > first) & (data["start"] < last)]
@@ -112,7 +120,7 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
                        edgecolor="black" if kind == "recorded" else "none", linewidth=0.3, hatch=hatch,
                        label=f"_{kind} {name}", gid=f"{kind}:{name}")
     if highlight_overlaps and len(data):
-        doubled = overlaps(data)
+        doubled = overlaps(data[["staff", "start", "end", "kind"] + (["uuid"] if "uuid" in data else [])])
         doubled = doubled[doubled["kind"] == "booking"]  # recorded time that overruns is not a double-booking
         x0 = mdates.date2num(doubled["overlap_start"].to_numpy())
         x1 = x0 + (doubled["overlap"].dt.total_seconds() / 86400).to_numpy()
@@ -126,7 +134,9 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
             legend["double-booked"] = "red"
     _shade(ax, first, last, len(rows))
     now = show_today if show_today is not True else frame.attrs.get("now", pd.Timestamp.now())
-    if show_today is not False and now is not None and first <= pd.Timestamp(now) <= last:
+    if show_today is not False and now is not None:
+        now = _wall_clock(pd.Series([pd.Timestamp(now)]), tz)[0]
+    if show_today is not False and now is not None and first <= now <= last:
         ax.axvline(mdates.date2num(pd.Timestamp(now)), color="crimson", linewidth=1.2, linestyle="--",
                    label="_today", gid="today")
         legend["now"] = "crimson"
