@@ -133,6 +133,13 @@ class WritesMixin:
             del self._memo[key]
         self._related.pop(resource.name, None)
 
+    def _send_write(self: Session, spec: Resource, operation: str, method: str, path: str,
+                    body: dict[str, Any] | None, what: str) -> Any:
+        try:
+            return self._transport.write(method, path, body, what=what, scope=spec.scopes[operation])
+        finally:  # even a failed write may have been applied: never keep serving the old answers
+            self._written(spec)
+
     def create(self: Session, resource: str, uuid: str | None = None, **fields: Any) -> str:
         """Create a record and return its uuid.
 
@@ -152,10 +159,7 @@ class WritesMixin:
         body = to_wire(spec, fields, self.settings.timezone, creating=True)
         if uuid is not None:
             body["uuid"] = _uuid(uuid)
-        try:
-            response = self._transport.write("POST", spec.path, body, what=what, scope=spec.scopes["create"])
-        finally:  # even a failed write may have been applied: never keep serving the old answers
-            self._written(spec)
+        response = self._send_write(spec, "create", "POST", spec.path, body, what)
         return response.headers.get("x-record-uuid") or body.get("uuid", "")
 
     def update(self: Session, resource: str, uuid: str, **fields: Any) -> None:
@@ -166,33 +170,21 @@ class WritesMixin:
         if not fields:
             raise ValidationError(f"{what}: give at least one field to change")
         body = to_wire(spec, fields, self.settings.timezone)
-        try:
-            self._transport.write("POST", f"/{spec.name}/{_uuid(uuid)}.json", body, what=what,
-                                  scope=spec.scopes["update"])
-        finally:
-            self._written(spec)
+        self._send_write(spec, "update", "POST", f"/{spec.name}/{_uuid(uuid)}.json", body, what)
 
     def delete(self: Session, resource: str, uuid: str) -> None:
         """Soft-delete one record: ``active`` becomes 0 (``restore`` undoes it)."""
         spec = self._resource(resource)
         what = f"deleting {spec.name} {uuid}"
         self._check_writable(what)
-        try:
-            self._transport.write("DELETE", f"/{spec.name}/{_uuid(uuid)}.json", None, what=what,
-                                  scope=spec.scopes["delete"])
-        finally:
-            self._written(spec)
+        self._send_write(spec, "delete", "DELETE", f"/{spec.name}/{_uuid(uuid)}.json", None, what)
 
     def restore(self: Session, resource: str, uuid: str) -> None:
         """Undo a soft delete: ``active`` becomes 1 again."""
         spec = self._resource(resource)
         what = f"restoring {spec.name} {uuid}"
         self._check_writable(what)
-        try:
-            self._transport.write("POST", f"/{spec.name}/{_uuid(uuid)}.json", {"active": 1}, what=what,
-                                  scope=spec.scopes["update"])
-        finally:
-            self._written(spec)
+        self._send_write(spec, "update", "POST", f"/{spec.name}/{_uuid(uuid)}.json", {"active": 1}, what)
 
     def allocate(self: Session, job: str | int, staff: str, allocation_date: Any, window: str | None = None,
                  expiry: Any = None) -> str:
