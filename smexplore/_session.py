@@ -150,7 +150,7 @@ class Session(WritesMixin):
             ignored = list(session.settings.ignored_parameters or ())
             session.settings.ignored_parameters = ignored + [h for h in AUTH_HEADERS if h not in ignored]
             matched = session.settings.match_headers
-            if matched is not True:
+            if matched is not True and _ACCOUNT_HEADER not in (matched or ()):
                 session.settings.match_headers = [*(matched or ()), _ACCOUNT_HEADER]
         return session
 
