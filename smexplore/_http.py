@@ -1,4 +1,4 @@
-"""The HTTP layer: the cached requests session, a request budget, retries and cursor paging.
+"""The HTTP layer: a request budget, retries and cursor paging, over a (cached) requests session.
 
 Order of the layers for one GET, outermost first::
 
@@ -161,13 +161,11 @@ class Page:
 
     Attributes:
         records: The page's records.
-        number: 1 for the first page.
         from_cache: Whether the page came from the cache.
         content: The page's raw body.
     """
 
     records: list[dict[str, Any]]
-    number: int
     from_cache: bool
     content: bytes = field(repr=False)
 
@@ -406,7 +404,7 @@ class Transport:
                 if bar is not None:
                     bar.update(len(body))
                     bar.set_postfix(pages=number, refresh=False)
-                yield Page(body, number, from_cache, response.content)
+                yield Page(body, from_cache, response.content)
                 if not next_cursor:
                     return
                 cursor = next_cursor

@@ -263,7 +263,7 @@ class Session(WritesMixin):
     def cache_info(self) -> CacheInfo:
         """Where the cache is, how big, how many answers it holds, and hits/misses this session."""
         hits, misses = self._transport.hits, self._transport.misses
-        if not isinstance(self._http, CachedSession):
+        if not self._transport.cached:
             return CacheInfo(None, 0, 0, hits, misses, None)
         path = getattr(self._http.cache, "db_path", None)
         size = sum(Path(f"{path}{suffix}").stat().st_size for suffix in ("", "-wal", "-shm")
@@ -273,8 +273,8 @@ class Session(WritesMixin):
 
     def clear_cache(self) -> None:
         """Forget every cached answer of this session's cache (and the frames built from them)."""
-        if isinstance(self._http, CachedSession):
-            self._http.cache.clear()
+        if self._transport.cached:
+            self._http.cache.clear()  # type: ignore[attr-defined]
         self._memo.clear()
         self._related.clear()
 
@@ -299,7 +299,7 @@ class Session(WritesMixin):
     def _summary(self) -> dict[str, str]:
         info = self.cache_info()
         cache = (f"{info.path} ({info.size_bytes / 1e6:.1f} MB, {info.responses} answers)" if info.path
-                 else "user session" if isinstance(self._http, CachedSession) else "off")
+                 else "user session" if self._transport.cached else "off")
         return {
             "account": f"{self.settings.mode}, {'OAuth token' if self._credential.kind == 'oauth' else 'API key'} "
                        f"{self._credential.hint}, {'writable' if self.settings.writable else 'read-only'}",
