@@ -24,6 +24,7 @@ demo: $(VENV)/.installed
 ## test: install with test extras, then run the whole test suite
 test: $(VENV)/.installed-test
 	$(PY) tools/fetch_spec.py
+	$(PY) tools/install_browser.py
 	$(PY) -m pytest
 
 ## bench: the performance measurements in benchmarks/ (results in benchmarks/results/)

@@ -13,7 +13,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-BENCHMARKS = ["emulator", "session", "timeline"]
+BENCHMARKS = ["emulator", "session", "timeline", "filters"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -20,21 +20,38 @@ from ._errors import (
     UnknownResourceError,
     ValidationError,
 )
+from ._expr import Expr, F, parse_filter
+from ._plan import Plan
 from ._session import CacheInfo, Session, Settings, connect, demo
 from ._spans import overlaps, spans, utilisation
 from .plots import plot_utilisation, timeline
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # The widgets load ipywidgets: imported on first use, so scripts that never use them stay lean.
+    if name in ("Explorer", "FilterBuilder"):
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'smexplore' has no attribute {name!r}")
+
+
 __all__ = [
     "APIError",
     "AuthenticationError",
     "CacheInfo",
     "CacheMissError",
+    "Explorer",
+    "Expr",
+    "F",
+    "FilterBuilder",
     "FilterError",
     "ForbiddenError",
     "IncompleteResultError",
     "NotFoundError",
+    "Plan",
     "RateLimitError",
     "ReadOnlyError",
     "SMExploreError",
@@ -47,6 +64,7 @@ __all__ = [
     "connect",
     "demo",
     "overlaps",
+    "parse_filter",
     "plot_utilisation",
     "spans",
     "timeline",

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ._resources import Field, Resource
 
-__all__ = ["column_dtype", "enrich", "to_frame"]
+__all__ = ["NAME_SOURCES", "column_dtype", "enrich", "enriched_columns", "names_by_uuid", "to_frame"]
 
 
 def column_dtype(field: Field, tz: str | None = None) -> Any:
@@ -131,11 +131,46 @@ def to_frame(records: list[dict[str, Any]], resource: Resource, tz: str | None =
     return pd.DataFrame(columns)
 
 
-def _name_map(frame: pd.DataFrame, key: str, value: pd.Series) -> pd.Series:
-    return pd.Series(value.to_numpy(), index=frame[key].to_numpy()).dropna()
+# Enriched column → (related resource, how its frame names a record).
+NAME_SOURCES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
+    "staff_name": ("staff", lambda f: (f["first"].fillna("") + " " + f["last"].fillna("")).str.strip()),
+    "job_number": ("job", lambda f: f["generated_job_id"]),
+    "client_name": ("company", lambda f: f["name"]),
+    "category_name": ("category", lambda f: f["name"]),
+}
+# Enriched column → the uuid field it is looked up by when the record carries that field itself.
+_DIRECT_KEYS = {"staff_name": "staff_uuid", "job_number": "job_uuid", "client_name": "company_uuid",
+                "category_name": "category_uuid"}
 
 
-def enrich(frame: pd.DataFrame, related: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+def names_by_uuid(column: str, related: Callable[[str], pd.DataFrame]) -> pd.Series:
+    """The names an enriched ``column`` shows, indexed by the related record's uuid."""
+    resource, name_of = NAME_SOURCES[column]
+    frame = related(resource)
+    return pd.Series(name_of(frame).to_numpy(), index=frame["uuid"].to_numpy()).dropna()
+
+
+def enriched_columns(fields: Iterable[str]) -> dict[str, str | None]:
+    """The columns ``enrich`` adds to a frame with ``fields``.
+
+    Returns:
+        Enriched column → the frame's own uuid field it is looked up by, or ``None`` when it comes
+        through the job (``client_name`` and ``category_name`` of activities and allocations).
+    """
+    names = set(fields)
+    columns: dict[str, str | None] = {}
+    if "staff_uuid" in names:
+        columns["staff_name"] = "staff_uuid"
+    if "job_uuid" in names:
+        columns.update(job_number="job_uuid", client_name=None, category_name=None)
+    for column in ("client_name", "category_name"):
+        if _DIRECT_KEYS[column] in names:
+            columns[column] = _DIRECT_KEYS[column]
+    return columns
+
+
+def enrich(frame: pd.DataFrame, related: Callable[[str], pd.DataFrame],
+           columns: Iterable[str] | None = None) -> pd.DataFrame:
     """Add ``staff_name``, ``job_number``, ``client_name``, ``category_name`` where they apply.
 
     A column is added when the frame has the key it joins on: ``staff_uuid`` (staff name),
@@ -145,23 +180,17 @@ def enrich(frame: pd.DataFrame, related: Callable[[str], pd.DataFrame]) -> pd.Da
     Args:
         frame: A typed frame from ``to_frame``.
         related: Returns the typed frame of a related resource (all records, deleted ones too).
+        columns: Add only these (default: every one that applies); only their sources are pulled.
     """
     out = frame.copy()
-    company_key = out.get("company_uuid")
-    category_key = out.get("category_uuid")
-    if "staff_uuid" in out:
-        staff = related("staff")
-        names = (staff["first"].fillna("") + " " + staff["last"].fillna("")).str.strip()
-        out["staff_name"] = out["staff_uuid"].map(_name_map(staff, "uuid", names)).astype("string")
-    if "job_uuid" in out:
+    wanted = enriched_columns(out.columns)
+    if columns is not None:
+        wanted = {column: key for column, key in wanted.items() if column in set(columns)}
+    keys: dict[str, pd.Series] = {}
+    if None in wanted.values():  # client or category through the job
         jobs = related("job").set_index("uuid")
-        out["job_number"] = out["job_uuid"].map(jobs["generated_job_id"]).astype("string")
-        company_key = out["job_uuid"].map(jobs["company_uuid"]).astype("string")
-        category_key = out["job_uuid"].map(jobs["category_uuid"]).astype("string")
-    if company_key is not None:
-        clients = related("company")
-        out["client_name"] = company_key.map(_name_map(clients, "uuid", clients["name"])).astype("string")
-    if category_key is not None:
-        categories = related("category")
-        out["category_name"] = category_key.map(_name_map(categories, "uuid", categories["name"])).astype("string")
+        keys = {key: out["job_uuid"].map(jobs[key]).astype("string") for key in ("company_uuid", "category_uuid")}
+    for column, direct in wanted.items():
+        key = out[direct] if direct is not None else keys[_DIRECT_KEYS[column]]
+        out[column] = key.map(names_by_uuid(column, related)).astype("string")
     return out

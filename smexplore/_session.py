@@ -25,14 +25,15 @@ import requests
 from requests_cache import CachedSession
 
 from ._auth import Credential, resolve_credential
-from ._errors import FilterError, UnknownFieldError, UnknownResourceError
-from ._filter_text import FilterSyntaxError, parse_filter_text
-from ._frames import column_dtype, to_frame
+from ._errors import UnknownResourceError
+from ._evaluate import evaluate
+from ._expr import Expr, as_expression, parse_filter_positions
+from ._frames import column_dtype, enriched_columns, names_by_uuid, to_frame
 from ._frames import enrich as add_enrichment
 from ._cache import AUTH_HEADERS, make_cached_session
 from ._http import RequestBudget, RetryPolicy, StaleCursorError, Transport
+from ._plan import Plan, plan
 from ._resources import Resource, get_resource, resource_names
-from ._wire_filter import compile_filter
 from ._writes import WritesMixin
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_EXPIRE_AFTER", "CacheInfo", "Session", "Settings", "connect", "demo"]
@@ -40,6 +41,8 @@ __all__ = ["DEFAULT_BASE_URL", "DEFAULT_EXPIRE_AFTER", "CacheInfo", "Session", "
 DEFAULT_BASE_URL = "https://api.servicem8.com/api_1.0"
 DEFAULT_EXPIRE_AFTER = timedelta(hours=1)
 _ACCOUNT_HEADER = "X-Smexplore-Account"
+Where = Expr | str | None
+"""A filter: an expression (``F.status == "Quote"``), ServiceM8 ``$filter`` text, or ``None``."""
 _MEMO_SIZE = 16
 # Query method → resource, for the convenience methods and ``resources()``.
 METHODS = {
@@ -155,61 +158,77 @@ class Session(WritesMixin):
         return session
 
     # --- queries ----------------------------------------------------------------------------
-    def frame(self, resource: str, where: str | None = None, *, include_inactive: bool = False,
+    def frame(self, resource: str, where: Where = None, *, include_inactive: bool = False,
               enrich: bool = False) -> pd.DataFrame:
         """Records of any supported resource as a typed DataFrame.
 
         Args:
             resource: The API name, e.g. ``"jobactivity"`` (see ``resources()``).
-            where: ServiceM8 ``$filter`` text, e.g. ``"status eq 'Work Order'"``; checked against
-                the resource's fields before any request is sent.
+            where: A filter expression (``sm.F.status == "Work Order"``) or ServiceM8 ``$filter``
+                text (``"status eq 'Work Order'"``). It is checked against the resource before any
+                request; the part the API can run is sent as ``$filter``, the rest runs on the
+                frame (see ``explain``). Enriched columns (``staff_name`` …) may be used.
             include_inactive: Keep soft-deleted records (``active`` is 0).
             enrich: Add ``staff_name``, ``job_number``, ``client_name``, ``category_name``.
 
         Raises:
             UnknownResourceError: No such resource.
-            FilterError: ``where`` is malformed or names an unknown field (``UnknownFieldError``).
+            FilterError: ``where`` is malformed, names an unknown field (``UnknownFieldError``), or
+                an operator or value does not fit a field's type.
             SMExploreError: The API refused or failed (a subclass says how).
         """
         spec = self._resource(resource)
-        text = self._where_text(spec, where)
-        result = self._pull(spec, text)
+        planned = self._plan(spec, where)
+        result = self._pull(spec, planned.filter)
+        pulled = len(result)
+        if planned.local is not None:
+            result = self._finish_locally(result, spec, planned.local, keep_enrichment=enrich)
         if not include_inactive and "active" in result:
             result = result[result["active"].fillna(True).astype(bool)].reset_index(drop=True)
-        if enrich:
-            result = add_enrichment(result, self._related_frame)
-        result.attrs["now"] = self.now
+        if enrich and not set(enriched_columns(spec.fields)) <= set(result.columns):
+            result = add_enrichment(result.drop(columns=list(enriched_columns(spec.fields)), errors="ignore"),
+                                    self._related_frame)
+        result.attrs.update(now=self.now, filter=planned.filter, pulled=pulled)
         return result
 
-    def jobs(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+    def explain(self, resource: str, where: Where) -> Plan:
+        """How a filter would run: the ``$filter`` sent, the local remainder, and why.
+
+        Nothing is pulled, except the related records an enriched column's name is looked up in.
+
+        >>> s.explain("jobactivity", (F.staff_name == "Ava Smith") & (F.start_date >= "2026-03-01"))
+        """
+        return self._plan(self._resource(resource), where)
+
+    def jobs(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Jobs (``/job.json``); same arguments as ``frame``."""
         return self.frame("job", where, **options)
 
-    def allocations(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+    def allocations(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Job allocations (``/joballocation.json``); same arguments as ``frame``."""
         return self.frame("joballocation", where, **options)
 
-    def activities(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+    def activities(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Job activities: bookings and recorded time (``/jobactivity.json``); same arguments as ``frame``."""
         return self.frame("jobactivity", where, **options)
 
-    def staff(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+    def staff(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Staff members (``/staff.json``); same arguments as ``frame``."""
         return self.frame("staff", where, **options)
 
-    def clients(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+    def clients(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Clients (``/company.json``); same arguments as ``frame``."""
         return self.frame("company", where, **options)
 
-    def categories(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+    def categories(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Job categories (``/category.json``); same arguments as ``frame``."""
         return self.frame("category", where, **options)
 
-    def allocation_windows(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+    def allocation_windows(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Allocation windows (``/allocationwindow.json``); same arguments as ``frame``."""
         return self.frame("allocationwindow", where, **options)
 
-    def queues(self, where: str | None = None, **options: Any) -> pd.DataFrame:
+    def queues(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Job queues (``/queue.json``); same arguments as ``frame``."""
         return self.frame("queue", where, **options)
 
@@ -329,27 +348,29 @@ class Session(WritesMixin):
                 f"supported resources: {', '.join(resource_names())}"
             ) from None
 
-    def _where_text(self, spec: Resource, where: str | None) -> str:
-        if where is None:
-            return ""
-        if not isinstance(where, str):
-            raise TypeError(f"where= takes ServiceM8 $filter text or None, not {type(where).__name__}")
-        try:
-            conditions = parse_filter_text(where)
-        except FilterSyntaxError as exc:
-            raise FilterError(f"bad filter {where!r}: {exc.message}", exc.position) from None
-        for condition in conditions:
-            if condition.field not in spec.fields and not spec.has_custom_field(condition.field):
-                raise UnknownFieldError(
-                    f"{spec.name} has no field {condition.field!r}{_suggest(condition.field, list(spec.fields))} "
-                    f"(in {where!r} at position {condition.position}); valid fields: {', '.join(spec.fields)}",
-                    condition.position,
-                )
-        try:
-            compile_filter(spec, where)  # checks that each value fits its field's type
-        except FilterSyntaxError as exc:
-            raise FilterError(f"bad filter {where!r}: {exc.message}", exc.position) from None
-        return where
+    def _plan(self, spec: Resource, where: Where) -> Plan:
+        if isinstance(where, str):
+            expression, positions = parse_filter_positions(where)
+        else:
+            expression, positions = as_expression(where), ()
+        return plan(expression, spec, tz=self.settings.timezone, lookup=self._uuids_named, positions=positions)
+
+    def _names(self, column: str) -> pd.Series:
+        """The names an enriched ``column`` shows, by the related record's uuid."""
+        return names_by_uuid(column, self._related_frame)
+
+    def _uuids_named(self, column: str, name: str) -> list[str]:
+        """The uuids of the related records an enriched ``column`` shows as ``name`` (any case)."""
+        names = self._names(column)
+        return sorted(set(names.index[names.astype("string").str.casefold() == name.casefold()]))
+
+    def _finish_locally(self, frame: pd.DataFrame, spec: Resource, where: Expr, *,
+                        keep_enrichment: bool) -> pd.DataFrame:
+        added = where.fields() & set(enriched_columns(spec.fields))
+        if added:
+            frame = add_enrichment(frame, self._related_frame, added)
+        kept = frame[evaluate(where, frame, spec, self.settings.timezone)].reset_index(drop=True)
+        return kept if keep_enrichment or not added else kept.drop(columns=list(added))
 
     def _pull(self, spec: Resource, text: str) -> pd.DataFrame:
         """All records (deleted ones too) for the filter, typed.

@@ -87,7 +87,7 @@ def test_filter_text_goes_to_the_server(session: sm.Session, emulator: Emulator)
     assert set(frame["status"]) == {"Work Order"}
     assert (frame["date"] > pd.Timestamp("2026-01-01")).all()
     sent = emulator.log.entries()
-    assert sent[0].query["$filter"] == "status eq 'Work Order' and date gt '2026-01-01'"
+    assert sent[0].query["$filter"] == "status eq 'Work Order' and date gt '2026-01-01 00:00:00'"  # canonical form
 
 
 def test_get_one_record(session: sm.Session, emulator: Emulator) -> None:

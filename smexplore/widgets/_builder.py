@@ -1,0 +1,192 @@
+"""``FilterBuilder``: build a filter by clicking, see its expression and plan, run it."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import pandas as pd
+import traitlets
+
+from .._errors import SMExploreError
+from .._expr import Expr
+from .._frames import NAME_SOURCES, enriched_columns
+from .._values import FilterField, resolve_field
+from ._editors import ConditionRow
+
+if TYPE_CHECKING:
+    from .._session import Session
+
+__all__ = ["FilterBuilder", "frame_preview"]
+
+# uuid fields whose values are offered by name: field → the enriched column that names them.
+_NAMED_UUIDS = {"staff_uuid": "staff_name", "company_uuid": "client_name", "category_uuid": "category_name"}
+_PREVIEW_ROWS = 10
+
+
+def frame_preview(frame: pd.DataFrame, rows: int = _PREVIEW_ROWS) -> str:
+    """The first ``rows`` rows of ``frame`` as a compact HTML table (names rather than uuids)."""
+    names = [column for column in NAME_SOURCES if column in frame.columns]
+    readable = names + [column for column in frame.columns if not column.endswith("uuid") and column not in names]
+    return frame[readable].head(rows).to_html(index=False, max_cols=12, na_rep="", classes="smexplore-table",
+                                              border=0)
+
+
+def _error_html(text: str) -> str:
+    return f"<div class='smexplore-error' style='color:#b00020'>{html.escape(text)}</div>"
+
+
+class FilterBuilder(widgets.VBox):
+    """A filter built from rows of (field, operator, value), with its plan and a Run button.
+
+    Conditions are combined with *all* (and) or *any* (or). The builder shows the expression it
+    builds (``.where``) and where each part runs; Run (or ``.run()``) pulls the result through the
+    Session, and shows the row count and the first rows. Observe ``where`` or ``frame`` to react::
+
+        builder = sm.FilterBuilder(s, "jobactivity")
+        builder.observe(lambda change: print(len(change.new)), names="frame")
+
+    Attributes:
+        where: The current expression (``None``: no complete condition yet).
+        frame: The last result (``None`` before the first run).
+        session: The Session queries run on.
+        resource: The resource's API name.
+    """
+
+    where = traitlets.Any(None, allow_none=True)
+    frame = traitlets.Any(None, allow_none=True)
+
+    def __init__(self, session: Session, resource: str, **kwargs: Any) -> None:
+        self.session = session
+        spec = session._resource(resource)
+        self.resource = spec.name
+        self._fields: dict[str, FilterField] = {
+            name: resolve_field(spec, name) for name in [*spec.fields, *enriched_columns(spec.fields)]
+        }
+        self._rows: list[ConditionRow] = []
+        self.combine = widgets.ToggleButtons(options=[("all of", "all"), ("any of", "any")], value="all",
+                                             style={"button_width": "5em"}, tooltips=["and", "or"])
+        self.add_button = widgets.Button(description="add condition", icon="plus")
+        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.run_button.add_class("smexplore-run")
+        self.conditions = widgets.VBox()
+        self.expression = widgets.HTML()
+        self.expression.add_class("smexplore-expression")
+        self.plan = widgets.HTML()
+        self.plan.add_class("smexplore-plan")
+        self.status = widgets.HTML()
+        self.status.add_class("smexplore-status")
+        self.progress = widgets.Output()
+        self.result = widgets.HTML()
+        self.result.add_class("smexplore-result")
+        self.add_button.on_click(lambda _: self.add_condition())
+        self.run_button.on_click(lambda _: self._run_clicked())
+        self.combine.observe(lambda _: self._refresh(), names="value")
+        super().__init__(
+            [widgets.HTML(f"<b>{html.escape(self.resource)}</b> where"), self.combine, self.conditions,
+             widgets.HBox([self.add_button, self.run_button]), self.expression, self.plan, self.status,
+             self.progress, self.result],
+            **kwargs,
+        )
+        self.add_class("smexplore-filter-builder")
+        self._refresh()
+
+    # --- conditions -----------------------------------------------------------------------------
+    def add_condition(self, field: str | None = None) -> ConditionRow:
+        """Add a row (for ``field``, default the first) and return it."""
+        if field is not None and field not in self._fields:
+            resolve_field(self.session._resource(self.resource), field)  # raises, naming the valid ones
+        row = ConditionRow(self._fields, self._names, self._refresh, field)
+        row.remove.on_click(lambda _: self.remove_condition(row))
+        self._rows.append(row)
+        self.conditions.children = [r.box for r in self._rows]
+        self._refresh()
+        return row
+
+    def remove_condition(self, row: ConditionRow) -> None:
+        """Remove a row."""
+        self._rows.remove(row)
+        self.conditions.children = [r.box for r in self._rows]
+        self._refresh()
+
+    @property
+    def rows(self) -> list[ConditionRow]:
+        """The condition rows, in order."""
+        return list(self._rows)
+
+    def _names(self, field: str) -> list[tuple[str, Any]] | None:
+        """The (label, value) choices of a field offered by name, or ``None``."""
+        spec = self.session._resource(self.resource).fields.get(field)
+        if spec is not None and spec.choices:
+            return [(str(choice), choice) for choice in spec.choices]
+        column = _NAMED_UUIDS.get(field, field if field in NAME_SOURCES and field != "job_number" else None)
+        if column is None:
+            return None
+        names = self.session._names(column)
+        pairs = sorted(zip(names.astype(str), names.index), key=lambda pair: pair[0].casefold())
+        return [(name, uuid if field in _NAMED_UUIDS else name) for name, uuid in pairs]
+
+    # --- expression and plan ---------------------------------------------------------------------
+    def _build(self) -> Expr | None:
+        parts = [row.expression() for row in self._rows]
+        if not parts:
+            return None
+        combined = parts[0]
+        for part in parts[1:]:
+            combined = (combined & part) if self.combine.value == "all" else (combined | part)
+        return combined
+
+    def _refresh(self) -> None:
+        try:
+            self.where = self._build()
+        except ValueError as exc:
+            self.where = None
+            self.expression.value = _error_html(str(exc))
+            self.plan.value = ""
+            return
+        if self.where is None:
+            self.expression.value = "<i>no conditions: every record</i>"
+            self.plan.value = ""
+            return
+        self.expression.value = f"<code>{html.escape(str(self.where))}</code>"
+        try:
+            plan = self.session.explain(self.resource, self.where)
+        except SMExploreError as exc:
+            self.plan.value = _error_html(str(exc))
+            return
+        self.plan.value = f"<pre style='font-size:85%;line-height:1.3'>{html.escape(str(plan))}</pre>"
+
+    # --- running -----------------------------------------------------------------------------------
+    def run(self) -> pd.DataFrame:
+        """Run the current filter through the Session, show the result, and return it.
+
+        Raises:
+            ValueError: A condition is incomplete.
+            SMExploreError: The filter does not fit or the pull failed.
+        """
+        where = self._build()
+        self.status.value = f"<i>pulling {html.escape(self.resource)}…</i>"
+        with self.progress:  # the Session's progress bar shows here in a notebook
+            result = self.session.frame(self.resource, where, enrich=True)
+        self.progress.outputs = ()
+        sent = result.attrs.get("filter") or "(none)"
+        self.status.value = (f"<b class='smexplore-count'>{len(result):,} rows</b> "
+                             f"({result.attrs.get('pulled', 0):,} records pulled; $filter sent: "
+                             f"<code>{html.escape(sent)}</code>)")
+        self.result.value = frame_preview(result)
+        self.frame = result
+        return result
+
+    def _run_clicked(self) -> None:
+        try:
+            self.run()
+        except (ValueError, SMExploreError) as exc:  # shown in the widget, not as a traceback
+            self.progress.outputs = ()
+            self.status.value = _error_html(f"{type(exc).__name__}: {exc}")
+            self.result.value = ""
+
+    def __repr__(self) -> str:
+        rows = f"{len(self.frame):,} rows in the last run" if self.frame is not None else "not run yet"
+        where = str(self.where) if self.where is not None else "everything"
+        return f"<FilterBuilder {self.resource} where {where}; {rows}>"
