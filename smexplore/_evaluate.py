@@ -86,7 +86,7 @@ class _Evaluator:
                 missing = column.isna().to_numpy(dtype=bool)
                 return missing if answer == "missing" else ~missing
             if getattr(column.dtype, "tz", None) is not None:
-                value = value.tz_localize(column.dtype.tz)
+                column = column.dt.tz_localize(None)  # compare wall clocks, as the server compares its strings
         result = _OPS[op](column, value)
         # Missing values (NaT, <NA>) satisfy != and nothing else, as on the server.
         return result.fillna(op == "!=").to_numpy(dtype=bool) if hasattr(result, "fillna") else np.asarray(result)

@@ -14,6 +14,7 @@ text parses into the same tree (``parse_filter``), so both ways of filtering sha
 from __future__ import annotations
 
 import keyword
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator, Literal
@@ -64,7 +65,7 @@ def _check_value(value: Any, what: str) -> Any:
         value = pd.Timestamp(value)
     elif isinstance(value, np.generic):  # numpy numbers and bools, as a frame's cells give them
         value = value.item()
-    if isinstance(value, _SCALARS) and not (isinstance(value, float) and value != value):
+    if isinstance(value, _SCALARS) and not (isinstance(value, float) and not math.isfinite(value)):
         return value
     if isinstance(value, (FieldRef, Expr)):
         raise TypeError(f"{what}: compare a field with a value, not with another field or expression")
@@ -239,7 +240,8 @@ class FieldRef:
 
     def __str__(self) -> str:
         name = self._name
-        plain = name.isidentifier() and not keyword.iskeyword(name) and not hasattr(FieldRef, name)
+        plain = (name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("__")
+                 and not hasattr(FieldRef, name))
         return f"F.{name}" if plain else f"F[{name!r}]"
 
     __repr__ = __str__
@@ -322,9 +324,18 @@ F = _FieldFactory()
 
 
 def _text_value(text: str, quoted: bool) -> Any:
+    """A ``$filter`` value: a bare number becomes an int or float only when that writes it back the
+    same (``0800`` and ``1.50`` stay strings: a text field compares their spelling)."""
     if quoted:
         return text
-    return float(text) if any(c in text for c in ".eE") else int(text)
+    for kind in (int, float):
+        try:
+            number = kind(text)
+        except ValueError:
+            continue
+        if str(number) == text:
+            return number
+    return text
 
 
 def parse_filter_positions(text: str) -> tuple[Expr, tuple[int, ...]]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from ._resources import Field, Resource
@@ -60,7 +61,8 @@ def _timestamps(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
         parsed[odd] = pd.to_datetime(series[odd], format="ISO8601", errors="coerce")
     parsed = parsed.astype("datetime64[ns]")
     if tz and field.kind == "timestamp":
-        parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+        # A wall time the clocks pass twice (autumn) is taken as the first (daylight) one, not dropped.
+        parsed = parsed.dt.tz_localize(tz, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward")
     return parsed
 
 
@@ -147,7 +149,12 @@ def names_by_uuid(column: str, related: Callable[[str], pd.DataFrame]) -> pd.Ser
     """The names an enriched ``column`` shows, indexed by the related record's uuid."""
     resource, name_of = NAME_SOURCES[column]
     frame = related(resource)
-    return pd.Series(name_of(frame).to_numpy(), index=frame["uuid"].to_numpy()).dropna()
+    return pd.Series(name_of(frame).to_numpy(), index=_uuid_key(frame["uuid"]).to_numpy()).dropna()
+
+
+def _uuid_key(uuids: pd.Series) -> pd.Series:
+    """uuids in lower case: the API matches them in any case, so the joins do too."""
+    return uuids.astype("string").str.lower()
 
 
 def enriched_columns(fields: Iterable[str]) -> dict[str, str | None]:
@@ -188,9 +195,11 @@ def enrich(frame: pd.DataFrame, related: Callable[[str], pd.DataFrame],
         wanted = {column: key for column, key in wanted.items() if column in set(columns)}
     keys: dict[str, pd.Series] = {}
     if None in wanted.values():  # client or category through the job
-        jobs = related("job").set_index("uuid")
-        keys = {key: out["job_uuid"].map(jobs[key]).astype("string") for key in ("company_uuid", "category_uuid")}
+        jobs = related("job")
+        jobs = jobs.set_index(_uuid_key(jobs["uuid"]))
+        keys = {key: _uuid_key(out["job_uuid"]).map(jobs[key]).astype("string")
+                for key in ("company_uuid", "category_uuid")}
     for column, direct in wanted.items():
         key = out[direct] if direct is not None else keys[_DIRECT_KEYS[column]]
-        out[column] = key.map(names_by_uuid(column, related)).astype("string")
+        out[column] = _uuid_key(key).map(names_by_uuid(column, related)).astype("string")
     return out

@@ -84,8 +84,10 @@ def _timestamp(field: FilterField, value: Any, tz: str | None) -> pd.Timestamp |
         wire = normalise_timestamp(value)
         if wire == ZERO_TIMESTAMP:
             return ZERO
+        text = wire or value.strip()
         try:
-            stamp = pd.Timestamp(datetime.fromisoformat(wire or value.strip()))
+            datetime.fromisoformat(text)  # only ISO forms (pd.Timestamp alone would take 'March')
+            stamp = pd.Timestamp(text)  # keeps nanoseconds, which fromisoformat drops
         except ValueError:
             raise _bad(field, value, "a date or time in ISO form, like '2026-03-01' or '2026-03-01 08:30'") from None
     else:
@@ -114,7 +116,7 @@ def _number(field: FilterField, value: Any) -> float | int:
 
 def _flag(field: FilterField, value: Any) -> bool:
     flags = {True: True, False: False, 1: True, 0: False, "1": True, "0": False}
-    if isinstance(value, (bool, int, str)) and value in flags:
+    if isinstance(value, (bool, int, float, str)) and value in flags:
         return flags[value]
     raise _bad(field, value, "True or False (or 1/0)")
 
