@@ -1,7 +1,7 @@
 """Filter pushdown on the ``medium`` demo account: a planned query against pulling everything.
 
-- selective: one staff member (the one with the most activities in March 2026) and one month,
-  ``(F.staff_name == name) & (F.start_date >= "2026-03-01") & (F.start_date < "2026-04-01")``.
+- selective: one staff member (the one with the most activities in February 2026) and one month,
+  ``(F.staff_name == name) & (F.start_date >= "2026-02-01") & (F.start_date < "2026-03-01")``.
   Planned, the name goes to the server as the staff member's uuid and the month as a time range,
   so only that person's month of activities is transferred and parsed. The baseline, in the same
   run, pulls every activity and the staff list and filters with pandas, as one would by hand.
@@ -41,7 +41,7 @@ from benchmarks.bench_session import emulator_process
 
 REPEATS = 3
 SCALE = "medium"
-MONTH = ("2026-03-01", "2026-04-01")
+MONTH = ("2026-02-01", "2026-03-01")  # the last full month before the demo's "now" (2 March 2026)
 
 
 class _Meter:

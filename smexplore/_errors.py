@@ -5,6 +5,9 @@ Messages say what happened and what to do; they never contain an API key or toke
 
 from __future__ import annotations
 
+import difflib
+from typing import Sequence
+
 __all__ = [
     "APIError",
     "AuthenticationError",
@@ -19,7 +22,14 @@ __all__ = [
     "UnknownFieldError",
     "UnknownResourceError",
     "ValidationError",
+    "did_you_mean",
 ]
+
+
+def did_you_mean(name: str, valid: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``valid`` to ``name``, or ``""`` if none is close."""
+    close = difflib.get_close_matches(name, list(valid), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class SMExploreError(Exception):

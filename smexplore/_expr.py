@@ -39,7 +39,6 @@ __all__ = [
     "as_expression",
     "conjuncts",
     "parse_filter",
-    "parse_filter_positions",
 ]
 
 CompareOp = Literal["==", "!=", ">", "<", ">=", "<="]
@@ -338,16 +337,6 @@ def _text_value(text: str, quoted: bool) -> Any:
     return text
 
 
-def parse_filter_positions(text: str) -> tuple[Expr, tuple[int, ...]]:
-    """``parse_filter``, also giving the offset of each condition in ``text`` (in order)."""
-    try:
-        conditions = parse_filter_text(text)
-    except FilterSyntaxError as exc:
-        raise FilterError(f"bad filter {text!r}: {exc.message}", exc.position) from None
-    parts = [Compare(c.field, TEXT_OPS[c.op], _text_value(c.value, c.quoted)) for c in conditions]
-    return (parts[0] if len(parts) == 1 else And(tuple(parts))), tuple(c.position for c in conditions)
-
-
 def parse_filter(text: str) -> Expr:
     """Parse ServiceM8 ``$filter`` text into an expression.
 
@@ -358,7 +347,12 @@ def parse_filter(text: str) -> Expr:
     Raises:
         FilterError: The text breaks the API's grammar; the message and ``position`` say where.
     """
-    return parse_filter_positions(text)[0]
+    try:
+        conditions = parse_filter_text(text)
+    except FilterSyntaxError as exc:
+        raise FilterError(f"bad filter {text!r}: {exc.message}", exc.position) from None
+    parts = [Compare(c.field, TEXT_OPS[c.op], _text_value(c.value, c.quoted)) for c in conditions]
+    return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
 def as_expression(where: Expr | str | None) -> Expr | None:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ._errors import FilterError
 from ._expr import WIRE_OPS, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf, conjuncts
-from ._filter_text import MAX_CONDITIONS
+from ._filter_text import MAX_CONDITIONS, parse_filter_text
 from ._resources import Kind, Resource, get_resource
 from ._values import ORDERED_KINDS, TEXT_KINDS, ZERO, FilterField, coerce, resolve_field, wire_text
 
@@ -132,25 +132,34 @@ class _Planner:
         self.lookup = lookup
 
     # --- checks (every leaf, before any request) -----------------------------------------------
-    def field(self, leaf: _Leaf) -> FilterField:
+    def field(self, leaf: _Leaf, context: str = "") -> FilterField:
         if self.resource is not None:
-            return resolve_field(self.resource, leaf.field)
+            return resolve_field(self.resource, leaf.field, context)
         sample = leaf.value if isinstance(leaf, Compare) else leaf.values[0] if isinstance(leaf, IsIn) and leaf.values else ""
         return _infer_field(leaf.field, sample)
 
-    def check(self, leaf: _Leaf) -> tuple[FilterField, Any]:
-        """The leaf's field and typed value (values for ``isin``); raises ``FilterError`` if they do not fit."""
-        field = self.field(leaf)
+    def check(self, leaf: _Leaf, context: str) -> tuple[FilterField, Any]:
+        """The leaf's field and typed value (values for ``isin``); raises ``FilterError`` if they do not fit.
+
+        ``context`` says where the leaf is (in the text, or which condition); errors carry it.
+        """
+        field = self.field(leaf, context)
+        try:
+            return field, self._typed(leaf, field)
+        except FilterError as exc:
+            raise FilterError(f"{exc}{context}", exc.position) from None
+
+    def _typed(self, leaf: _Leaf, field: FilterField) -> Any:
         if isinstance(leaf, Compare):
             if leaf.op not in ("==", "!=") and field.kind not in ORDERED_KINDS:
                 raise FilterError(f"{leaf.op} does not fit {field.name}, which holds {_describe(field.kind)}: "
                                   f"use == or != (or isin)")
-            return field, coerce(field, leaf.value, self.resource, self.tz)
+            return coerce(field, leaf.value, self.resource, self.tz)
         if isinstance(leaf, IsIn):
-            return field, tuple(coerce(field, value, self.resource, self.tz) for value in leaf.values)
+            return tuple(coerce(field, value, self.resource, self.tz) for value in leaf.values)
         if isinstance(leaf, TextMatch) and field.kind not in TEXT_KINDS:
             raise FilterError(f"{leaf.how}() does not fit {field.name}, which holds {_describe(field.kind)}")
-        return field, None
+        return None
 
     # --- where each conjunct runs ---------------------------------------------------------------
     def server_form(self, leaf: Expr, field: FilterField, value: Any) -> tuple[list[str], bool, str, int]:
@@ -222,7 +231,7 @@ class _Planner:
 
 
 def plan(where: Expr | None, resource: Resource | str | None = None, *, tz: str | None = None,
-         lookup: Lookup | None = None, positions: Sequence[int] = ()) -> Plan:
+         lookup: Lookup | None = None, text: str | None = None) -> Plan:
     """Plan ``where`` for ``resource``: check it, and split it between server and DataFrame.
 
     Args:
@@ -230,7 +239,8 @@ def plan(where: Expr | None, resource: Resource | str | None = None, *, tz: str 
         resource: The resource (or its name); ``None`` plans by the values' types alone.
         tz: The session's time zone (aware datetimes are converted to it).
         lookup: Finds the uuids behind an enriched column's name (a Session passes its own).
-        positions: For filters parsed from ``$filter`` text: each condition's offset, for errors.
+        text: The ``$filter`` text ``where`` was parsed from, if it was: errors then quote it and
+            give the offending condition's position in it.
 
     Raises:
         FilterError: An unknown field (``UnknownFieldError``), an operator that does not fit the
@@ -238,15 +248,18 @@ def plan(where: Expr | None, resource: Resource | str | None = None, *, tz: str 
     """
     spec = get_resource(resource) if isinstance(resource, str) else resource
     planner = _Planner(spec, tz, lookup)
+    positions = [condition.position for condition in parse_filter_text(text)] if text is not None else []
     leaves = [node for node in (where.walk() if where is not None else ()) if isinstance(node, _Leaf)]
     checked: dict[int, tuple[FilterField, Any]] = {}
     for index, leaf in enumerate(leaves):
+        # Parsed from text, the conditions are the leaves, in order.
+        position = positions[index] if index < len(positions) else None
+        context = f" (in {text!r} at position {position})" if position is not None else f" (in {leaf})"
         try:
-            checked[id(leaf)] = planner.check(leaf)
+            checked[id(leaf)] = planner.check(leaf, context)
         except FilterError as exc:
-            position = positions[index] if index < len(positions) else None
-            where_text = f" (at position {position})" if position is not None else ""
-            raise type(exc)(f"in {leaf}{where_text}: {exc}", position) from None
+            exc.position = position
+            raise
 
     candidates = []
     for order, part in enumerate(conjuncts(where)):

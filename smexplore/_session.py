@@ -6,7 +6,6 @@ account. Both return a ``Session``, whose query methods return pandas DataFrames
 
 from __future__ import annotations
 
-import difflib
 import html
 import shutil
 import tempfile
@@ -25,9 +24,9 @@ import requests
 from requests_cache import CachedSession
 
 from ._auth import Credential, resolve_credential
-from ._errors import UnknownResourceError
+from ._errors import UnknownResourceError, did_you_mean
 from ._evaluate import evaluate
-from ._expr import Expr, as_expression, parse_filter_positions
+from ._expr import Expr, as_expression
 from ._frames import column_dtype, enriched_columns, names_by_uuid, to_frame
 from ._frames import enrich as add_enrichment
 from ._cache import AUTH_HEADERS, make_cached_session
@@ -100,11 +99,6 @@ class CacheInfo(NamedTuple):
     hits: int
     misses: int
     expire_after: Any
-
-
-def _suggest(name: str, valid: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(name, valid, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class Session(WritesMixin):
@@ -344,16 +338,13 @@ class Session(WritesMixin):
             return get_resource(name)
         except KeyError:
             raise UnknownResourceError(
-                f"unknown resource {name!r}{_suggest(name, resource_names())}; "
+                f"unknown resource {name!r}{did_you_mean(name, resource_names())}; "
                 f"supported resources: {', '.join(resource_names())}"
             ) from None
 
     def _plan(self, spec: Resource, where: Where) -> Plan:
-        if isinstance(where, str):
-            expression, positions = parse_filter_positions(where)
-        else:
-            expression, positions = as_expression(where), ()
-        return plan(expression, spec, tz=self.settings.timezone, lookup=self._uuids_named, positions=positions)
+        return plan(as_expression(where), spec, tz=self.settings.timezone, lookup=self._uuids_named,
+                    text=where if isinstance(where, str) else None)
 
     def _names(self, column: str) -> pd.Series:
         """The names an enriched ``column`` shows, by the related record's uuid."""

@@ -6,7 +6,6 @@ DataFrame columns), so both read a value the same way. Every check runs before a
 
 from __future__ import annotations
 
-import difflib
 import math
 import uuid as uuidlib
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import FilterError, UnknownFieldError
+from ._errors import FilterError, UnknownFieldError, did_you_mean
 from ._filter_text import format_value
 from ._frames import enriched_columns
 from ._resources import Kind, Resource
@@ -53,8 +52,10 @@ class FilterField:
         return self.enriched_by is not None
 
 
-def resolve_field(resource: Resource, name: str) -> FilterField:
+def resolve_field(resource: Resource, name: str, context: str = "") -> FilterField:
     """The field ``name`` of ``resource``: its own, a custom field, or an enriched column.
+
+    ``context`` (e.g. `` (in "…" at position 4)``) goes into the error before the list of fields.
 
     Raises:
         UnknownFieldError: No such field; the message names the valid ones and the closest.
@@ -68,9 +69,8 @@ def resolve_field(resource: Resource, name: str) -> FilterField:
     if name in enriched:
         return FilterField(name, "text", enriched[name] or "")
     valid = [*resource.fields, *enriched]
-    close = difflib.get_close_matches(name, valid, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise UnknownFieldError(f"{resource.name} has no field {name!r}{hint}; valid fields: {', '.join(valid)}")
+    raise UnknownFieldError(f"{resource.name} has no field {name!r}{did_you_mean(name, valid)}{context}; "
+                            f"valid fields: {', '.join(valid)}")
 
 
 def _bad(field: FilterField, value: Any, wanted: str) -> FilterError:

@@ -111,7 +111,6 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
 
     left = mdates.date2num(data["start"].to_numpy())
     width = mdates.date2num(data["end"].to_numpy()) - left
-    y = data["staff"].map(row_of).to_numpy()
     for (name, kind), index in data.groupby(["staff", "kind"], sort=False).indices.items():
         height, alpha, hatch = _STYLE.get(kind, _STYLE["booking"])
         base = row_of[name] - 0.35 if kind == "recorded" else row_of[name] - height / 2

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import smexplore as sm
 from smexplore import F, FilterError, UnknownFieldError, parse_filter
 from smexplore._evaluate import evaluate
-from smexplore._expr import And, Compare, IsIn, Missing, Not, Or, TextMatch, conjuncts, parse_filter_positions
+from smexplore._expr import And, Compare, IsIn, Missing, Not, Or, TextMatch, conjuncts
 from smexplore._filter_text import parse_filter_text
 from smexplore._frames import enrich, names_by_uuid, to_frame
 from smexplore._plan import plan
@@ -809,13 +809,12 @@ def test_more_than_ten_conditions_in_text_are_refused() -> None:
     ("active eq 1 and staff_uuid eq 'abc'", None),  # not a job field
 ])
 def test_errors_in_text_carry_the_position_of_the_condition(text: str, culprit: str | None) -> None:
-    expr, positions = parse_filter_positions(text)
     with pytest.raises(FilterError) as caught:
-        plan(expr, "job", positions=positions)
+        plan(parse_filter(text), "job", text=text)
     culprit = culprit or "staff_uuid"
     position = text.index(culprit)
     assert caught.value.position == position
-    assert f"(at position {position})" in str(caught.value)
+    assert f"(in {text!r} at position {position})" in str(caught.value)
 
 
 @pytest.mark.parametrize("value", [pd.Timestamp("2026-03-01 00:00", tz="UTC"),
