@@ -25,7 +25,7 @@ import pandas as pd
 
 from ._errors import FilterError
 from ._expr import WIRE_OPS, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf, conjuncts
-from ._filter_text import MAX_CONDITIONS, parse_filter_text
+from ._filter_text import MAX_CONDITIONS, MAX_VALUE_LENGTH, parse_filter_text
 from ._resources import Kind, Resource, get_resource
 from ._values import ORDERED_KINDS, TEXT_KINDS, ZERO, FilterField, coerce, resolve_field, wire_text
 
@@ -35,6 +35,7 @@ Lookup = Callable[[str, str], list[str]]
 """(enriched column, name) → uuids of the related records with that name."""
 
 _SECOND = pd.Timedelta(seconds=1)
+_DST_SHIFT = pd.Timedelta(hours=2)  # more than any zone's daylight-saving jump (1 h; 30 min on Lord Howe)
 # Rank of a sent condition: lower goes first when more than 10 could be sent.
 _RANK_UUID, _RANK_TIME, _RANK_EQUAL, _RANK_RANGE, _RANK_NOT_EQUAL = range(5)
 
@@ -182,6 +183,9 @@ class _Planner:
         return self.compare_form(leaf.field, leaf.op, field.kind, value)
 
     def compare_form(self, name: str, op: str, kind: Kind, value: Any) -> tuple[list[str], bool, str, int]:
+        literal = wire_text(kind, value)
+        if len(literal.strip("'")) > MAX_VALUE_LENGTH:
+            return [], True, f"the value is longer than the API's {MAX_VALUE_LENGTH} characters", 0
         rank = (_RANK_NOT_EQUAL if op == "!=" else _RANK_UUID if kind == "uuid" and value
                 else _RANK_TIME if kind in ("timestamp", "date") else _RANK_EQUAL if op == "==" else _RANK_RANGE)
         if kind in ("timestamp", "date") and value is not ZERO:
@@ -189,7 +193,7 @@ class _Planner:
         if kind in ("timestamp", "date") and op in (">=", "<="):
             return [], True, "compared with the zero date: nothing to send", 0
         if op in WIRE_OPS:
-            return [f"{name} {WIRE_OPS[op]} {wire_text(kind, value)}"], False, "the API runs it as is", rank
+            return [f"{name} {WIRE_OPS[op]} {literal}"], False, "the API runs it as is", rank
         if kind == "int":
             bound = math.ceil(value) - 1 if op == ">=" else math.floor(value) + 1
             wire = "gt" if op == ">=" else "lt"
@@ -200,6 +204,8 @@ class _Planner:
         whole = value == value.floor("s")
         if op in ("==", "!=") and not whole:
             return [], True, "the value has fractions of a second; the API's times are whole seconds", 0
+        if self.tz is not None:
+            return self.zoned_time_form(name, op, value, rank)
         if op in ("==", "!="):
             return [f"{name} {WIRE_OPS[op]} {wire_text('timestamp', value)}"], False, "the API runs it as is", rank
         # Records hold whole seconds, so every bound can be moved to a whole second exactly.
@@ -215,6 +221,23 @@ class _Planner:
         if wire == "lt":
             return sent, True, f"{why}; the server counts zero dates as earliest, so they are removed here", rank
         return sent, False, why, rank
+
+    def zoned_time_form(self, name: str, op: str, value: pd.Timestamp, rank: int) -> tuple[list[str], bool, str, int]:
+        """In a time-zone session, a wall time in a daylight-saving gap is moved forward (by at most
+        ``_DST_SHIFT``) in the frame, while the server compares the time as stored. So the server
+        gets a range wide enough for both, and the condition is checked again here."""
+        why = (f"in a time-zone session, times in a daylight-saving gap move forward in the frame: the "
+               f"server gets a range {_DST_SHIFT.components.hours} h wider and the condition runs here too")
+        if op == "!=":
+            return [], True, "in a time-zone session, != on a time runs here (daylight-saving gaps)", 0
+        if op in ("<", "<="):
+            bound = value.ceil("s") if op == "<" else value.floor("s") + _SECOND
+            return [f"{name} lt {wire_text('timestamp', bound)}"], True, why, rank
+        lower = (value.floor("s") if op in (">", "==") else value.ceil("s") - _SECOND) - _DST_SHIFT
+        sent = [f"{name} gt {wire_text('timestamp', lower - (_SECOND if op == '==' else pd.Timedelta(0)))}"]
+        if op == "==":
+            sent.append(f"{name} lt {wire_text('timestamp', value + _SECOND)}")
+        return sent, True, why, rank
 
     def enriched_form(self, leaf: Compare, field: FilterField, value: str) -> tuple[list[str], bool, str, int]:
         if leaf.op not in ("==", "!="):

@@ -245,7 +245,9 @@ class Session(WritesMixin):
     def now(self) -> pd.Timestamp:
         """The account's "now": the demo account's anchored clock, or this machine's for a live one."""
         if self.emulator is not None:
-            return pd.Timestamp(self.emulator.app.now()).floor("s")
+            now = pd.Timestamp(self.emulator.app.now()).floor("s")  # the account's wall clock
+            return now if self.settings.timezone is None else now.tz_localize(
+                self.settings.timezone, ambiguous=True, nonexistent="shift_forward")
         now = pd.Timestamp.now(tz=self.settings.timezone)
         return now.tz_localize(None) if self.settings.timezone is None else now
 
