@@ -216,7 +216,7 @@ class _Planner:
             "<=": (value.floor("s") + _SECOND, "lt"),
         }[op]
         sent = [f"{name} {wire} {wire_text('timestamp', bound)}"]
-        exact = op == ">" and whole
+        exact = op in (">", "<") and whole
         why = "the API runs it as is" if exact else f"times are whole seconds: {op} is {wire} {bound}"
         if wire == "lt":
             return sent, True, f"{why}; the server counts zero dates as earliest, so they are removed here", rank

@@ -67,6 +67,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from ._expr import F
     from ._session import demo
     from ._spans import overlaps
 
@@ -79,10 +80,10 @@ def _demo(args: argparse.Namespace) -> int:
         jobs = session.jobs()
         print(f"\nJobs by status ({len(jobs):,} active jobs):")
         print(jobs["status"].value_counts().to_string())
-        week = session.activities(
-            f"start_date gt '{monday:%Y-%m-%d}' and start_date lt '{saturday:%Y-%m-%d}' and activity_was_scheduled eq 1",
-            enrich=True,
-        )
+        bookings_this_week = ((F.start_date >= monday) & (F.start_date < saturday)
+                              & (F.activity_was_scheduled == True))  # noqa: E712 - builds a filter
+        print(f"\n{session.explain('jobactivity', bookings_this_week)}")
+        week = session.activities(bookings_this_week, enrich=True)
         hours = (week["end_date"] - week["start_date"]).dt.total_seconds() / 3600
         per_staff = (week.assign(hours=hours).groupby("staff_name")
                      .agg(bookings=("uuid", "size"), hours=("hours", "sum"), jobs=("job_number", "nunique"))
@@ -101,6 +102,7 @@ def _pictures(session: Session, week: pd.DataFrame, monday: datetime, folder: Pa
     """The week's timeline and the last quarter's utilisation heatmap, as PNG files."""
     import matplotlib
 
+    from ._expr import F
     from .plots import plot_utilisation, timeline
 
     matplotlib.use("Agg")
@@ -108,8 +110,7 @@ def _pictures(session: Session, week: pd.DataFrame, monday: datetime, folder: Pa
     ax = timeline(week, start=monday, end=monday + timedelta(days=7))
     ax.figure.savefig(folder / "week-timeline.png", dpi=110)
     quarter_start = monday - timedelta(weeks=13)
-    history = session.activities(f"start_date gt '{quarter_start:%Y-%m-%d}' and start_date lt '{monday:%Y-%m-%d}'",
-                                 enrich=True)
+    history = session.activities(F.start_date.between(quarter_start, monday - timedelta(seconds=1)), enrich=True)
     ax = plot_utilisation(history, start=quarter_start, end=monday - timedelta(days=1))
     ax.figure.savefig(folder / "utilisation.png", dpi=110)
     print(f"Pictures: {folder / 'week-timeline.png'}, {folder / 'utilisation.png'}")
