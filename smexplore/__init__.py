@@ -38,6 +38,10 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'smexplore' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
 __all__ = [
     "APIError",
     "AuthenticationError",

@@ -17,7 +17,7 @@ import keyword
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Iterator, Literal
+from typing import Any, ClassVar, Iterable, Iterator, Literal
 
 import numpy as np
 import pandas as pd
@@ -59,15 +59,22 @@ def _render_value(value: Any) -> str:
     return repr(value)
 
 
+def _is_missing(value: Any) -> bool:
+    """``None``, ``NaN`` and ``NaT``: what ``== value`` means ``.isna()`` for."""
+    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
 def _check_value(value: Any, what: str) -> Any:
     if isinstance(value, np.datetime64):
         value = pd.Timestamp(value)
     elif isinstance(value, np.generic):  # numpy numbers and bools, as a frame's cells give them
         value = value.item()
-    if isinstance(value, _SCALARS) and not (isinstance(value, float) and not math.isfinite(value)):
-        return value
     if isinstance(value, (FieldRef, Expr)):
         raise TypeError(f"{what}: compare a field with a value, not with another field or expression")
+    if _is_missing(value):
+        raise TypeError(f"{what}: {value!r} is no value to compare with; for missing values use .isna() / .notna()")
+    if isinstance(value, _SCALARS) and not (isinstance(value, float) and not math.isfinite(value)):
+        return value
     raise TypeError(
         f"{what}: {value!r} is not a filter value; use a string, number, bool, date, datetime or pandas Timestamp"
     )
@@ -89,8 +96,8 @@ class Expr:
 
     def __bool__(self) -> bool:
         raise TypeError(
-            "a filter expression has no truth value: combine with & | ~ (not and/or/not), "
-            "and put comparisons in parentheses: (F.a == 1) & (F.b > 2)"
+            "a filter expression has no truth value: combine with & | ~ (not and/or/not), put comparisons "
+            "in parentheses: (F.a == 1) & (F.b > 2), and test membership with F.a.isin([...]), not 'in'"
         )
 
     def fields(self) -> set[str]:
@@ -182,13 +189,12 @@ class TextMatch(_Leaf):
 
 
 @dataclass(frozen=True, eq=True, repr=False)
-class And(Expr):
-    """All parts hold."""
-
+class _Combination(Expr):
     parts: tuple[Expr, ...]
+    _JOINER: ClassVar[str] = ""
 
     def __str__(self) -> str:
-        return " & ".join(part._operand() for part in self.parts)
+        return f" {self._JOINER} ".join(part._operand() for part in self.parts)
 
     def walk(self) -> Iterator[Expr]:
         yield self
@@ -197,18 +203,17 @@ class And(Expr):
 
 
 @dataclass(frozen=True, eq=True, repr=False)
-class Or(Expr):
+class And(_Combination):
+    """All parts hold."""
+
+    _JOINER: ClassVar[str] = "&"
+
+
+@dataclass(frozen=True, eq=True, repr=False)
+class Or(_Combination):
     """At least one part holds."""
 
-    parts: tuple[Expr, ...]
-
-    def __str__(self) -> str:
-        return " | ".join(part._operand() for part in self.parts)
-
-    def walk(self) -> Iterator[Expr]:
-        yield self
-        for part in self.parts:
-            yield from part.walk()
+    _JOINER: ClassVar[str] = "|"
 
 
 @dataclass(frozen=True, eq=True, repr=False)
@@ -239,16 +244,21 @@ class FieldRef:
 
     def __str__(self) -> str:
         name = self._name
-        plain = (name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("__")
-                 and not hasattr(FieldRef, name))
+        plain = name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("__")
         return f"F.{name}" if plain else f"F[{name!r}]"
 
     __repr__ = __str__
 
     def _compare(self, op: CompareOp, value: Any) -> Expr:
-        if value is None and op in ("==", "!="):
+        if _is_missing(value) and op in ("==", "!="):
             return Missing(self._name, op == "==")
         return Compare(self._name, op, _check_value(value, f"{self} {op}"))
+
+    def _combined(self, other: Any) -> Expr:
+        raise TypeError(f"{self} is a field, not a condition: compare it first, and put comparisons in "
+                        "parentheses, as & and | bind tighter than ==: (F.a == 1) & (F.b > 2)")
+
+    __and__ = __rand__ = __or__ = __ror__ = _combined
 
     def __eq__(self, value: Any) -> Expr:  # type: ignore[override]
         return self._compare("==", value)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ._resources import Field, Resource
 
-__all__ = ["NAME_SOURCES", "column_dtype", "enrich", "enriched_columns", "names_by_uuid", "to_frame"]
+__all__ = ["DIRECT_KEYS", "NAME_SOURCES", "column_dtype", "enrich", "enriched_columns", "names_by_uuid", "to_frame"]
 
 
 def column_dtype(field: Field, tz: str | None = None) -> Any:
@@ -141,7 +141,7 @@ NAME_SOURCES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
     "category_name": ("category", lambda f: f["name"]),
 }
 # Enriched column → the uuid field it is looked up by when the record carries that field itself.
-_DIRECT_KEYS = {"staff_name": "staff_uuid", "job_number": "job_uuid", "client_name": "company_uuid",
+DIRECT_KEYS = {"staff_name": "staff_uuid", "job_number": "job_uuid", "client_name": "company_uuid",
                 "category_name": "category_uuid"}
 
 
@@ -171,8 +171,8 @@ def enriched_columns(fields: Iterable[str]) -> dict[str, str | None]:
     if "job_uuid" in names:
         columns.update(job_number="job_uuid", client_name=None, category_name=None)
     for column in ("client_name", "category_name"):
-        if _DIRECT_KEYS[column] in names:
-            columns[column] = _DIRECT_KEYS[column]
+        if DIRECT_KEYS[column] in names:
+            columns[column] = DIRECT_KEYS[column]
     return columns
 
 
@@ -192,7 +192,8 @@ def enrich(frame: pd.DataFrame, related: Callable[[str], pd.DataFrame],
     out = frame.copy()
     wanted = enriched_columns(out.columns)
     if columns is not None:
-        wanted = {column: key for column, key in wanted.items() if column in set(columns)}
+        asked = set(columns)
+        wanted = {column: key for column, key in wanted.items() if column in asked}
     keys: dict[str, pd.Series] = {}
     if None in wanted.values():  # client or category through the job
         jobs = related("job")
@@ -200,6 +201,6 @@ def enrich(frame: pd.DataFrame, related: Callable[[str], pd.DataFrame],
         keys = {key: _uuid_key(out["job_uuid"]).map(jobs[key]).astype("string")
                 for key in ("company_uuid", "category_uuid")}
     for column, direct in wanted.items():
-        key = out[direct] if direct is not None else keys[_DIRECT_KEYS[column]]
+        key = out[direct] if direct is not None else keys[DIRECT_KEYS[column]]
         out[column] = _uuid_key(key).map(names_by_uuid(column, related)).astype("string")
     return out

@@ -11,7 +11,12 @@ Rules (the answer is always the same as running everything locally):
 - Enriched columns (``staff_name`` …) go to the server as the uuid field they are looked up by,
   when exactly one related record has the name; otherwise they run locally.
 - At most 10 conditions are sent: uuids first, then times, then other equalities, ranges, and
-  ``ne`` last (a rough order of selectivity); the rest run locally.
+  ``ne`` last (a rough order of selectivity); the rest run locally. Values longer than the API's
+  255 characters, and ``==``/``!=`` with times that have fractions of a second, run locally.
+- In a time-zone session the frame moves wall times that fall in a daylight-saving gap forward (by
+  at most an hour), while the server compares them as stored: lower time bounds are sent 2 hours
+  early (``==`` as a range), every time condition is checked again locally, and ``!=`` on a time
+  runs locally.
 """
 
 from __future__ import annotations
@@ -81,6 +86,11 @@ class Plan:
         """The ``$filter`` text sent to the server (``""``: none, every record is pulled)."""
         sent = dict.fromkeys(text for step in self.steps for text in step.sent)
         return " and ".join(sent)
+
+    @property
+    def fields(self) -> set[str]:
+        """The fields the filter names."""
+        return self.where.fields() if self.where is not None else set()
 
     @property
     def local(self) -> Expr | None:
@@ -184,7 +194,7 @@ class _Planner:
 
     def compare_form(self, name: str, op: str, kind: Kind, value: Any) -> tuple[list[str], bool, str, int]:
         literal = wire_text(kind, value)
-        if len(literal.strip("'")) > MAX_VALUE_LENGTH:
+        if len(value if isinstance(value, str) else literal) > MAX_VALUE_LENGTH:
             return [], True, f"the value is longer than the API's {MAX_VALUE_LENGTH} characters", 0
         rank = (_RANK_NOT_EQUAL if op == "!=" else _RANK_UUID if kind == "uuid" and value
                 else _RANK_TIME if kind in ("timestamp", "date") else _RANK_EQUAL if op == "==" else _RANK_RANGE)

@@ -162,7 +162,8 @@ class Session(WritesMixin):
                 text (``"status eq 'Work Order'"``). It is checked against the resource before any
                 request; the part the API can run is sent as ``$filter``, the rest runs on the
                 frame (see ``explain``). Enriched columns (``staff_name`` …) may be used.
-            include_inactive: Keep soft-deleted records (``active`` is 0).
+            include_inactive: Keep soft-deleted records (``active`` is 0); implied when ``where``
+                names ``active`` (``F.active == False`` finds the deleted ones).
             enrich: Add ``staff_name``, ``job_number``, ``client_name``, ``category_name``.
 
         Raises:
@@ -177,7 +178,8 @@ class Session(WritesMixin):
         pulled = len(result)
         if planned.local is not None:
             result = self._finish_locally(result, spec, planned.local, keep_enrichment=enrich)
-        if not include_inactive and "active" in result:
+        # A filter that names ``active`` decides about soft-deleted records itself.
+        if not include_inactive and "active" in result and "active" not in planned.fields:
             result = result[result["active"].fillna(True).astype(bool)].reset_index(drop=True)
         if enrich and not set(enriched_columns(spec.fields)) <= set(result.columns):
             result = add_enrichment(result.drop(columns=list(enriched_columns(spec.fields)), errors="ignore"),

@@ -74,7 +74,7 @@ def resolve_field(resource: Resource, name: str, context: str = "") -> FilterFie
 
 
 def _bad(field: FilterField, value: Any, wanted: str) -> FilterError:
-    return FilterError(f"{value!r} is not {wanted} (the type of {field.name}, a {field.kind} field)")
+    return FilterError(f"{value!r} is not {wanted} ({field.name} is a {field.kind} field)")
 
 
 def _timestamp(field: FilterField, value: Any, tz: str | None) -> pd.Timestamp | None:
@@ -96,7 +96,8 @@ def _timestamp(field: FilterField, value: Any, tz: str | None) -> pd.Timestamp |
         raise _bad(field, value, "a date or time")
     if stamp.tzinfo is not None:
         if tz is None:
-            raise _bad(field, value, "a naive (account-local) time: this session's timestamps carry no time zone")
+            raise FilterError(f"{value!r} carries a time zone, but this session's times are naive account time: "
+                              "pass a naive time, or open the session with timezone=…")
         stamp = stamp.tz_convert(tz).tz_localize(None)
     return stamp
 
@@ -127,7 +128,7 @@ def _text(field: FilterField, value: Any, choices: tuple[Any, ...] | None) -> st
     text = value if isinstance(value, str) else str(value)
     if field.kind == "uuid" and text:
         try:
-            uuidlib.UUID(text)
+            text = str(uuidlib.UUID(text))  # the API's form (8-4-4-4-12), whatever spelling was given
         except ValueError:
             raise _bad(field, value, "a uuid (or '' for none)") from None
     if choices and text.casefold() not in {str(c).casefold() for c in choices}:

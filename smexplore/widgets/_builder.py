@@ -11,7 +11,7 @@ import traitlets
 
 from .._errors import SMExploreError
 from .._expr import Expr
-from .._frames import NAME_SOURCES, enriched_columns
+from .._frames import DIRECT_KEYS, NAME_SOURCES, enriched_columns
 from .._values import FilterField, resolve_field
 from ._editors import ConditionRow
 
@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 
 __all__ = ["FilterBuilder", "frame_preview"]
 
-# uuid fields whose values are offered by name: field → the enriched column that names them.
-_NAMED_UUIDS = {"staff_uuid": "staff_name", "company_uuid": "client_name", "category_uuid": "category_name"}
+# Fields whose values are offered as a list of names: uuid field → the enriched column that names it,
+# and the enriched name columns themselves (job numbers are too many for a list).
+_NAMED_UUIDS = {key: column for column, key in DIRECT_KEYS.items() if column != "job_number"}
+_NAMED_COLUMNS = frozenset(_NAMED_UUIDS.values())
 _PREVIEW_ROWS = 10
 
 
@@ -48,10 +50,17 @@ class FilterBuilder(widgets.VBox):
         builder.observe(lambda change: print(len(change.new)), names="frame")
 
     Attributes:
-        where: The current expression (``None``: no complete condition yet).
-        frame: The last result (``None`` before the first run).
+        where: The current expression (``None``: no complete condition yet); a trait, so observable.
+        frame: The last result (``None`` before the first run); a trait, so observable.
         session: The Session queries run on.
         resource: The resource's API name.
+        combine: Toggle: ``"all"`` (and) or ``"any"`` (or).
+        add_button: Adds a condition row.
+        run_button: Runs the filter.
+        expression: HTML widget showing ``where`` as Python.
+        plan: HTML widget showing the plan (``Session.explain``) of ``where``.
+        status: HTML widget: the row count and ``$filter`` sent after a run, or the error.
+        result: HTML widget: the first rows of the last result.
     """
 
     where = traitlets.Any(None, allow_none=True)
@@ -120,10 +129,15 @@ class FilterBuilder(widgets.VBox):
         spec = self.session._resource(self.resource).fields.get(field)
         if spec is not None and spec.choices:
             return [(str(choice), choice) for choice in spec.choices]
-        column = _NAMED_UUIDS.get(field, field if field in NAME_SOURCES and field != "job_number" else None)
+        column = _NAMED_UUIDS.get(field, field if field in _NAMED_COLUMNS else None)
         if column is None:
             return None
-        names = self.session._names(column)
+        try:
+            names = self.session._names(column)
+        except SMExploreError as exc:  # e.g. no scope to read staff: a text box instead of a list
+            self.status.value = _error_html(f"names for {field} unavailable ({type(exc).__name__}: {exc}); "
+                                            "type the value instead")
+            return None
         pairs = sorted(zip(names.astype(str), names.index), key=lambda pair: pair[0].casefold())
         return [(name, uuid if field in _NAMED_UUIDS else name) for name, uuid in pairs]
 

@@ -28,9 +28,18 @@ class Explorer(widgets.VBox):
     The timeline (activities and allocations) covers the chosen date range. Errors show in the
     widget, readable; pulls show the Session's progress bar.
 
+    Args:
+        session: The Session queries run on.
+        resource: The resource shown first (API name).
+
     Attributes:
         session: The Session queries run on.
-        builder: The FilterBuilder of the chosen resource.
+        builder: The FilterBuilder of the chosen resource (a new one for each resource).
+        resource: Dropdown of the resources.
+        start: DatePicker: first day of the timeline.
+        end: DatePicker: last day of the timeline.
+        timeline: Image widget: the timeline (PNG) of the last result, for activities and allocations.
+        message: HTML widget: why there is no timeline, if something is wrong.
     """
 
     def __init__(self, session: Session, resource: str = "jobactivity", **kwargs: Any) -> None:

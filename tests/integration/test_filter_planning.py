@@ -750,3 +750,20 @@ def test_a_wall_clock_time_at_a_clock_change_is_answered_as_locally(sydney: sm.S
     locally = full.loc[evaluate(where, full, get_resource("joballocation"), SYDNEY), "uuid"]
     assert planned["uuid"].is_unique
     assert set(planned["uuid"]) == set(locally)
+
+
+def test_review_findings_stay_fixed(session: sm.Session, emulator: Emulator) -> None:
+    """Found in review: soft-deleted records behind ``active``, uuid spellings, long quoted values."""
+    deleted = session.jobs(F.active == False)  # noqa: E712
+    everything = session.jobs(include_inactive=True)
+    assert len(deleted) == int((everything["active"] == False).sum()) > 0  # noqa: E712
+    uuid = str(everything["company_uuid"].dropna().iloc[0])
+    plain = session.jobs(F.company_uuid == uuid)
+    assert len(plain) > 0
+    for spelling in (uuid.replace("-", ""), uuid.upper(), "{" + uuid + "}"):
+        assert session.jobs(F.company_uuid == spelling)["uuid"].tolist() == plain["uuid"].tolist()
+    emulator.log.clear()
+    quoted = "'" + "a" * 254 + "'"  # 256 characters: too long for the API, whatever the quotes
+    assert session.explain("job", F.job_address == quoted).steps[0].place == "local"
+    assert len(session.jobs(F.job_address == quoted)) == 0
+    assert all(entry.status == 200 for entry in emulator.log.entries())

@@ -157,3 +157,16 @@ def test_explorer_shows_count_table_and_timeline(session: sm.Session) -> None:
     assert explorer.builder.resource == "job" and explorer._range.layout.display == "none"
     explorer.run()
     assert bytes(explorer.timeline.value) == b"" and "rows" in explorer.builder.status.value
+
+
+def test_names_that_cannot_be_pulled_fall_back_to_a_text_box_and_say_why(emulator: Emulator, tmp_path: Path) -> None:
+    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path, progress=False,
+                    retry_budget=0.5) as session:
+        builder = sm.FilterBuilder(session, "jobactivity")
+        emulator.faults.fail_next(times=50, status=500)
+        try:
+            row = builder.add_condition("staff_uuid")  # the staff list cannot be pulled
+        finally:
+            emulator.faults.clear()
+        assert type(row.editors[0]).__name__ == "Text"
+        assert "names for staff_uuid unavailable" in builder.status.value and "APIError" in builder.status.value
