@@ -16,6 +16,7 @@ from __future__ import annotations
 import keyword
 import math
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from typing import Any, ClassVar, Iterable, Iterator, Literal
 
@@ -148,10 +149,14 @@ class _Leaf(Expr):
 
 @dataclass(frozen=True, eq=True, repr=False)
 class Compare(_Leaf):
-    """``F.field <op> value``."""
+    """``F.field <op> value``.
+
+    ``position``: offset in the ``$filter`` text it was parsed from (not part of equality).
+    """
 
     op: CompareOp
     value: Any
+    position: int | None = dataclass_field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self._ref()} {self.op} {_render_value(self.value)}"
@@ -361,7 +366,7 @@ def parse_filter(text: str) -> Expr:
         conditions = parse_filter_text(text)
     except FilterSyntaxError as exc:
         raise FilterError(f"bad filter {text!r}: {exc.message}", exc.position) from None
-    parts = [Compare(c.field, TEXT_OPS[c.op], _text_value(c.value, c.quoted)) for c in conditions]
+    parts = [Compare(c.field, TEXT_OPS[c.op], _text_value(c.value, c.quoted), c.position) for c in conditions]
     return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ._errors import FilterError
 from ._expr import WIRE_OPS, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf, conjuncts
-from ._filter_text import MAX_CONDITIONS, MAX_VALUE_LENGTH, parse_filter_text
+from ._filter_text import MAX_CONDITIONS, MAX_VALUE_LENGTH
 from ._resources import Kind, Resource, get_resource
 from ._values import ORDERED_KINDS, TEXT_KINDS, ZERO, FilterField, coerce, resolve_field, wire_text
 
@@ -281,12 +281,10 @@ def plan(where: Expr | None, resource: Resource | str | None = None, *, tz: str 
     """
     spec = get_resource(resource) if isinstance(resource, str) else resource
     planner = _Planner(spec, tz, lookup)
-    positions = [condition.position for condition in parse_filter_text(text)] if text is not None else []
     leaves = [node for node in (where.walk() if where is not None else ()) if isinstance(node, _Leaf)]
     checked: dict[int, tuple[FilterField, Any]] = {}
-    for index, leaf in enumerate(leaves):
-        # Parsed from text, the conditions are the leaves, in order.
-        position = positions[index] if index < len(positions) else None
+    for leaf in leaves:
+        position = getattr(leaf, "position", None) if text is not None else None
         context = f" (in {text!r} at position {position})" if position is not None else f" (in {leaf})"
         try:
             checked[id(leaf)] = planner.check(leaf, context)
