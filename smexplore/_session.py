@@ -176,14 +176,17 @@ class Session(WritesMixin):
         planned = self._plan(spec, where)
         result = self._pull(spec, planned.filter)
         pulled = len(result)
-        if planned.local is not None:
-            result = self._finish_locally(result, spec, planned.local, keep_enrichment=enrich)
+        local = planned.local
+        # Enriched columns the local filter reads are added for it, and dropped after unless asked for.
+        borrowed = (local.fields() & set(enriched_columns(spec.fields))) if local is not None and not enrich else set()
+        if enrich or borrowed:
+            result = add_enrichment(result, self._related_frame, None if enrich else borrowed)
+        if local is not None:
+            result = result[evaluate(local, result, spec, self.settings.timezone)].reset_index(drop=True)
+        result = result.drop(columns=list(borrowed))
         # A filter that names ``active`` decides about soft-deleted records itself.
         if not include_inactive and "active" in result and "active" not in planned.fields:
             result = result[result["active"].fillna(True).astype(bool)].reset_index(drop=True)
-        if enrich and not set(enriched_columns(spec.fields)) <= set(result.columns):
-            result = add_enrichment(result.drop(columns=list(enriched_columns(spec.fields)), errors="ignore"),
-                                    self._related_frame)
         result.attrs.update(now=self.now, filter=planned.filter, pulled=pulled)
         return result
 
@@ -358,14 +361,6 @@ class Session(WritesMixin):
         """The uuids of the related records an enriched ``column`` shows as ``name`` (any case)."""
         names = self._names(column)
         return sorted(set(names.index[names.astype("string").str.casefold() == name.casefold()]))
-
-    def _finish_locally(self, frame: pd.DataFrame, spec: Resource, where: Expr, *,
-                        keep_enrichment: bool) -> pd.DataFrame:
-        added = where.fields() & set(enriched_columns(spec.fields))
-        if added:
-            frame = add_enrichment(frame, self._related_frame, added)
-        kept = frame[evaluate(where, frame, spec, self.settings.timezone)].reset_index(drop=True)
-        return kept if keep_enrichment or not added else kept.drop(columns=list(added))
 
     def _pull(self, spec: Resource, text: str) -> pd.DataFrame:
         """All records (deleted ones too) for the filter, typed.
