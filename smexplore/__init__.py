@@ -8,6 +8,7 @@
 from ._errors import (
     APIError,
     AuthenticationError,
+    CacheError,
     CacheMissError,
     FilterError,
     ForbiddenError,
@@ -45,6 +46,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "CacheError",
     "CacheInfo",
     "CacheMissError",
     "Explorer",

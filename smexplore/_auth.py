@@ -41,14 +41,25 @@ class Credential:
         return digest[:16]
 
 
+def _check_type(name: str, value: object) -> None:
+    """``TypeError`` unless ``value`` is a ``str`` or ``None``; says what it was, never what it holds."""
+    if value is None or isinstance(value, str):
+        return
+    hint = f" (decode it first: {name}=value.decode())" if isinstance(value, (bytes, bytearray)) else ""
+    raise TypeError(f"{name} must be a str, not {type(value).__name__}{hint}")
+
+
 def resolve_credential(api_key: str | None, oauth_token: str | None) -> Credential:
     """The credential to use: ``oauth_token``, else ``api_key``, else ``$SERVICEM8_API_KEY``.
 
     Raises:
         AuthenticationError: None was given and the environment variable is unset, or the
             value is blank.
+        TypeError: ``api_key`` or ``oauth_token`` is not a ``str`` (the message never shows it).
         ValueError: Both an API key and an OAuth token were given.
     """
+    _check_type("api_key", api_key)
+    _check_type("oauth_token", oauth_token)
     if api_key is not None and oauth_token is not None:
         raise ValueError("give either api_key or oauth_token, not both")
     if oauth_token is not None:

@@ -1,31 +1,256 @@
-"""The HTTP cache: a requests-cache SQLite cache that never stores credentials."""
+"""The HTTP cache: requests-cache's SQLite backend, keyed per account and made hard to break.
+
+What this adds to requests-cache's own SQLite cache:
+
+- **Credentials never stored.** The credential headers are appended to requests-cache's ignored
+  parameters, so they are neither part of a cache key nor kept with the cached request.
+- **Answers keyed by topic.** Every cache key starts with the first path segment below the base
+  URL (``job:…`` for ``/job.json`` and ``/job/{uuid}.json``), so the answers about one resource
+  can be dropped with one indexed ``DELETE`` instead of reading every stored answer.
+- **Damage repaired.** A file that is not a database, or is malformed or cut short, is set aside
+  next to itself (``….sqlite.corrupt-…``) with a warning, and a new one is started.
+- **Read-only files read.** A cache file (or folder) that cannot be written is opened read-only:
+  answers are served from it, new ones are not stored.
+- **Clearing never breaks a reader.** ``clear()`` deletes rows inside the tables (requests-cache
+  drops and re-creates them, which other processes see as ``no such table``), and nothing here
+  vacuums on the hot path (``VACUUM`` fails while another thread is reading).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import sqlite3
+import time
+import uuid
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
+from urllib.parse import quote, urlsplit
 
 from requests_cache import DEFAULT_IGNORED_PARAMS, CachedSession
+from requests_cache.backends.base import BaseCache
+from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
+from requests_cache.cache_keys import create_key
 
-__all__ = ["AUTH_HEADERS", "make_cached_session"]
+from ._errors import CacheError
+
+__all__ = ["ACCOUNT_HEADER", "AUTH_HEADERS", "GuardedSQLiteCache", "make_cached_session", "topic"]
+
+log = logging.getLogger("smexplore")
 
 # The headers that carry credentials: never part of a cache key, redacted from stored requests.
 AUTH_HEADERS = ("X-Api-Key", "Authorization")
+# A one-way hash of the account, sent with every request so that a shared cache keys answers by account.
+ACCOUNT_HEADER = "X-Smexplore-Account"
+_DAMAGE = ("not a database", "malformed", "file is encrypted", "disk image")
+_T = TypeVar("_T")
 
 
-def make_cached_session(path: Path, expire_after: Any) -> CachedSession:
+def topic(url: str, base_url: str) -> str:
+    """The first path segment of ``url`` below ``base_url``, without its extension (``"job"``)."""
+    base = urlsplit(base_url).path.rstrip("/")
+    path = urlsplit(url).path
+    rest = path[len(base):] if path.startswith(base) else path
+    return rest.strip("/").split("/", 1)[0].split(".", 1)[0]
+
+
+def _topic_key_fn(base_url: str) -> Callable[..., str]:
+    def key(request: Any, **kwargs: Any) -> str:
+        return f"{topic(request.url or '', base_url)}:{create_key(request, **kwargs)}"
+
+    return key
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    return isinstance(exc, sqlite3.DatabaseError) and any(sign in str(exc) for sign in _DAMAGE)
+
+
+class _Table(SQLiteDict):
+    """requests-cache's SQLite table; opened read-only (and never written) when ``read_only``."""
+
+    def __init__(self, path: Path, table_name: str, *, read_only: bool, **kwargs: Any) -> None:
+        self.read_only = read_only
+        super().__init__(path, table_name, wal=not read_only, **kwargs)
+        if read_only:  # immutable: no lock or -shm file is needed in a folder we cannot write
+            self.db_path = f"file:{quote(str(path))}?mode=ro&immutable=1"  # type: ignore[assignment]
+            self.connection_kwargs["uri"] = True
+
+    def init_db(self) -> None:
+        if not self.read_only:
+            super().init_db()
+
+    def _write(self, key: str, value: Any) -> None:
+        if not self.read_only:
+            super()._write(key, value)
+
+
+class GuardedSQLiteCache(SQLiteCache):
+    """requests-cache's SQLite backend that survives damage, read-only files and concurrent clears.
+
+    Args:
+        path: The SQLite file (its folder is created when missing).
+        **kwargs: Passed to requests-cache's ``BaseCache``.
+
+    Raises:
+        CacheError: The folder cannot be created, or the file cannot be opened or repaired.
+    """
+
+    def __init__(self, path: Path, **kwargs: Any) -> None:
+        BaseCache.__init__(self, cache_name=str(path), **kwargs)
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(f"cannot create the cache folder {path.parent} ({exc.strerror or exc}); pass "
+                             "cache=<a folder you can write>, or cache=False to work without a cache") from None
+        self.read_only = not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK))
+        if self.read_only and not path.exists():
+            raise CacheError(f"the cache folder {path.parent} cannot be written and holds no cache file for this "
+                             "account; pass cache=<a folder you can write>, or cache=False")
+        self._identity: tuple[int, int] | None = None
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            self._recover(exc)
+
+    @property
+    def db_path(self) -> Path:
+        return self.path
+
+    # --- opening and repairing ------------------------------------------------------------------
+    def _open(self) -> None:
+        self.responses = _Table(self.path, "responses", read_only=self.read_only)
+        self.redirects = _Table(self.path, "redirects", read_only=self.read_only, lock=self.responses._lock,
+                                serializer=None)
+        with self.responses.connection() as con:  # reads the header: a damaged file fails here
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        stat = self.path.stat()
+        self._identity = (stat.st_dev, stat.st_ino)
+
+    def _close(self) -> None:
+        for table in ("responses", "redirects"):
+            if table in vars(self):
+                getattr(self, table).close()
+
+    def _recover(self, exc: sqlite3.Error) -> None:
+        """Mend what ``exc`` says is wrong (missing tables, a damaged file), or raise ``CacheError``."""
+        if "no such table" in str(exc) and not self.read_only:
+            self.responses.init_db()
+            self.redirects.init_db()
+            return
+        if not _is_damage(exc):
+            raise CacheError(f"the cache file {self.path} cannot be used ({exc}); call clear_cache(), or "
+                             f"delete the file, or pass another cache= folder") from None
+        if self.read_only:
+            raise CacheError(f"the cache file {self.path} is damaged ({exc}) and its folder is read-only; "
+                             "delete it, or pass cache=<another folder>, or cache=False") from None
+        self._close()
+        self._set_aside(exc)
+        self._open()
+
+    def _set_aside(self, exc: sqlite3.Error) -> None:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return
+        if self._identity is not None and (stat.st_dev, stat.st_ino) != self._identity:
+            return  # another process has already set it aside and started a new one
+        target = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{self.path}{suffix}")
+            if source.exists():
+                os.replace(source, f"{target}{suffix}")
+        warnings.warn(f"the cache file {self.path} was damaged ({exc}); it was set aside as {target.name} "
+                      "and a new cache started", RuntimeWarning, stacklevel=2)
+
+    def _guarded(self, operation: Callable[[], _T]) -> _T:
+        """Run ``operation``; after a database error, mend the cache and run it once more."""
+        try:
+            return operation()
+        except sqlite3.DatabaseError as exc:
+            self._recover(exc)
+        try:
+            return operation()
+        except sqlite3.DatabaseError as exc:
+            raise CacheError(f"the cache file {self.path} cannot be used ({exc}); call clear_cache(), or "
+                             "delete the file, or pass another cache= folder") from None
+
+    # --- what requests-cache calls ----------------------------------------------------------------
+    def get_response(self, key: str, default: Any = None) -> Any:
+        """The cached answer for ``key``; a cache that cannot be read answers like a miss."""
+        try:
+            return self._guarded(lambda: super(GuardedSQLiteCache, self).get_response(key, default))
+        except CacheError as exc:
+            log.warning("%s; answering from the network instead", exc)
+            return default
+
+    def save_response(self, response: Any, cache_key: str | None = None, expires: Any = None) -> None:
+        """Store an answer; a read-only cache stores nothing, a failing one logs and goes on."""
+        if self.read_only:
+            return
+        try:
+            self._guarded(lambda: super(GuardedSQLiteCache, self).save_response(response, cache_key, expires))
+        except CacheError as exc:
+            log.warning("%s; the answer was not stored", exc)
+
+    def clear(self) -> None:
+        """Delete every stored answer, keeping the tables (a concurrent reader never fails)."""
+        self._refuse_if_read_only("clear")
+        self._guarded(self._wipe)
+        try:  # give the space back when nothing else is using the connection (best effort)
+            with self.responses._lock, self.responses.connection() as con:
+                con.execute("VACUUM")
+        except sqlite3.OperationalError:
+            pass
+
+    def _wipe(self) -> None:
+        for table in (self.responses, self.redirects):
+            with table._lock, table.connection() as con:
+                con.execute(f"DELETE FROM {table.table_name}")
+
+    def forget(self, tag: str) -> int:
+        """Drop every answer about ``tag`` (a first path segment, see ``topic``); returns how many.
+
+        Raises:
+            CacheError: The answers could not be dropped (the cache is read-only or unusable).
+        """
+        self._refuse_if_read_only("forget answers")
+
+        def drop() -> int:
+            with self.responses._lock, self.responses.connection() as con:
+                return con.execute("DELETE FROM responses WHERE key GLOB ?", (f"{tag}:*",)).rowcount
+
+        return self._guarded(drop)
+
+    def count(self, expired: bool = True) -> int:
+        """How many answers are stored (0 when the cache cannot be read)."""
+        try:
+            return self._guarded(lambda: super(GuardedSQLiteCache, self).count(expired))
+        except CacheError:
+            return 0
+
+    def _refuse_if_read_only(self, what: str) -> None:
+        if self.read_only:
+            raise CacheError(f"cannot {what}: the cache file {self.path} is read-only")
+
+
+def make_cached_session(path: Path, expire_after: Any, base_url: str) -> CachedSession:
     """A requests-cache session on the SQLite file ``path`` (write-ahead logging on).
 
     Credentials are appended to requests-cache's own ignored parameters (never replacing them),
-    so they are neither part of any cache key nor stored with the cached request.
+    so they are neither part of any cache key nor stored with the cached request; keys start with
+    the answer's topic below ``base_url`` (see ``topic``).
+
+    Raises:
+        CacheError: The cache folder or file cannot be used.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     return CachedSession(
-        cache_name=str(path),
-        backend="sqlite",
-        wal=True,
+        backend=GuardedSQLiteCache(path),
         expire_after=expire_after,
         allowable_methods=("GET",),
         allowable_codes=(200,),
         ignored_parameters=[*DEFAULT_IGNORED_PARAMS, *AUTH_HEADERS],
+        match_headers=[ACCOUNT_HEADER],
+        key_fn=_topic_key_fn(base_url),
     )

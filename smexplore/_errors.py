@@ -11,6 +11,7 @@ from typing import Sequence
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "CacheError",
     "CacheMissError",
     "FilterError",
     "ForbiddenError",
@@ -72,6 +73,11 @@ class CacheMissError(SMExploreError):
     """The session is offline and the answer is not in the cache."""
 
 
+class CacheError(SMExploreError):
+    """The cache file cannot be used (a folder that cannot be made, a file that cannot be opened or
+    repaired); the message names the file and what to do."""
+
+
 class FilterError(SMExploreError, ValueError):
     """A filter is malformed or does not fit the resource; raised before any request is sent.
 
@@ -93,8 +99,6 @@ class UnknownResourceError(SMExploreError, LookupError):
 
 class UnknownFieldError(FilterError, LookupError):
     """No such field on the resource; the message names the valid ones and suggests the closest."""
-
-
 
 
 class ValidationError(SMExploreError, ValueError):

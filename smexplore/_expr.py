@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import sys
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
@@ -47,6 +48,7 @@ CompareOp = Literal["==", "!=", ">", "<", ">=", "<="]
 TEXT_OPS: dict[str, CompareOp] = {"eq": "==", "ne": "!=", "gt": ">", "lt": "<"}
 WIRE_OPS = {python: wire for wire, python in TEXT_OPS.items()}
 _SCALARS = (str, int, float, bool, datetime, date, pd.Timestamp)
+_LARGEST = sys.float_info.max  # numbers compare as floating point, here and on the server
 
 
 def _render_value(value: Any) -> str:
@@ -70,6 +72,10 @@ def _check_value(value: Any, what: str) -> Any:
         value = pd.Timestamp(value)
     elif isinstance(value, np.generic):  # numpy numbers and bools, as a frame's cells give them
         value = value.item()
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST:
+        digits = int(value.bit_length() * math.log10(2)) + 1  # str() of a huge int may itself fail
+        raise FilterError(f"{what}: a number of about {digits} digits is too large; filters compare numbers as "
+                          "floating point, up to ±1.8e308")
     if isinstance(value, (FieldRef, Expr)):
         raise TypeError(f"{what}: compare a field with a value, not with another field or expression")
     if _is_missing(value):

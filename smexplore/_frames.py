@@ -59,7 +59,8 @@ def _timestamps(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
     odd = parsed.isna() & ~missing
     if odd.any():
         parsed[odd] = pd.to_datetime(series[odd], format="ISO8601", errors="coerce")
-    parsed = parsed.astype("datetime64[ns]")
+    # A time a nanosecond column cannot hold (before 1677, after 2262) is missing, not a failed pull.
+    parsed = parsed.mask((parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max)).astype("datetime64[ns]")
     if tz and field.kind == "timestamp":
         # A wall time the clocks pass twice (autumn) is taken as the first (daylight) one, not dropped.
         parsed = parsed.dt.tz_localize(tz, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward")
@@ -114,7 +115,8 @@ def _column_order(resource: Resource, names: Iterable[str]) -> list[Field]:
     return fields + [Field(name, "text", "str") for name in extras]
 
 
-def to_frame(records: list[dict[str, Any]], resource: Resource, tz: str | None = None) -> pd.DataFrame:
+def to_frame(records: list[dict[str, Any]], resource: Resource, tz: str | None = None,
+             extra_columns: Iterable[str] = ()) -> pd.DataFrame:
     """Type a list of wire records of ``resource`` as a DataFrame.
 
     The same columns and dtypes come back for an empty list.
@@ -123,12 +125,14 @@ def to_frame(records: list[dict[str, Any]], resource: Resource, tz: str | None =
         records: Records as the API sends them.
         resource: Their resource (gives the fields and their kinds).
         tz: Time zone name to localise timestamps to (account-local naive when ``None``).
+        extra_columns: Columns beyond the resource's fields (custom fields) to have even when no
+            record carries them.
     """
     raw = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     empty = pd.Series([], dtype=object)
     columns = {
         field.name: _column(raw[field.name] if field.name in raw else empty.reindex(raw.index), field, tz)
-        for field in _column_order(resource, raw.columns)
+        for field in _column_order(resource, {*raw.columns, *extra_columns})
     }
     return pd.DataFrame(columns)
 

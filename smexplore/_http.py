@@ -1,5 +1,10 @@
 """The HTTP layer: a request budget, retries and cursor paging, over a (cached) requests session.
 
+A list is pulled whole, from one source: every page from the cache (the pages of one earlier
+pull) or every page from the network. A cache that holds only part of a pull (an interrupted
+pull, a later page gone) makes the pull start again from the network, so a cached cursor is
+never resent.
+
 Order of the layers for one GET, outermost first::
 
     Transport.get ── retries 429/5xx/broken bodies with backoff, within a time budget
@@ -16,21 +21,27 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
+import logging
+import sqlite3
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, Literal, Mapping
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
-from requests_cache import CachedSession
+from requests_cache import CacheMixin
 from tqdm.auto import tqdm
 
+from ._cache import GuardedSQLiteCache, topic
 from ._errors import (
     APIError,
     AuthenticationError,
+    CacheError,
     CacheMissError,
     FilterError,
     ForbiddenError,
@@ -43,11 +54,13 @@ from ._errors import (
 __all__ = [
     "BudgetAdapter",
     "Page",
+    "Pull",
     "RequestBudget",
     "RetryPolicy",
-    "StaleCursorError",
     "Transport",
 ]
+
+log = logging.getLogger("smexplore")
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _TRANSIENT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
@@ -155,6 +168,18 @@ class RetryPolicy:
         return min(self.cap, self.start * self.factor**attempt)
 
 
+Mode = Literal["normal", "refresh", "cache_only"]
+"""How a GET uses the cache: ``normal`` (a fresh cached answer, else the network), ``refresh``
+(the network, and the answer replaces the cached one), ``cache_only`` (a fresh cached answer, or
+``_NotCached``)."""
+
+
+def _utc(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.now(timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a list answer.
@@ -163,16 +188,44 @@ class Page:
         records: The page's records.
         from_cache: Whether the page came from the cache.
         content: The page's raw body.
+        fetched_at: When the server sent it (UTC; long ago for an old cached page).
     """
 
     records: list[dict[str, Any]]
     from_cache: bool
     content: bytes = field(repr=False)
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
     def digest(self) -> str:
         """A hash of the page's body: identifies what was served."""
         return hashlib.blake2b(self.content, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Pull:
+    """A whole list pulled: every page's records, from the cache or from the network.
+
+    Attributes:
+        records: Every record, or ``None`` when the caller's ``reuse`` took the first page as
+            enough (it already holds what that page leads to).
+        first: The first page.
+        fetched_at: When the oldest page was fetched from the server (UTC).
+        pages: How many pages were read.
+    """
+
+    records: list[dict[str, Any]] | None
+    first: Page
+    fetched_at: datetime
+    pages: int
+
+
+class _NotCached(Exception):
+    """A page of a pull served from the cache is missing there (or older than the page before it)."""
+
+    def __init__(self, page: int, why: str) -> None:
+        super().__init__(f"page {page} {why}")
+        self.page = page
 
 
 def _message(response: requests.Response) -> str:
@@ -187,15 +240,15 @@ def _message(response: requests.Response) -> str:
 
 
 class Transport:
-    """Sends GETs to one ServiceM8 base URL through a (cached) session, with retries and paging.
+    """Sends GETs to one API base URL through a (cached) session, with retries and paging.
 
     Args:
-        session: The requests session (a ``CachedSession`` caches; any other is used as is).
+        session: The requests session (a requests-cache session caches; any other is used as is).
         base_url: e.g. ``https://api.servicem8.com/api_1.0``.
         auth_headers: Returns the credential headers for each request (kept out of the session).
         budget: The client-side request budget (mounted for ``base_url`` on ``session``).
         retry: The retry policy.
-        offline: Serve from the cache only; a miss raises ``CacheMissError``.
+        offline: Serve from the cache only (however old the answers); a miss raises ``CacheMissError``.
         progress: Show a progress bar on pulls of more than one page.
         timeout: Seconds to wait for each answer.
         sleep: How to wait between retries (tests pass a fake).
@@ -215,6 +268,10 @@ class Transport:
         self._sleep = sleep
         self.hits = 0
         self.misses = 0
+        # Topics written since their last complete pull from the network: pulled fresh next time.
+        self._written: dict[str, int] = {}
+        self._writes = itertools.count()
+        self._lock = threading.Lock()
         inner = session.get_adapter(self.base_url + "/")
         if isinstance(inner, BudgetAdapter):  # a second smexplore Session on the same requests session
             inner = inner.inner
@@ -222,33 +279,46 @@ class Transport:
 
     @property
     def cached(self) -> bool:
-        return isinstance(self.session, CachedSession)
+        """Whether the session caches (a requests-cache session, installed globally or not)."""
+        return isinstance(self.session, CacheMixin)
 
-    def _send(self, path: str, params: Mapping[str, str], refresh: bool) -> requests.Response:
-        kwargs: dict[str, Any] = {}
-        if self.cached:
-            kwargs = {"only_if_cached": self.offline, "force_refresh": refresh and not self.offline}
-        response = self.session.get(f"{self.base_url}{path}", params=dict(params), headers=self._auth_headers(),
-                                    timeout=self.timeout, **kwargs)
+    def topic(self, path: str) -> str:
+        """What a path is about: its first segment (``/job/….json`` → ``job``)."""
+        return topic(self.base_url + path, self.base_url)
+
+    # --- one GET ---------------------------------------------------------------------------------
+    def _send(self, path: str, params: Mapping[str, str], mode: Mode) -> requests.Response:
+        url, headers = f"{self.base_url}{path}", self._auth_headers()
+        if self.offline:
+            response = self._stored(url, params, headers)
+        else:
+            options: dict[str, Any] = {}
+            if self.cached:
+                options = {"only_if_cached": mode == "cache_only", "force_refresh": mode == "refresh"}
+            response = self.session.get(url, params=dict(params), headers=headers, timeout=self.timeout, **options)
         if getattr(response, "from_cache", False):
             self.hits += 1
         else:
             self.misses += 1
         return response
 
-    def _forget(self, response: requests.Response) -> None:
-        key = getattr(response, "cache_key", None)
-        if self.cached and key:
-            self.session.cache.delete(key)  # type: ignore[attr-defined]
+    def _stored(self, url: str, params: Mapping[str, str], headers: Mapping[str, str]) -> requests.Response:
+        """The cached answer, however old (offline: use what you have)."""
+        request = self.session.prepare_request(requests.Request("GET", url, params=dict(params), headers=headers))
+        cache = self.session.cache  # type: ignore[attr-defined]
+        response = cache.get_response(cache.create_key(request))
+        if response is None:
+            raise _NotCached(0, "is not in the cache")
+        return response  # type: ignore[no-any-return]
 
-    def get(self, path: str, params: Mapping[str, str] | None = None, *, refresh: bool = False,
+    def get(self, path: str, params: Mapping[str, str] | None = None, *, mode: Mode = "normal",
             what: str = "") -> tuple[Any, requests.Response]:
         """GET ``path`` and decode its JSON body, retrying transient failures.
 
         Args:
             path: Below the base URL, e.g. ``/job.json``.
             params: Query parameters.
-            refresh: Bypass the cache (the fresh answer replaces the cached one).
+            mode: How the cache is used (see ``Mode``); offline sessions read the cache only.
             what: Names the request in error messages.
 
         Returns:
@@ -259,7 +329,7 @@ class Transport:
                 400 answer to a request with a ``$filter``.
             RateLimitError: 429 answers went on past the retry budget.
             APIError: Any other error, or 5xx/broken answers past the retry budget.
-            CacheMissError: Offline, and the answer is not cached.
+            CacheMissError: Offline, and the answer is not in the cache.
         """
         params = dict(params or {})
         what = what or f"GET {path}"
@@ -270,18 +340,21 @@ class Transport:
             status: int | None = None
             retry_after: str | None = None
             try:
-                response = self._send(path, params, refresh)
+                response = self._send(path, params, mode)
+            except _NotCached:
+                raise CacheMissError(f"offline, and {what} is not in the cache; connect with offline=False "
+                                     "to fetch it") from None
             except _TRANSIENT_ERRORS as exc:
                 problem = f"the connection failed ({type(exc).__name__})"
             else:
                 status = response.status_code
-                if self.offline and status == 504 and self.cached:
-                    raise CacheMissError(f"offline, and {what} is not in the cache; connect with offline=False to fetch it")
+                if status == 504 and mode == "cache_only":  # requests-cache's answer to only_if_cached
+                    raise _NotCached(0, "is not in the cache")
                 if status == 200:
                     try:
                         return json.loads(response.content), response
                     except ValueError:
-                        self._forget(response)  # never keep a broken body in the cache
+                        self._drop(response)  # never keep a broken body in the cache
                         problem = "the answer's body was cut short or is not JSON"
                         status = None
                 elif status in _RETRY_STATUSES:
@@ -294,12 +367,124 @@ class Transport:
             if self.offline or elapsed + delay > self.retry.budget:
                 tried = f"{attempt + 1} attempt{'s' if attempt else ''} over {elapsed:.0f} s"
                 if status == 429:
-                    raise RateLimitError(f"{what}: ServiceM8 kept refusing ({problem}) after {tried}; "
+                    raise RateLimitError(f"{what}: the API kept refusing ({problem}) after {tried}; "
                                          "wait a minute, or raise retry_budget")
                 raise APIError(f"{what} failed: {problem}, after {tried}", status)
             self._sleep(delay)
             attempt += 1
 
+    def _drop(self, response: requests.Response) -> None:
+        key = getattr(response, "cache_key", None)
+        if self.cached and key:
+            self.session.cache.responses.bulk_delete([key])  # type: ignore[attr-defined]
+
+    # --- a whole list ------------------------------------------------------------------------------
+    def pull(self, path: str, params: Mapping[str, str] | None = None, *, label: str = "",
+             reuse: Callable[[Page], bool] | None = None) -> Pull:
+        """Every page of a list endpoint (``cursor=-1``, then each ``x-next-cursor``), from one source.
+
+        The pages come either all from the cache (as one earlier pull stored them: each page no
+        older than the one before) or all from the network. If the cache holds only part of a
+        pull, the whole pull starts again from the network. Offline, the cache must hold it all.
+
+        Args:
+            path: The list path, e.g. ``/jobactivity.json``.
+            params: Query parameters (``$filter``).
+            label: Names the pull in progress bars and errors.
+            reuse: Called with a first page that came from the cache; ``True`` ends the pull there
+                (the caller already holds what that page leads to).
+
+        Raises:
+            IncompleteResultError: A later page failed (nothing partial is returned), or the API
+                sent a cursor twice.
+            CacheMissError: Offline, and the cache does not hold the whole pull.
+            SMExploreError: The first page failed (a subclass says how).
+        """
+        params, label = dict(params or {}), label or path
+        tag = self.topic(path)
+        with self._lock:
+            written = self._written.get(tag)
+        try:
+            result = self._collect(path, params, label, reuse, refresh=written is not None)
+        except _NotCached as gap:
+            if self.offline:
+                raise CacheMissError(f"offline, and {label} page {gap.page} is not in the cache (pages 1–"
+                                     f"{gap.page - 1} are); connect with offline=False to fetch it") from None
+            log.info("%s: %s; pulling it again from the network", label, gap)
+            result = self._collect(path, params, label, reuse, refresh=True)
+        if written is not None:
+            with self._lock:
+                if self._written.get(tag) == written:  # no write since this pull began
+                    del self._written[tag]
+        return result
+
+    def _collect(self, path: str, params: dict[str, str], label: str, reuse: Callable[[Page], bool] | None,
+                 refresh: bool) -> Pull:
+        pages = self._walk(path, params, label, refresh)
+        try:
+            first = next(pages)
+            if reuse is not None and first.from_cache and reuse(first):
+                return Pull(None, first, first.fetched_at, 1)
+            records, oldest, count = list(first.records), first.fetched_at, 1
+            for page in pages:
+                records.extend(page.records)
+                oldest, count = min(oldest, page.fetched_at), count + 1
+            return Pull(records, first, oldest, count)
+        finally:
+            pages.close()
+
+    def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool) -> Iterator[Page]:
+        cursor, seen, number, total = "-1", {"-1"}, 1, 0
+        mode: Mode = "refresh" if refresh else "normal"
+        previous: datetime | None = None
+        bar: Any = None
+        try:
+            while True:
+                try:
+                    body, response = self.get(path, {**params, "cursor": cursor}, mode=mode,
+                                              what=f"{label} page {number}")
+                except IncompleteResultError:
+                    raise
+                except (_NotCached, CacheMissError):
+                    if number == 1 and self.offline:
+                        raise
+                    raise _NotCached(number, "is not in the cache, or has expired there") from None
+                except SMExploreError as exc:
+                    if number == 1:
+                        raise
+                    raise IncompleteResultError(f"{label}: page {number} failed after {total:,} records "
+                                                f"({exc}); no partial result is returned") from exc
+                if not isinstance(body, list):
+                    raise IncompleteResultError(f"{label} page {number}: expected a JSON array of records, "
+                                                f"got {type(body).__name__}")
+                from_cache = bool(getattr(response, "from_cache", False))
+                fetched_at = _utc(getattr(response, "created_at", None)) if from_cache else _utc(None)
+                if number == 1:  # the first page decides where every later page comes from
+                    mode = "cache_only" if from_cache else "refresh"
+                elif from_cache and previous is not None and fetched_at < previous and not self.offline:
+                    raise _NotCached(number, "in the cache is older than the page before it")
+                previous = fetched_at
+                total += len(body)
+                next_cursor = response.headers.get("x-next-cursor", "")
+                if next_cursor in seen:
+                    raise IncompleteResultError(f"{label}: the API sent cursor {next_cursor} twice (page {number}); "
+                                                "stopped instead of looping")
+                seen.add(next_cursor)
+                if next_cursor and bar is None and self.progress:
+                    bar = tqdm(desc=label, unit=" records", leave=False)
+                if bar is not None:
+                    bar.update(len(body))
+                    bar.set_postfix(pages=number, refresh=False)
+                yield Page(body, from_cache, response.content, fetched_at)
+                if not next_cursor:
+                    return
+                cursor = next_cursor
+                number += 1
+        finally:
+            if bar is not None:
+                bar.close()
+
+    # --- writes ------------------------------------------------------------------------------------
     def write(self, method: str, path: str, body: Mapping[str, Any] | None, *, what: str,
               scope: str) -> requests.Response:
         """Send a create, update or delete (never cached, never served from the cache).
@@ -321,8 +506,9 @@ class Transport:
                     response = self.session.request(method, f"{self.base_url}{path}", headers=self._auth_headers(),
                                                     timeout=self.timeout, **kwargs)
             except _TRANSIENT_ERRORS as exc:
+                # Not chained: requests' exception holds the request, whose headers hold the credential.
                 raise APIError(f"{what} failed: the connection failed ({type(exc).__name__}); "
-                               "the write may or may not have been applied") from exc
+                               "the write may or may not have been applied") from None
             if response.status_code == 200:
                 return response
             if response.status_code == 403:
@@ -332,88 +518,39 @@ class Transport:
                 raise self._error(response, what, {})
             delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
             if time.monotonic() - started + delay > self.retry.budget:
-                raise RateLimitError(f"{what}: ServiceM8 kept refusing (HTTP 429: {_message(response)})")
+                raise RateLimitError(f"{what}: the API kept refusing (HTTP 429: {_message(response)})")
             self._sleep(delay)
             attempt += 1
 
-    def forget(self, resource: str) -> int:
-        """Drop every cached answer about ``resource`` (its lists and its records); returns how many."""
+    def forget(self, tag: str) -> None:
+        """Drop every cached answer about ``tag`` (see ``topic``), after a write to it.
+
+        Never raises: if the answers cannot be dropped, the failure is logged. Either way the next
+        pull of ``tag`` through this transport goes to the network.
+        """
+        with self._lock:
+            self._written[tag] = next(self._writes)
         if not self.cached:
-            return 0
+            return
         cache = self.session.cache  # type: ignore[attr-defined]
-        prefixes = (f"{self.base_url}/{resource}.json", f"{self.base_url}/{resource}/")
-        keys = [r.cache_key for r in cache.filter(expired=True) if r.url.startswith(prefixes)]
-        if keys:
-            cache.delete(*keys)
-        return len(keys)
+        try:
+            if isinstance(cache, GuardedSQLiteCache):
+                cache.forget(tag)
+            else:  # the user's own cache: no topic in its keys, so every answer is looked at
+                keys = [r.cache_key for r in cache.filter(expired=True) if topic(r.url, self.base_url) == tag]
+                cache.responses.bulk_delete(keys)
+        except (sqlite3.Error, CacheError) as exc:
+            log.warning("could not drop the cached answers about %s (%s); this session pulls it afresh", tag, exc)
 
     def _error(self, response: requests.Response, what: str, params: Mapping[str, str]) -> Exception:
         status, message = response.status_code, _message(response)
         if status == 401:
-            return AuthenticationError(f"ServiceM8 refused the credentials (HTTP 401: {message}); "
+            return AuthenticationError(f"the API refused the credentials (HTTP 401: {message}); "
                                        "check the API key (api_key= or SERVICEM8_API_KEY) or OAuth token")
         if status == 403:
             return ForbiddenError(f"{what} is not allowed for these credentials (HTTP 403: {message})")
         if status == 404:
             return NotFoundError(f"{what}: not found (HTTP 404: {message})")
         if status == 400 and "$filter" in params and params.get("cursor", "-1") == "-1":
-            return FilterError(f"ServiceM8 rejected the filter {params['$filter']!r}: {message}")
+            return FilterError(f"the API rejected the filter {params['$filter']!r}: {message}")
         return APIError(f"{what} failed (HTTP {status}: {message})", status)
-
-    def pages(self, path: str, params: Mapping[str, str] | None = None, *, label: str = "",
-              refresh: bool = False) -> Iterator[Page]:
-        """Yield every page of a list endpoint: ``cursor=-1``, then each ``x-next-cursor``.
-
-        A failure after the first page raises ``IncompleteResultError`` (nothing partial is
-        returned); ``StaleCursorError`` when a later page rejects a cursor that came from a cached
-        first page (cursors expire: pull again with ``refresh=True``). A cursor that repeats is an
-        error, not a loop.
-        """
-        yield from self._walk(path, dict(params or {}), label or path, refresh)
-
-    def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool) -> Iterator[Page]:
-        cursor, seen, number, total, first_from_cache = "-1", {"-1"}, 1, 0, False
-        bar: Any = None
-        try:
-            while True:
-                try:
-                    body, response = self.get(path, {**params, "cursor": cursor}, refresh=refresh and number == 1,
-                                              what=f"{label} page {number}")
-                except IncompleteResultError:
-                    raise
-                except SMExploreError as exc:
-                    if number == 1:
-                        raise
-                    if isinstance(exc, APIError) and exc.status == 400 and first_from_cache:
-                        raise StaleCursorError(f"{label}: page {number} rejected a cursor from the cache") from exc
-                    raise IncompleteResultError(f"{label}: page {number} failed after {total:,} records "
-                                                f"({exc}); no partial result is returned") from exc
-                if not isinstance(body, list):
-                    raise IncompleteResultError(f"{label} page {number}: expected a JSON array of records, "
-                                                f"got {type(body).__name__}")
-                from_cache = bool(getattr(response, "from_cache", False))
-                first_from_cache = first_from_cache or (number == 1 and from_cache)
-                total += len(body)
-                next_cursor = response.headers.get("x-next-cursor", "")
-                if next_cursor in seen:
-                    raise IncompleteResultError(f"{label}: the API sent cursor {next_cursor} twice (page {number}); "
-                                                "stopped instead of looping")
-                seen.add(next_cursor)
-                if next_cursor and bar is None and self.progress:
-                    bar = tqdm(desc=label, unit=" records", leave=False)
-                if bar is not None:
-                    bar.update(len(body))
-                    bar.set_postfix(pages=number, refresh=False)
-                yield Page(body, from_cache, response.content)
-                if not next_cursor:
-                    return
-                cursor = next_cursor
-                number += 1
-        finally:
-            if bar is not None:
-                bar.close()
-
-
-class StaleCursorError(IncompleteResultError):
-    """A later page rejected a cursor taken from a cached first page (pull again, refreshed)."""
-

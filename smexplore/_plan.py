@@ -32,7 +32,7 @@ from ._errors import FilterError
 from ._expr import WIRE_OPS, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf, conjuncts
 from ._filter_text import MAX_CONDITIONS, MAX_VALUE_LENGTH
 from ._resources import Kind, Resource, get_resource
-from ._values import ORDERED_KINDS, TEXT_KINDS, ZERO, FilterField, coerce, resolve_field, wire_text
+from ._values import ORDERED_KINDS, TEXT_KINDS, ZERO, FilterField, coerce, in_calendar, resolve_field, wire_text
 
 __all__ = ["Lookup", "Plan", "Step", "plan"]
 
@@ -41,6 +41,8 @@ Lookup = Callable[[str, str], list[str]]
 
 _SECOND = pd.Timedelta(seconds=1)
 _DST_SHIFT = pd.Timedelta(hours=2)  # more than any zone's daylight-saving jump (1 h; 30 min on Lord Howe)
+# A time bound the API cannot write (before year 1 or after 9999): the condition runs locally.
+_OFF_CALENDAR = "the server would need a time outside the years 0001 to 9999 its filter can write, so it runs here"
 # Rank of a sent condition: lower goes first when more than 10 could be sent.
 _RANK_UUID, _RANK_TIME, _RANK_EQUAL, _RANK_RANGE, _RANK_NOT_EQUAL = range(5)
 
@@ -225,6 +227,8 @@ class _Planner:
             "<": (value.ceil("s"), "lt"),
             "<=": (value.floor("s") + _SECOND, "lt"),
         }[op]
+        if not in_calendar(bound):
+            return [], True, _OFF_CALENDAR, 0
         sent = [f"{name} {wire} {wire_text('timestamp', bound)}"]
         exact = op in (">", "<") and whole
         why = "the API runs it as is" if exact else f"times are whole seconds: {op} is {wire} {bound}"
@@ -241,13 +245,15 @@ class _Planner:
         if op == "!=":
             return [], True, "in a time-zone session, != on a time runs here (daylight-saving gaps)", 0
         if op in ("<", "<="):
-            bound = value.ceil("s") if op == "<" else value.floor("s") + _SECOND
-            return [f"{name} lt {wire_text('timestamp', bound)}"], True, why, rank
-        lower = (value.floor("s") if op in (">", "==") else value.ceil("s") - _SECOND) - _DST_SHIFT
-        sent = [f"{name} gt {wire_text('timestamp', lower - (_SECOND if op == '==' else pd.Timedelta(0)))}"]
-        if op == "==":
-            sent.append(f"{name} lt {wire_text('timestamp', value + _SECOND)}")
-        return sent, True, why, rank
+            bounds = [("lt", value.ceil("s") if op == "<" else value.floor("s") + _SECOND)]
+        else:
+            lower = (value.floor("s") if op in (">", "==") else value.ceil("s") - _SECOND) - _DST_SHIFT
+            bounds = [("gt", lower - _SECOND if op == "==" else lower)]  # no ns Timedelta: early years overflow
+            if op == "==":
+                bounds.append(("lt", value + _SECOND))
+        if not all(in_calendar(bound) for _, bound in bounds):
+            return [], True, _OFF_CALENDAR, 0
+        return [f"{name} {wire} {wire_text('timestamp', bound)}" for wire, bound in bounds], True, why, rank
 
     def enriched_form(self, leaf: Compare, field: FilterField, value: str) -> tuple[list[str], bool, str, int]:
         if leaf.op not in ("==", "!="):

@@ -9,6 +9,7 @@ filter (a timestamp sent as a string is still a timestamp).
 from __future__ import annotations
 
 import json
+import re
 import uuid as uuidlib
 from dataclasses import dataclass
 from functools import cache
@@ -16,7 +17,8 @@ from importlib import resources as _importlib_resources
 from types import MappingProxyType
 from typing import Any, Literal, Mapping
 
-__all__ = ["CUSTOM_FIELD_PREFIX", "Field", "Kind", "Resource", "Wire", "get_resource", "resource_names"]
+__all__ = ["CUSTOM_FIELD_PREFIX", "Field", "Kind", "Resource", "Wire", "canonical_uuid", "get_resource",
+           "resource_names"]
 
 CUSTOM_FIELD_PREFIX = "customfield_"
 
@@ -25,6 +27,10 @@ Kind = Literal["uuid", "text", "timestamp", "date", "flag", "int", "float", "mon
 
 Wire = Literal["str", "int", "float"]
 """The JSON type a field has on the wire, as the spec declares it."""
+
+# A uuid as people write it: hyphenated or not, bare, in braces or as a URN.
+_HEX = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}"
+_UUID_SPELLING = re.compile(rf"(?i)(?:urn:uuid:)?(?P<hex>{_HEX})|\{{(?P<braced>{_HEX})\}}")
 
 # Fields the spec types as strings that carry 0/1 flags (the spec's own descriptions say so).
 _STRING_FLAGS = frozenset(
@@ -47,6 +53,24 @@ _DESCRIPTION_FIXES = {
     ("company", "billing_address"): "Billing address of the client.",
     ("job", "work_done_description"): "Description of the work done on the job.",
 }
+
+
+def canonical_uuid(value: str) -> str:
+    """``value`` in the API's uuid form: lower case, ``8-4-4-4-12``.
+
+    Takes the usual spellings of a uuid: any case, with or without its four hyphens, in braces
+    (``{…}``) or as a URN (``urn:uuid:…``), surrounding blanks ignored; and ``uuid.UUID`` objects.
+
+    Raises:
+        ValueError: ``value`` is no uuid (the message names it).
+    """
+    if isinstance(value, uuidlib.UUID):
+        return str(value)
+    match = _UUID_SPELLING.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a uuid: expected 32 hexadecimal digits, as in "
+                         "'28e7222e-24c7-4c02-915c-d165ef530f4f' (braces, 'urn:uuid:' and no hyphens also do)")
+    return str(uuidlib.UUID(match.group("hex") or match.group("braced")))
 
 
 @dataclass(frozen=True)

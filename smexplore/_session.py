@@ -7,39 +7,40 @@ account. Both return a ``Session``, whose query methods return pandas DataFrames
 from __future__ import annotations
 
 import html
+import math
 import shutil
 import tempfile
-import uuid as uuidlib
+import threading
 import weakref
 import zoneinfo
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import pandas as pd
 import platformdirs
 import requests
-from requests_cache import CachedSession
+from requests_cache import CacheMixin
+from requests_cache.session import OriginalSession
 
 from ._auth import Credential, resolve_credential
-from ._errors import UnknownResourceError, did_you_mean
+from ._cache import ACCOUNT_HEADER, AUTH_HEADERS, GuardedSQLiteCache, make_cached_session
+from ._errors import CacheMissError, UnknownResourceError, did_you_mean
 from ._evaluate import evaluate
 from ._expr import Expr, as_expression
 from ._frames import column_dtype, enriched_columns, names_by_uuid, to_frame
 from ._frames import enrich as add_enrichment
-from ._cache import AUTH_HEADERS, make_cached_session
-from ._http import RequestBudget, RetryPolicy, StaleCursorError, Transport
+from ._http import Page, RequestBudget, RetryPolicy, Transport
 from ._plan import Plan, plan
-from ._resources import Resource, get_resource, resource_names
+from ._resources import CUSTOM_FIELD_PREFIX, Resource, canonical_uuid, get_resource, resource_names
 from ._writes import WritesMixin
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_EXPIRE_AFTER", "CacheInfo", "Session", "Settings", "connect", "demo"]
 
 DEFAULT_BASE_URL = "https://api.servicem8.com/api_1.0"
 DEFAULT_EXPIRE_AFTER = timedelta(hours=1)
-_ACCOUNT_HEADER = "X-Smexplore-Account"
 Where = Expr | str | None
 """A filter: an expression (``F.status == "Quote"``), ServiceM8 ``$filter`` text, or ``None``."""
 _MEMO_SIZE = 16
@@ -89,6 +90,23 @@ class Settings:
     mode: str = "live"
     writable: bool = False
 
+    def __post_init__(self) -> None:
+        for name in ("per_minute", "per_day"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number of requests, at least 1; got {value!r}")
+        for name in ("retry_budget", "timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or value < 0 or (name == "timeout" and value == 0):
+                raise ValueError(f"{name} must be a positive number of seconds; got {value!r}")
+        if self.timezone is not None:
+            try:
+                zoneinfo.ZoneInfo(self.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+                raise ValueError(f"unknown time zone {self.timezone!r}; give an IANA name such as "
+                                 "'Australia/Melbourne'") from None
+
 
 class CacheInfo(NamedTuple):
     """What the cache holds and how it has served this session."""
@@ -114,41 +132,42 @@ class Session(WritesMixin):
 
     def __init__(self, credential: Credential, settings: Settings, *, session: requests.Session | None = None,
                  emulator: Any = None) -> None:
-        if settings.timezone is not None:
-            zoneinfo.ZoneInfo(settings.timezone)  # raises for an unknown zone
         self.settings = settings
         self.emulator = emulator
         self._credential = credential
         self._owns_http = session is None
         namespace = credential.namespace(settings.base_url)
         self._http = self._make_session(session, settings, namespace)
-        if settings.offline and not isinstance(self._http, CachedSession):
+        if settings.offline and not isinstance(self._http, CacheMixin):
             raise ValueError("offline=True needs a cache: pass cache=<folder> or a requests_cache.CachedSession")
-        headers = {**credential.headers(), _ACCOUNT_HEADER: namespace}
+        headers = {**credential.headers(), ACCOUNT_HEADER: namespace}
         self._budget = RequestBudget(settings.per_minute, settings.per_day)
         self._transport = Transport(
             self._http, settings.base_url, lambda: dict(headers), self._budget,
             retry=RetryPolicy(budget=settings.retry_budget), offline=settings.offline,
             progress=settings.progress, timeout=settings.timeout,
         )
-        self._memo: OrderedDict[tuple[str, str], tuple[str, pd.DataFrame]] = OrderedDict()
-        self._related: dict[str, pd.DataFrame] = {}
+        # (resource, $filter) → (digest of the first page, the frame built, when it was fetched)
+        self._memo: OrderedDict[tuple[str, str], tuple[str, pd.DataFrame, str]] = OrderedDict()
+        self._memo_lock = threading.Lock()
+        self._custom_fields: dict[str, tuple[str, ...]] = {}
         self._cleanup: list[Any] = []
 
     @staticmethod
     def _make_session(session: requests.Session | None, settings: Settings, namespace: str) -> requests.Session:
         if session is None:
-            if settings.cache_dir is None:
-                return requests.Session()
-            return make_cached_session(settings.cache_dir / f"servicem8-{namespace}.sqlite", settings.expire_after)
-        if isinstance(session, CachedSession):
+            if settings.cache_dir is None:  # requests' own class, even under requests_cache.install_cache()
+                return OriginalSession()
+            return make_cached_session(settings.cache_dir / f"servicem8-{namespace}.sqlite", settings.expire_after,
+                                       settings.base_url)
+        if isinstance(session, CacheMixin):  # a CachedSession, or any session install_cache() patched
             # The user's cache may hold several accounts: keep credentials out of it, and key
             # every answer by the account (a one-way hash sent as a header, matched by the cache).
             ignored = list(session.settings.ignored_parameters or ())
             session.settings.ignored_parameters = ignored + [h for h in AUTH_HEADERS if h not in ignored]
             matched = session.settings.match_headers
-            if matched is not True and _ACCOUNT_HEADER not in (matched or ()):
-                session.settings.match_headers = [*(matched or ()), _ACCOUNT_HEADER]
+            if matched is not True and ACCOUNT_HEADER not in (matched or ()):
+                session.settings.match_headers = [*(matched or ()), ACCOUNT_HEADER]
         return session
 
     # --- queries ----------------------------------------------------------------------------
@@ -173,21 +192,22 @@ class Session(WritesMixin):
             SMExploreError: The API refused or failed (a subclass says how).
         """
         spec = self._resource(resource)
-        planned = self._plan(spec, where)
+        related = self._related_lookup()
+        planned = self._plan(spec, where, related)
         result = self._pull(spec, planned.filter)
-        pulled = len(result)
+        pulled, fetched_at = len(result), result.attrs["fetched_at"]
         local = planned.local
         # Enriched columns the local filter reads are added for it, and dropped after unless asked for.
         borrowed = (local.fields() & set(enriched_columns(spec.fields))) if local is not None and not enrich else set()
         if enrich or borrowed:
-            result = add_enrichment(result, self._related_frame, None if enrich else borrowed)
+            result = add_enrichment(result, related, None if enrich else borrowed)
         if local is not None:
             result = result[evaluate(local, result, spec, self.settings.timezone)].reset_index(drop=True)
         result = result.drop(columns=list(borrowed))
         # A filter that names ``active`` decides about soft-deleted records itself.
         if not include_inactive and "active" in result and "active" not in planned.fields:
             result = result[result["active"].fillna(True).astype(bool)].reset_index(drop=True)
-        result.attrs.update(now=self.now, filter=planned.filter, pulled=pulled)
+        result.attrs.update(now=self.now, filter=planned.filter, pulled=pulled, fetched_at=fetched_at)
         return result
 
     def explain(self, resource: str, where: Where) -> Plan:
@@ -197,7 +217,7 @@ class Session(WritesMixin):
 
         >>> s.explain("jobactivity", (F.staff_name == "Ava Smith") & (F.start_date >= "2026-03-01"))
         """
-        return self._plan(self._resource(resource), where)
+        return self._plan(self._resource(resource), where, self._related_lookup())
 
     def jobs(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Jobs (``/job.json``); same arguments as ``frame``."""
@@ -239,10 +259,7 @@ class Session(WritesMixin):
             ValueError: ``uuid`` is not a uuid (nothing is sent).
         """
         spec = self._resource(resource)
-        try:
-            uuidlib.UUID(str(uuid))
-        except ValueError:
-            raise ValueError(f"{uuid!r} is not a uuid") from None
+        uuid = canonical_uuid(uuid)  # the API's spelling, whichever was given (ValueError if none)
         body, _ = self._transport.get(f"/{spec.name}/{uuid}.json", what=f"{spec.name} {uuid}")
         return to_frame([body], spec, self.settings.timezone)
 
@@ -285,18 +302,27 @@ class Session(WritesMixin):
         hits, misses = self._transport.hits, self._transport.misses
         if not self._transport.cached:
             return CacheInfo(None, 0, 0, hits, misses, None)
-        path = getattr(self._http.cache, "db_path", None)
+        cache = self._http.cache  # type: ignore[attr-defined]
+        path = getattr(cache, "db_path", None)
         size = sum(Path(f"{path}{suffix}").stat().st_size for suffix in ("", "-wal", "-shm")
                    if path and Path(f"{path}{suffix}").exists())
-        return CacheInfo(str(path) if path else None, size, len(self._http.cache.responses), hits, misses,
-                         self._http.settings.expire_after)
+        answers = cache.count() if isinstance(cache, GuardedSQLiteCache) else len(cache.responses)
+        return CacheInfo(str(path) if path else None, size, answers, hits, misses,
+                         self._http.settings.expire_after)  # type: ignore[attr-defined]
 
     def clear_cache(self) -> None:
-        """Forget every cached answer of this session's cache (and the frames built from them)."""
+        """Forget every cached answer of this session's cache (and the frames built from them).
+
+        Other sessions and processes reading the same cache are not disturbed: they simply pull
+        again from the network.
+
+        Raises:
+            CacheError: The cache is read-only, or cannot be used.
+        """
         if self._transport.cached:
             self._http.cache.clear()  # type: ignore[attr-defined]
-        self._memo.clear()
-        self._related.clear()
+        with self._memo_lock:
+            self._memo.clear()
 
     def close(self) -> None:
         """Release the cache file and, for a demo, stop its emulator (safe to call twice).
@@ -349,57 +375,79 @@ class Session(WritesMixin):
                 f"supported resources: {', '.join(resource_names())}"
             ) from None
 
-    def _plan(self, spec: Resource, where: Where) -> Plan:
-        return plan(as_expression(where), spec, tz=self.settings.timezone, lookup=self._uuids_named,
+    def _plan(self, spec: Resource, where: Where, related: Callable[[str], pd.DataFrame]) -> Plan:
+        def uuids_named(column: str, name: str) -> list[str]:
+            """The uuids of the related records an enriched ``column`` shows as ``name`` (any case)."""
+            names = names_by_uuid(column, related)
+            return sorted(set(names.index[names.astype("string").str.casefold() == name.casefold()]))
+
+        return plan(as_expression(where), spec, tz=self.settings.timezone, lookup=uuids_named,
                     text=where if isinstance(where, str) else None)
 
     def _names(self, column: str) -> pd.Series:
         """The names an enriched ``column`` shows, by the related record's uuid."""
         return names_by_uuid(column, self._related_frame)
 
-    def _uuids_named(self, column: str, name: str) -> list[str]:
-        """The uuids of the related records an enriched ``column`` shows as ``name`` (any case)."""
-        names = self._names(column)
-        return sorted(set(names.index[names.astype("string").str.casefold() == name.casefold()]))
+    def _related_frame(self, name: str) -> pd.DataFrame:
+        """Every record of a related resource, pulled like any other (as fresh as the cache allows)."""
+        return self._pull(get_resource(name), "")
+
+    def _related_lookup(self) -> Callable[[str], pd.DataFrame]:
+        """``_related_frame`` that pulls each resource at most once: for the span of one query."""
+        frames: dict[str, pd.DataFrame] = {}
+
+        def related(name: str) -> pd.DataFrame:
+            if name not in frames:
+                frames[name] = self._related_frame(name)
+            return frames[name]
+
+        return related
 
     def _pull(self, spec: Resource, text: str) -> pd.DataFrame:
-        """All records (deleted ones too) for the filter, typed.
+        """All records (deleted ones too) for the filter, typed; ``attrs["fetched_at"]`` says how old.
 
         A repeat pull reuses the frame built last time while the cache still serves the same first
-        page. If a later page rejects a cursor from a cached first page, everything collected is
-        dropped and the pull starts again from the network.
+        page (no parsing); the transport serves every page from the cache or every page from the
+        network (see ``Transport.pull``).
         """
-        try:
-            return self._pull_once(spec, text, refresh=False)
-        except StaleCursorError:
-            return self._pull_once(spec, text, refresh=True)
-
-    def _pull_once(self, spec: Resource, text: str, *, refresh: bool) -> pd.DataFrame:
-        pages = self._transport.pages(spec.path, {"$filter": text} if text else {}, label=spec.name,
-                                      refresh=refresh)
-        first = next(pages)
         key = (spec.name, text)
-        cached = self._transport.cached
-        digest = first.digest if cached else ""
-        memo = self._memo.get(key)
-        if memo is not None and first.from_cache and memo[0] == digest:
-            pages.close()
-            return memo[1].copy()
-        records = list(first.records)
-        for page in pages:
-            records.extend(page.records)
-        built = to_frame(records, spec, self.settings.timezone)
-        if cached:
-            self._memo[key] = (digest, built)
-            while len(self._memo) > _MEMO_SIZE:
-                self._memo.popitem(last=False)
-            return built.copy()
-        return built
+        with self._memo_lock:
+            memo = self._memo.get(key)
+        reuse: Callable[[Page], bool] | None = None
+        if memo is not None:
+            reuse = lambda page: page.digest == memo[0]  # noqa: E731
+        pulled = self._transport.pull(spec.path, {"$filter": text} if text else {}, label=spec.name, reuse=reuse)
+        if pulled.records is None and memo is not None:
+            frame, fetched_at = memo[1], memo[2]
+        else:
+            frame = to_frame(pulled.records or [], spec, self.settings.timezone,
+                             extra_columns=self._custom_columns(spec, text, bool(pulled.records)))
+            fetched_at = pulled.fetched_at.isoformat()
+            self._custom_fields[spec.name] = tuple(sorted({*self._custom_fields.get(spec.name, ()),
+                                                           *(c for c in frame.columns if spec.has_custom_field(c))}))
+            if self._transport.cached:
+                with self._memo_lock:
+                    self._memo[key] = (pulled.first.digest, frame, fetched_at)
+                    while len(self._memo) > _MEMO_SIZE:
+                        self._memo.popitem(last=False)
+        result = frame.copy()
+        result.attrs["fetched_at"] = fetched_at
+        return result
 
-    def _related_frame(self, name: str) -> pd.DataFrame:
-        if name not in self._related:
-            self._related[name] = self._pull(get_resource(name), "")
-        return self._related[name]
+    def _custom_columns(self, spec: Resource, text: str, any_records: bool) -> tuple[str, ...]:
+        """The account's custom fields of ``spec``, for a frame that would otherwise lack them.
+
+        Learnt from every pull; an empty filtered result of a resource with custom fields, before
+        any pull has shown them, looks at the whole resource (through the cache) once.
+        """
+        known = self._custom_fields.get(spec.name)
+        if known is None and not any_records and text and spec.has_custom_field(f"{CUSTOM_FIELD_PREFIX}probe"):
+            try:
+                self._related_frame(spec.name)
+            except CacheMissError:
+                return ()
+            known = self._custom_fields.get(spec.name)
+        return known or ()
 
 
 def _cache_dir(cache: str | Path | bool | None) -> Path | None:
@@ -466,9 +514,9 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
 
     emulator = Emulator(seed=seed, scale=scale, **emulator_options).start()  # type: ignore[arg-type]
     folder = Path(tempfile.mkdtemp(prefix="smexplore-demo-"))
-    settings = Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
-                        mode="demo", expire_after=DEFAULT_EXPIRE_AFTER, writable=writable)
     try:
+        settings = Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
+                            mode="demo", expire_after=DEFAULT_EXPIRE_AFTER, writable=writable)
         result = Session(resolve_credential(emulator.api_key, None), settings, emulator=emulator)
     except BaseException:
         _stop_demo(emulator, folder)

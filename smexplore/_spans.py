@@ -16,11 +16,21 @@ with the columns ``staff``, ``start``, ``end``, ``kind`` (plus the original colu
 from __future__ import annotations
 
 import heapq
+import math
+from numbers import Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["overlaps", "spans", "utilisation"]
+__all__ = ["as_moment", "check_hours_per_day", "overlaps", "require_frame", "spans", "utilisation"]
+
+
+def require_frame(frame: Any, caller: str) -> None:
+    """``TypeError`` unless ``frame`` is a DataFrame; ``caller`` names the function in the message."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{caller}() needs a pandas DataFrame (activities, allocations, or staff/start/end), "
+                        f"not {type(frame).__name__}")
 
 
 def _staff(frame: pd.DataFrame) -> pd.Series:
@@ -36,8 +46,10 @@ def spans(frame: pd.DataFrame) -> pd.DataFrame:
     Rows without a start or an end (or ending before they start) are left out.
 
     Raises:
+        TypeError: ``frame`` is not a DataFrame.
         ValueError: The frame is none of the three forms.
     """
+    require_frame(frame, "spans")
     out = frame.copy()
     if {"start_date", "end_date"} <= set(frame.columns):
         out["start"], out["end"] = frame["start_date"], frame["end_date"]
@@ -75,7 +87,11 @@ def overlaps(frame: pd.DataFrame) -> pd.DataFrame:
         One row per overlapping pair: ``staff``, ``kind``, ``first`` and ``second`` (the records'
         ``uuid``, or row numbers when there is none), their starts and ends, ``overlap_start`` and
         the ``overlap`` duration.
+
+    Raises:
+        TypeError: ``frame`` is not a DataFrame.
     """
+    require_frame(frame, "overlaps")
     data = spans(frame)
     ids = data["uuid"].astype("string") if "uuid" in data else pd.Series(data.index.astype(str), index=data.index)
     data = data.assign(_id=ids).sort_values(["staff", "kind", "start", "end"], kind="stable")
@@ -133,31 +149,84 @@ def _by_day(data: pd.DataFrame) -> pd.DataFrame:
     return pieces[["staff", "day", "hours"]].reset_index(drop=True)
 
 
+def check_hours_per_day(hours_per_day: Any) -> float:
+    """``hours_per_day`` checked: a finite number of hours above zero.
+
+    Raises:
+        TypeError: Not a number.
+        ValueError: Not above 0, or not finite (capacity would be 0, infinite or NaN).
+    """
+    if isinstance(hours_per_day, bool) or not isinstance(hours_per_day, Real):
+        raise TypeError(f"hours_per_day must be a number of hours, not {type(hours_per_day).__name__}")
+    if not (math.isfinite(hours_per_day) and hours_per_day > 0):
+        raise ValueError(f"hours_per_day must be a finite number of hours above 0 (such as 8), "
+                         f"got {hours_per_day!r}")
+    return float(hours_per_day)
+
+
+def as_moment(value: Any, name: str) -> pd.Timestamp:
+    """A ``start``/``end`` argument as a ``Timestamp``.
+
+    Raises:
+        ValueError: ``value`` is no date or time, or is missing (the message names ``name``).
+    """
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} is not a date or time; give e.g. '2026-03-02' or a Timestamp") from None
+    if stamp is pd.NaT:
+        raise ValueError(f"{name} is missing (NaT); give a date or time, or None for the data's own range")
+    return stamp
+
+
+def _bound(value: Any, name: str, zone: Any) -> pd.Timestamp:
+    """``start``/``end`` as a time comparable with the spans: a naive one is wall time in the spans' ``zone``."""
+    stamp = as_moment(value, name)
+    if zone is None and stamp.tzinfo is not None:
+        raise ValueError(f"{name}={value!r} has a time zone but the frame's times are naive; give a naive {name}")
+    if zone is not None:
+        stamp = (stamp.tz_localize(zone, ambiguous=True, nonexistent="shift_forward") if stamp.tzinfo is None
+                 else stamp.tz_convert(zone))
+    return stamp
+
+
 def utilisation(frame: pd.DataFrame, *, freq: str = "W", hours_per_day: float = 8, kinds: tuple[str, ...] = ("booking",),
                 start: object = None, end: object = None) -> pd.DataFrame:
     """Booked hours and utilisation per staff member per period, on working days only.
 
     Booked time is each staff member's spans of the given ``kinds`` merged (a double-booking counts
     once), cut at midnight, and kept on Monday to Friday. Capacity is ``hours_per_day`` for each
-    working day of the period that lies within the data's days (or ``start``..``end``).
+    working day of the period that lies within the data's days (or ``start``..``end``). With
+    tz-aware spans, a naive ``start``/``end`` is wall time in their zone.
 
     Returns:
         One row per staff member and period: ``staff``, ``period`` (its first day),
         ``booked_hours``, ``capacity_hours``, ``utilisation`` (booked ÷ capacity).
+
+    Raises:
+        TypeError: ``frame`` is not a DataFrame, or ``hours_per_day`` is not a number.
+        ValueError: ``hours_per_day`` is not above 0 or not finite; ``start``/``end`` is no time, or
+            aware while the frame's times are naive.
     """
+    require_frame(frame, "utilisation")
+    hours_per_day = check_hours_per_day(hours_per_day)
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
     columns = {"staff": "string", "period": "datetime64[ns]", "booked_hours": "Float64",
                "capacity_hours": "Float64", "utilisation": "Float64"}
     data = spans(frame)
     data = data[data["kind"].isin(kinds) & (data["end"] > data["start"])]
     if data.empty:
         return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
+    zone = data["start"].dt.tz
     days = _by_day(_merged(data))
     days = days[days["day"].dt.day_of_week < 5]
-    first = pd.Timestamp(start).normalize() if start is not None else data["start"].min().normalize()
-    last = pd.Timestamp(end).normalize() if end is not None else (data["end"].max() - pd.Timedelta(1, "ns")).normalize()
+    first = _bound(start, "start", zone).normalize() if start is not None else data["start"].min().normalize()
+    last = (_bound(end, "end", zone).normalize() if end is not None
+            else (data["end"].max() - pd.Timedelta(1, "ns")).normalize())
     days = days[(days["day"] >= first) & (days["day"] <= last)]
     calendar = pd.DataFrame({"day": pd.bdate_range(first, last)})
-    to_period = lambda day: day.dt.to_period(freq).dt.start_time  # noqa: E731
+    def to_period(day: pd.Series) -> pd.Series:  # periods of wall-clock days (a period has no zone)
+        return (day.dt.tz_localize(None) if day.dt.tz is not None else day).dt.to_period(freq).dt.start_time
     capacity = calendar.groupby(to_period(calendar["day"])).size() * hours_per_day
     booked = days.groupby(["staff", to_period(days["day"]).rename("period")])["hours"].sum()
     staff = sorted(data["staff"].unique())

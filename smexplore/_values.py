@@ -7,7 +7,6 @@ DataFrame columns), so both read a value the same way. Every check runs before a
 from __future__ import annotations
 
 import math
-import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,10 +17,11 @@ import pandas as pd
 from ._errors import FilterError, UnknownFieldError, did_you_mean
 from ._filter_text import format_value
 from ._frames import enriched_columns
-from ._resources import Kind, Resource
-from ._wire_filter import ZERO_TIMESTAMP, normalise_timestamp
+from ._resources import Kind, Resource, canonical_uuid
+from ._wire_filter import FIRST_YEAR, LAST_YEAR, ZERO_TIMESTAMP, format_timestamp, normalise_timestamp
 
-__all__ = ["FilterField", "ORDERED_KINDS", "TEXT_KINDS", "ZERO", "coerce", "number_text", "resolve_field", "wire_text"]
+__all__ = ["FilterField", "ORDERED_KINDS", "TEXT_KINDS", "ZERO", "coerce", "in_calendar", "number_text",
+           "resolve_field", "wire_text"]
 
 ORDERED_KINDS = frozenset({"timestamp", "date", "int", "float", "money", "text"})
 """Kinds whose values have an order (``>``, ``<``, ``>=``, ``<=``, ``between`` fit them)."""
@@ -73,8 +73,16 @@ def resolve_field(resource: Resource, name: str, context: str = "") -> FilterFie
                             f"valid fields: {', '.join(valid)}")
 
 
+def _shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, shortened past ``limit`` characters (an error need not quote a whole page)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * limit:
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"  # repr() may fail
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
+
+
 def _bad(field: FilterField, value: Any, wanted: str) -> FilterError:
-    return FilterError(f"{value!r} is not {wanted} ({field.name} is a {field.kind} field)")
+    return FilterError(f"{_shown(value)} is not {wanted} ({field.name} is a {field.kind} field)")
 
 
 def _timestamp(field: FilterField, value: Any, tz: str | None) -> pd.Timestamp | None:
@@ -99,6 +107,8 @@ def _timestamp(field: FilterField, value: Any, tz: str | None) -> pd.Timestamp |
             raise FilterError(f"{value!r} carries a time zone, but this session's times are naive account time: "
                               "pass a naive time, or open the session with timezone=…")
         stamp = stamp.tz_convert(tz).tz_localize(None)
+    if not FIRST_YEAR <= stamp.year <= LAST_YEAR:
+        raise _bad(field, value, f"a time the API can hold (years {FIRST_YEAR:04d} to {LAST_YEAR})")
     return stamp
 
 
@@ -110,7 +120,13 @@ def _number(field: FilterField, value: Any) -> float | int:
             value = float(value) if any(c in value for c in ".eEnN") else int(value)
         except ValueError:
             raise _bad(field, value, "a number") from None
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not isinstance(value, (int, float)):
+        raise _bad(field, value, "a finite number")
+    try:
+        finite = math.isfinite(value)  # an int too large for a float overflows here
+    except OverflowError:
+        raise _bad(field, value, "a number within ±1.8e308 (the API compares numbers as floating point)") from None
+    if not finite:
         raise _bad(field, value, "a finite number")
     return value
 
@@ -128,7 +144,7 @@ def _text(field: FilterField, value: Any, choices: tuple[Any, ...] | None) -> st
     text = value if isinstance(value, str) else str(value)
     if field.kind == "uuid" and text:
         try:
-            text = str(uuidlib.UUID(text))  # the API's form (8-4-4-4-12), whatever spelling was given
+            text = canonical_uuid(text)  # the API's form (8-4-4-4-12), whatever spelling was given
         except ValueError:
             raise _bad(field, value, "a uuid (or '' for none)") from None
     if choices and text.casefold() not in {str(c).casefold() for c in choices}:
@@ -156,6 +172,11 @@ def coerce(field: FilterField, value: Any, resource: Resource | None, tz: str | 
     return _text(field, value, spec.choices if spec is not None else None)
 
 
+def in_calendar(stamp: pd.Timestamp) -> bool:
+    """Whether ``stamp`` lies in the years a ``$filter`` literal can write (0001 to 9999)."""
+    return FIRST_YEAR <= stamp.year <= LAST_YEAR
+
+
 def number_text(value: float | int) -> str:
     """A number as the ``$filter`` grammar writes it (no exponent)."""
     if isinstance(value, int):
@@ -164,11 +185,15 @@ def number_text(value: float | int) -> str:
 
 
 def wire_text(kind: Kind, value: Any) -> str:
-    """A typed value as a ``$filter`` literal for a field of ``kind``."""
+    """A typed value as a ``$filter`` literal for a field of ``kind``.
+
+    Raises:
+        ValueError: A time outside the years the API can hold (see ``in_calendar``).
+    """
     if value is ZERO and kind in ("timestamp", "date"):
         return format_value(ZERO_TIMESTAMP)
     if isinstance(value, pd.Timestamp):
-        return format_value(value.strftime("%Y-%m-%d %H:%M:%S"))
+        return format_value(format_timestamp(value))
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, (int, float)):

@@ -19,12 +19,14 @@ from typing import Any, Callable
 from ._filter_text import MSG_INVALID, MSG_UNKNOWN_FIELD, Condition, FilterSyntaxError, parse_filter_text
 from ._resources import Field, Resource
 
-__all__ = ["ZERO_TIMESTAMP", "compile_filter", "normalise_timestamp"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "ZERO_TIMESTAMP", "compile_filter", "format_timestamp", "normalise_timestamp"]
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
 
 ZERO_TIMESTAMP = "0000-00-00 00:00:00"
+FIRST_YEAR, LAST_YEAR = 1, 9999
+"""The years the wire form can write (four digits; year 0 is no year)."""
 _TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?")
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
@@ -54,6 +56,25 @@ def normalise_timestamp(value: str) -> str | None:
     except ValueError:
         return None
     return f"{day} {clock}"
+
+
+def format_timestamp(moment: datetime, *, date_only: bool = False) -> str:
+    """``moment`` in the wire form ``YYYY-MM-DD HH:MM:SS`` (``YYYY-MM-DD`` when ``date_only``).
+
+    The year is always four digits (``0999-03-03``: ``strftime('%Y')`` drops the zeros on some
+    platforms, and the API refuses the result); fractions of a second are dropped.
+
+    Args:
+        moment: A ``datetime`` or ``pandas.Timestamp`` (any unit; its wall time is written).
+        date_only: Write the day only.
+
+    Raises:
+        ValueError: The year is outside 1..9999, which the wire form cannot write.
+    """
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"{moment} is outside the years {FIRST_YEAR:04d} to {LAST_YEAR} that the API's times can hold")
+    day = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+    return day if date_only else f"{day} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
 
 
 def _record_timestamp(value: Any) -> str:

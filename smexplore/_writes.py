@@ -9,21 +9,20 @@ answers about that resource are dropped, so the next read shows the change.
 from __future__ import annotations
 
 import math
-import uuid as uuidlib
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
 
 from ._errors import NotFoundError, ReadOnlyError, UnknownFieldError, ValidationError
-from ._resources import Field, Resource
+from ._resources import Field, Resource, canonical_uuid
+from ._wire_filter import format_timestamp
 
 if TYPE_CHECKING:
     from ._session import Session
 
 __all__ = ["WritesMixin", "to_wire"]
 
-WIRE_TIME = "%Y-%m-%d %H:%M:%S"
 # Fields the API sets itself: never sent, whatever the spec says about them.
 _SERVER_FIELDS = frozenset({"uuid", "edit_date", "edit_by_staff_uuid"})
 # (start, end) pairs whose order is checked.
@@ -32,24 +31,40 @@ _SPANS = (("start_date", "end_date"), ("allocation_date", "expiry_timestamp"))
 
 def _timestamp(value: Any, field: Field, tz: str | None) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):  # clears the field
-        return "0000-00-00" if field.kind == "date" else "0000-00-00 00:00:00"
-    if isinstance(value, str):
-        try:
-            value = pd.Timestamp(value)
-        except ValueError:
-            raise ValidationError(f"{field.name} must be a date or timestamp, got {value!r}") from None
-    elif isinstance(value, (datetime, date)):
-        value = pd.Timestamp(value)
-    else:
-        raise ValidationError(f"{field.name} must be a date or timestamp, got {type(value).__name__} {value!r}")
-    if value is pd.NaT:
-        return "0000-00-00" if field.kind == "date" else "0000-00-00 00:00:00"
-    if value.tzinfo is not None:  # an aware time is put in account time (the session's zone)
+        return _zero(field)
+    stamp = _as_timestamp(value, field)
+    if stamp is pd.NaT:
+        return _zero(field)
+    if stamp.tzinfo is not None:  # an aware time is put in account time (the session's zone)
         if not tz:
-            raise ValidationError(f"{field.name}: {value} has a time zone, but the session has none to put it in "
+            raise ValidationError(f"{field.name}: {stamp} has a time zone, but the session has none to put it in "
                                   "account time; connect with timezone=..., or give a naive account time")
-        value = value.tz_convert(tz).tz_localize(None)
-    return value.strftime("%Y-%m-%d" if field.kind == "date" else WIRE_TIME)
+        stamp = stamp.tz_convert(tz).tz_localize(None)
+    return _in_frame_range(stamp.normalize() if field.kind == "date" else stamp.floor("s"), field)
+
+
+def _zero(field: Field) -> str:
+    return "0000-00-00" if field.kind == "date" else "0000-00-00 00:00:00"
+
+
+def _as_timestamp(value: Any, field: Field) -> pd.Timestamp:
+    """``value`` (text, ``date``, ``datetime`` or ``Timestamp``) as a ``Timestamp``, or ``ValidationError``."""
+    if isinstance(value, bool) or not isinstance(value, (str, datetime, date)):  # Timestamp is a datetime
+        raise ValidationError(f"{field.name} must be a date or timestamp, got {type(value).__name__} {value!r}")
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, OverflowError):
+        raise ValidationError(f"{field.name} must be a date or timestamp, got {value!r}") from None
+
+
+def _in_frame_range(stamp: pd.Timestamp, field: Field) -> str:
+    """The wire form of ``stamp``, a time as sent; refused when a frame's ``datetime64[ns]`` column cannot
+    hold it (it would read back as missing)."""
+    if not pd.Timestamp.min <= stamp <= pd.Timestamp.max:
+        raise ValidationError(f"{field.name}: {stamp} is outside the times a frame can hold "
+                              f"({pd.Timestamp.min.ceil('s')} to {pd.Timestamp.max.floor('s')}); "
+                              "it would read back as missing")
+    return format_timestamp(stamp, date_only=field.kind == "date")
 
 
 def _number(value: Any, field: Field) -> float:
@@ -82,6 +97,8 @@ def _value(value: Any, field: Field, tz: str | None) -> Any:
         return number if field.wire == "float" else f"{number:.2f}" if kind == "money" else str(number)
     if not isinstance(value, str):
         raise ValidationError(f"{field.name} is text: give a string, not {type(value).__name__} {value!r}")
+    if kind == "uuid" and value:
+        return _uuid(value, field.name)
     problem = field.text_problem(value)
     if problem:
         raise ValidationError(problem)
@@ -128,10 +145,10 @@ class WritesMixin:
             raise ReadOnlyError(f"{what}: this session is read-only; open it with writable=True to change data")
 
     def _written(self: Session, resource: Resource) -> None:
-        self._transport.forget(resource.name)
-        for key in [k for k in self._memo if k[0] == resource.name]:
-            del self._memo[key]
-        self._related.pop(resource.name, None)
+        self._transport.forget(self._transport.topic(resource.path))
+        with self._memo_lock:
+            for key in [k for k in self._memo if k[0] == resource.name]:
+                del self._memo[key]
 
     def _send_write(self: Session, spec: Resource, operation: str, method: str, path: str,
                     body: dict[str, Any] | None, what: str) -> Any:
@@ -169,22 +186,23 @@ class WritesMixin:
         self._check_writable(what)
         if not fields:
             raise ValidationError(f"{what}: give at least one field to change")
+        path = _record_path(spec, uuid)
         body = to_wire(spec, fields, self.settings.timezone)
-        self._send_write(spec, "update", "POST", f"/{spec.name}/{_uuid(uuid)}.json", body, what)
+        self._send_write(spec, "update", "POST", path, body, what)
 
     def delete(self: Session, resource: str, uuid: str) -> None:
         """Soft-delete one record: ``active`` becomes 0 (``restore`` undoes it)."""
         spec = self._resource(resource)
         what = f"deleting {spec.name} {uuid}"
         self._check_writable(what)
-        self._send_write(spec, "delete", "DELETE", f"/{spec.name}/{_uuid(uuid)}.json", None, what)
+        self._send_write(spec, "delete", "DELETE", _record_path(spec, uuid), None, what)
 
     def restore(self: Session, resource: str, uuid: str) -> None:
         """Undo a soft delete: ``active`` becomes 1 again."""
         spec = self._resource(resource)
         what = f"restoring {spec.name} {uuid}"
         self._check_writable(what)
-        self._send_write(spec, "update", "POST", f"/{spec.name}/{_uuid(uuid)}.json", {"active": 1}, what)
+        self._send_write(spec, "update", "POST", _record_path(spec, uuid), {"active": 1}, what)
 
     def allocate(self: Session, job: str | int, staff: str, allocation_date: Any, window: str | None = None,
                  expiry: Any = None) -> str:
@@ -214,9 +232,11 @@ class WritesMixin:
         return self._lookup_uuid("job", str(job), "generated_job_id")
 
     def _staff_uuid(self: Session, staff: str) -> str:
-        people = self._related_frame("staff")
         if _is_uuid(staff):
             return self._lookup_uuid("staff", staff, "uuid")
+        if not isinstance(staff, str):
+            raise TypeError(f"staff is a staff member's full name or uuid (a str), not {type(staff).__name__}")
+        people = self._related_frame("staff")
         names = (people["first"].fillna("") + " " + people["last"].fillna("")).str.strip()
         return _one(people.loc[names.str.casefold() == staff.strip().casefold(), "uuid"], "staff member", staff,
                     names)
@@ -224,24 +244,36 @@ class WritesMixin:
     def _lookup_uuid(self: Session, resource: str, key: str, column: str) -> str:
         frame = self._related_frame(resource)
         if _is_uuid(key):
-            matches = frame.loc[frame["uuid"].str.casefold() == key.casefold(), "uuid"]
+            matches = frame.loc[frame["uuid"].str.casefold() == canonical_uuid(key), "uuid"]
         else:
             matches = frame.loc[frame[column].astype("string").str.casefold() == key.strip().casefold(), "uuid"]
         return _one(matches, resource, key, frame[column])
 
 
-def _is_uuid(value: str) -> bool:
+def _is_uuid(value: object) -> bool:
     try:
-        uuidlib.UUID(str(value))
+        canonical_uuid(value)  # type: ignore[arg-type]
     except ValueError:
         return False
     return True
 
 
-def _uuid(value: str) -> str:
-    if not _is_uuid(value):
-        raise ValidationError(f"{value!r} is not a uuid")
-    return str(value)
+def _uuid(value: object, field: str | None = None) -> str:
+    """``value`` in the API's uuid form (any spelling ``canonical_uuid`` takes), or ``ValidationError``.
+
+    ``field`` names the field the value is for; ``None`` means the record's own uuid.
+    """
+    try:
+        return canonical_uuid(value)  # type: ignore[arg-type]
+    except ValueError:
+        wanted = "32 hexadecimal digits, as in '28e7222e-24c7-4c02-915c-d165ef530f4f'"
+        raise ValidationError(f"{field} must be a uuid ({wanted}), got {value!r}" if field
+                              else f"{value!r} is not a uuid: a record's uuid is {wanted}") from None
+
+
+def _record_path(spec: Resource, uuid: object) -> str:
+    """``/{resource}/{uuid}.json`` with the uuid in the API's form, or ``ValidationError``."""
+    return f"/{spec.name}/{_uuid(uuid)}.json"
 
 
 def _one(matches: pd.Series, what: str, key: str, known: pd.Series) -> str:

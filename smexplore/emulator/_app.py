@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from .._filter_text import FilterSyntaxError
 from .._resources import Resource, get_resource
-from ._faults import Faults
+from ._faults import Fault, Faults
 from ._limits import MSG_PER_DAY, MSG_PER_MINUTE, RateLimiter
 from ._log import RequestLog
 from .._wire_filter import compile_filter
@@ -170,18 +170,24 @@ class ServiceM8App:
         if refused:
             return self._too_many(MSG_PER_MINUTE if refused == "minute" else MSG_PER_DAY,
                                   self.limiter.retry_after(caller.credential_id, refused))
-        if self.faults.applies_to(request.path):
-            if self.faults.latency:
-                time.sleep(self.faults.latency)
-            fault = self.faults.before_answer()
-            if fault is not None:
-                if fault.kind == "rate_limit":
-                    return self._too_many(MSG_PER_MINUTE, 1)
-                return _error(fault.status, MSG_UNAVAILABLE if fault.status == 503 else MSG_SERVER_ERROR)
+        faulty = self.faults.applies_to(request.path)
+        fault = self._fault_before(faulty)
+        if fault is not None and fault.kind != "pass":
+            if fault.kind == "rate_limit":
+                return self._too_many(MSG_PER_MINUTE, 1)
+            return _error(fault.status, MSG_UNAVAILABLE if fault.status == 503 else MSG_SERVER_ERROR)
         response = self._handle(request, resource, operation, args.get("record_uuid"))
-        if request.method == "GET" and response.status_code == 200 and self.faults.applies_to(request.path):
-            response = self._spoil(response)
+        if faulty and fault is None and request.method == "GET" and response.status_code == 200:
+            response = self._spoil(response)  # only when no fault was taken: one queued fault per request
         return response
+
+    def _fault_before(self, faulty: bool) -> Fault | None:
+        """The latency, then the fault this request takes before it is answered (``None`` if none)."""
+        if not faulty:
+            return None
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
+        return self.faults.before_answer()
 
     def _operation(self, endpoint: str, method: str) -> Operation:
         if endpoint == "collection":
@@ -315,10 +321,45 @@ def _no_constant(name: str) -> Any:
 
 
 def _body(request: Request) -> dict[str, Any] | Response:
+    """The JSON object a create or update sends, or the 400 answer that says what is wrong with it.
+
+    Every malformed body is a 400, never a 500: one that cannot be read (a bad chunked encoding,
+    shorter than its ``Content-Length``), that is not JSON, nests too deeply, is not an object,
+    or holds text that cannot be stored (lone surrogates).
+    """
     try:
-        body = json.loads(request.get_data(as_text=True) or "null", parse_constant=_no_constant)
+        text = request.get_data(as_text=True)
+    except (OSError, ValueError, HTTPException) as exc:
+        return _error(400, f"The request body could not be read ({_reason(exc)}): send a complete body, "
+                           "with a valid Content-Length or chunked encoding")
+    try:
+        body = json.loads(text or "null", parse_constant=_no_constant)
+    except RecursionError:
+        return _error(400, "The request body is not valid JSON: it nests too deeply")
     except ValueError as exc:
         return _error(400, f"The request body is not valid JSON: {exc}")
     if not isinstance(body, dict):
         return _error(400, "The request body must be a JSON object of field names and values")
+    if not all(map(_storable, (*body, *body.values()))):
+        return _error(400, "The request body holds text with an unpaired surrogate (a \\ud800-\\udfff "
+                           "escape without its pair), which no record can store")
     return body
+
+
+def _storable(value: Any) -> bool:
+    """Whether ``value`` (a field name or value) can be stored and sent back as UTF-8.
+
+    Only top-level text matters: nested values are refused as fields, with messages that escape them.
+    """
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _reason(exc: Exception) -> str:
+    """A short reason for an unreadable body (werkzeug's HTTP errors carry theirs in ``description``)."""
+    return (exc.description if isinstance(exc, HTTPException) else str(exc)) or type(exc).__name__

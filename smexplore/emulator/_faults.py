@@ -88,19 +88,25 @@ class Faults:
         return not self.only_paths or any(p in path for p in self.only_paths)
 
     def before_answer(self) -> Fault | None:
-        """The fault that replaces this answer (an error or a 429), if any."""
+        """The fault for this request before it is answered, if any.
+
+        Each request consumes at most one queued fault: when this returns one (a ``pass``
+        included), ``on_body`` must not be asked for the same request. A ``pass`` means: answer
+        untouched. An ``error`` or ``rate_limit`` replaces the answer. Body faults at the head of
+        the queue are left for ``on_body``.
+        """
         with self._lock:
-            if self._queue and self._queue[0].kind == "pass":
-                self._queue.popleft()
-                return None
-            if self._queue and self._queue[0].kind in ("error", "rate_limit"):
+            if self._queue and self._queue[0].kind in ("pass", "error", "rate_limit"):
                 return self._queue.popleft()
             if self.error_rate and self._random.random() < self.error_rate:
                 return Fault("error", self._random.choice(self.error_statuses))
         return None
 
     def on_body(self) -> Fault | None:
-        """The fault that spoils this successful answer's body, if any."""
+        """The fault that spoils this successful answer's body, if any.
+
+        Ask only for a request that ``before_answer`` gave no fault (one queued fault per request).
+        """
         with self._lock:
             if self._queue and self._queue[0].kind in ("truncate", "cut_connection"):
                 return self._queue.popleft()

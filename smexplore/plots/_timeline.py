@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
-from .._spans import overlaps, spans
+from .._spans import as_moment, overlaps, require_frame, spans
 
 __all__ = ["timeline"]
 
@@ -36,6 +36,27 @@ def _wall_clock(moments: pd.Series, tz: str | None) -> pd.Series:
     if getattr(moments.dt, "tz", None) is None:
         return moments
     return (moments.dt.tz_convert(tz) if tz else moments).dt.tz_localize(None)
+
+
+def _wall_moment(value: Any, name: str, tz: str | None, zone: Any) -> pd.Timestamp:
+    """``start``/``end`` as a naive wall-clock time on the chart's axis.
+
+    An aware one is shown in ``tz``, else in the spans' ``zone``, else in its own zone; a naive one
+    is taken as it is (wall time, like the spans).
+    """
+    stamp = as_moment(value, name)
+    if stamp.tzinfo is not None:
+        shown_in = tz or zone
+        stamp = (stamp.tz_convert(shown_in) if shown_in else stamp).tz_localize(None)
+    return stamp
+
+
+def _check_by(frame: pd.DataFrame, by: Any) -> None:
+    """``ValueError`` unless ``by`` is ``"staff"`` or a column of ``frame``, naming the choices."""
+    if by == "staff" or (isinstance(by, str) and by in frame.columns):
+        return
+    choices = ", ".join(repr(str(c)) for c in ["staff", *frame.columns])
+    raise ValueError(f"by={by!r} is not a column of the frame; choose one of {choices}")
 
 
 def _label(text: str) -> str:
@@ -87,16 +108,25 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
 
     Returns:
         The matplotlib Axes.
+
+    Raises:
+        TypeError: ``frame`` is not a DataFrame.
+        ValueError: ``by`` is neither ``"staff"`` nor a column of the frame; ``start``/``end`` is no time.
     """
+    require_frame(frame, "timeline")
+    _check_by(frame, by)
     data = spans(frame)
     if by != "staff":
         data["staff"] = data[by].astype("string")
+    zone = data["start"].dt.tz
     for column in ("start", "end"):
         data[column] = _wall_clock(data[column], tz)
     data = data[["staff", "start", "end", "kind", *[c for c in data.columns if c not in
                                                      ("staff", "start", "end", "kind", "start_date", "end_date")]]]
-    first = pd.Timestamp(start) if start is not None else (data["start"].min() if len(data) else pd.Timestamp.now())
-    last = pd.Timestamp(end) if end is not None else (data["end"].max() if len(data) else first + pd.Timedelta(days=1))
+    first = (_wall_moment(start, "start", tz, zone) if start is not None
+             else data["start"].min() if len(data) else pd.Timestamp.now())
+    last = (_wall_moment(end, "end", tz, zone) if end is not None
+            else data["end"].max() if len(data) else first + pd.Timedelta(days=1))
     data = data[(data["end"] > first) & (data["start"] < last)]
     rows = sorted(data["staff"].unique(), key=lambda s: str(s).casefold()) or ["(nobody)"]
     row_of = {name: i for i, name in enumerate(rows)}

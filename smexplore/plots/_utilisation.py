@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .._spans import utilisation
+from .._spans import check_hours_per_day, require_frame, utilisation
 
 __all__ = ["plot_utilisation"]
 
@@ -25,7 +25,12 @@ def plot_utilisation(frame: pd.DataFrame, *, freq: str = "W", hours_per_day: flo
         ax: Axes to draw on (a new figure when ``None``).
         annotate: Write each cell's percentage in it.
         **options: Passed to ``utilisation`` (``start``, ``end``, ``kinds``).
+
+    Raises:
+        TypeError, ValueError: As ``utilisation`` (a frame is needed; hours above 0).
     """
+    require_frame(frame, "plot_utilisation")
+    hours_per_day = check_hours_per_day(hours_per_day)
     table = frame if {"utilisation", "period", "staff"} <= set(frame.columns) else utilisation(
         frame, freq=freq, hours_per_day=hours_per_day, **options)
     grid = table.pivot(index="staff", columns="period", values="utilisation").astype(float)

@@ -99,3 +99,15 @@ def test_enrich_adds_names_by_joining_related_frames() -> None:
     assert list(out.columns[:2]) == ["staff_uuid", "job_uuid"]  # originals kept, not renamed
     assert "staff_name" not in activities  # the input is not changed
 
+
+
+def test_a_time_a_frame_cannot_hold_is_missing_not_a_failed_pull() -> None:
+    # One record dated before 1677 (or after 2262) on the server used to fail every pull of its resource.
+    records = [{"uuid": "28e7222e-24c7-4c02-915c-d165ef530f4f", "start_date": "0999-03-03 08:00:00",
+                "end_date": "2026-01-01 10:00:00"},
+               {"uuid": "38e7222e-24c7-4c02-915c-d165ef530f4f", "start_date": "2263-01-01 00:00:00",
+                "end_date": "1677-09-21 00:12:44"}]
+    frame = to_frame(records, get_resource("jobactivity"))
+    assert str(frame["start_date"].dtype) == "datetime64[ns]"
+    assert frame["start_date"].isna().all()
+    assert frame["end_date"].tolist() == [pd.Timestamp("2026-01-01 10:00:00"), pd.Timestamp("1677-09-21 00:12:44")]
