@@ -9,8 +9,8 @@ What this adds to requests-cache's own SQLite cache:
   can be dropped with one indexed ``DELETE`` instead of reading every stored answer.
 - **Damage repaired.** A file that is not a database, or is malformed or cut short, is set aside
   next to itself (``….sqlite.corrupt-…``) with a warning, and a new one is started.
-- **Read-only files read.** A cache file (or folder) that cannot be written is opened read-only:
-  answers are served from it, new ones are not stored.
+- **Read-only files read.** A cache file (or folder) that cannot be written is opened read-only
+  (with a warning logged): answers are served from it, new ones are not stored.
 - **Clearing never breaks a reader.** ``clear()`` deletes rows inside the tables (requests-cache
   drops and re-creates them, which other processes see as ``no such table``), and nothing here
   vacuums on the hot path (``VACUUM`` fails while another thread is reading).
@@ -18,14 +18,14 @@ What this adds to requests-cache's own SQLite cache:
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import time
 import uuid
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 from urllib.parse import quote, urlsplit
 
 from requests_cache import DEFAULT_IGNORED_PARAMS, CachedSession
@@ -34,16 +34,21 @@ from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
 from requests_cache.cache_keys import create_key
 
 from ._errors import CacheError
+from ._log import get_logger
 
 __all__ = ["ACCOUNT_HEADER", "AUTH_HEADERS", "GuardedSQLiteCache", "make_cached_session", "topic"]
 
-log = logging.getLogger("smexplore")
+log = get_logger("cache")
 
 # The headers that carry credentials: never part of a cache key, redacted from stored requests.
 AUTH_HEADERS = ("X-Api-Key", "Authorization")
 # A one-way hash of the account, sent with every request so that a shared cache keys answers by account.
 ACCOUNT_HEADER = "X-Smexplore-Account"
 _DAMAGE = ("not a database", "malformed", "file is encrypted", "disk image")
+_LOCK_WAIT = 30.0  # seconds a write waits for another writer before giving up (the answer is then not stored)
+_VERSIONS = "smexplore_versions"
+_BUMP = (f"INSERT INTO {_VERSIONS} (topic, version) VALUES (?, 1) "
+         "ON CONFLICT(topic) DO UPDATE SET version = version + 1")
 _T = TypeVar("_T")
 
 
@@ -84,6 +89,78 @@ class _Table(SQLiteDict):
         if not self.read_only:
             super()._write(key, value)
 
+    @contextmanager
+    def _acquire_sqlite_lock(self) -> Iterator[None]:
+        """requests-cache's write transaction, made safe: rolled back on any interruption (a Ctrl-C
+        between ``BEGIN`` and ``COMMIT`` would otherwise keep the file locked for every process),
+        and waiting at most ``_LOCK_WAIT`` seconds for another writer instead of for ever."""
+        with self._lock:
+            connection = self._connection
+            assert connection is not None
+            deadline = time.monotonic() + _LOCK_WAIT
+            while True:
+                try:
+                    connection.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError:
+                    if connection.in_transaction:  # left open by an interrupted write
+                        connection.rollback()
+                    elif time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.001)
+            self._active_transaction = True
+            try:
+                yield
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                self._active_transaction = False
+
+
+class _Responses(_Table):
+    """The stored answers, with a version per topic that every change to its answers bumps.
+
+    A frame built from a topic's answers stays valid while the topic's version is the one it was
+    built at: another process re-pulling (or writing to) the topic bumps it.
+    """
+
+    def init_db(self) -> None:
+        super().init_db()
+        if not self.read_only:
+            with self.connection(commit=True) as con:
+                con.execute(f"CREATE TABLE IF NOT EXISTS {_VERSIONS} (topic TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+
+    def _write(self, key: str, value: Any) -> None:
+        if self.read_only:
+            return
+        expires = getattr(value, "expires_unix", None)
+        blob = self.serialize(value)
+        with self.connection(commit=True) as con:
+            con.execute(f"INSERT OR REPLACE INTO {self.table_name} (key,value,expires) VALUES (?,?,?)",
+                        (key, blob, expires))
+            con.execute(_BUMP, (key.partition(":")[0],))
+
+    def drop_topic(self, tag: str) -> int:
+        """Delete every answer about ``tag`` and bump its version; returns how many were deleted."""
+        with self.connection(commit=True) as con:
+            dropped = con.execute(f"DELETE FROM {self.table_name} WHERE key GLOB ?", (f"{tag}:*",)).rowcount
+            con.execute(_BUMP, (tag,))
+        return int(dropped)
+
+    def wipe(self) -> None:
+        """Delete every answer and bump every version."""
+        with self.connection(commit=True) as con:
+            con.execute(f"DELETE FROM {self.table_name}")
+            con.execute(f"UPDATE {_VERSIONS} SET version = version + 1")
+
+    def version(self, tag: str) -> int:
+        """How often the answers about ``tag`` have changed (0: never)."""
+        with self.connection() as con:
+            row = con.execute(f"SELECT version FROM {_VERSIONS} WHERE topic = ?", (tag,)).fetchone()
+        return int(row[0]) if row else 0
+
 
 class GuardedSQLiteCache(SQLiteCache):
     """requests-cache's SQLite backend that survives damage, read-only files and concurrent clears.
@@ -108,11 +185,24 @@ class GuardedSQLiteCache(SQLiteCache):
         if self.read_only and not path.exists():
             raise CacheError(f"the cache folder {path.parent} cannot be written and holds no cache file for this "
                              "account; pass cache=<a folder you can write>, or cache=False")
+        if self.read_only:
+            log.warning("the cache file %s cannot be written: answers are served from it, new ones are not stored",
+                        path)
         self._identity: tuple[int, int] | None = None
-        try:
-            self._open()
-        except sqlite3.DatabaseError as exc:
-            self._recover(exc)
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            try:
+                self._open()
+                return
+            except sqlite3.OperationalError as exc:  # another process is creating the same file
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    self._recover(exc)
+                    return
+                self._close()
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                self._recover(exc)
+                return
 
     @property
     def db_path(self) -> Path:
@@ -120,7 +210,7 @@ class GuardedSQLiteCache(SQLiteCache):
 
     # --- opening and repairing ------------------------------------------------------------------
     def _open(self) -> None:
-        self.responses = _Table(self.path, "responses", read_only=self.read_only)
+        self.responses = _Responses(self.path, "responses", read_only=self.read_only)
         self.redirects = _Table(self.path, "redirects", read_only=self.read_only, lock=self.responses._lock,
                                 serializer=None)
         with self.responses.connection() as con:  # reads the header: a damaged file fails here
@@ -161,8 +251,10 @@ class GuardedSQLiteCache(SQLiteCache):
             source = Path(f"{self.path}{suffix}")
             if source.exists():
                 os.replace(source, f"{target}{suffix}")
-        warnings.warn(f"the cache file {self.path} was damaged ({exc}); it was set aside as {target.name} "
-                      "and a new cache started", RuntimeWarning, stacklevel=2)
+        message = (f"the cache file {self.path} was damaged ({exc}); it was set aside as {target.name} "
+                   "and a new cache started")
+        log.warning("%s", message)
+        warnings.warn(message, RuntimeWarning, stacklevel=2)  # shown even where logging is not configured
 
     def _guarded(self, operation: Callable[[], _T]) -> _T:
         """Run ``operation``; after a database error, mend the cache and run it once more."""
@@ -205,9 +297,9 @@ class GuardedSQLiteCache(SQLiteCache):
             pass
 
     def _wipe(self) -> None:
-        for table in (self.responses, self.redirects):
-            with table._lock, table.connection() as con:
-                con.execute(f"DELETE FROM {table.table_name}")
+        self.responses.wipe()
+        with self.redirects.connection(commit=True) as con:
+            con.execute(f"DELETE FROM {self.redirects.table_name}")
 
     def forget(self, tag: str) -> int:
         """Drop every answer about ``tag`` (a first path segment, see ``topic``); returns how many.
@@ -216,12 +308,14 @@ class GuardedSQLiteCache(SQLiteCache):
             CacheError: The answers could not be dropped (the cache is read-only or unusable).
         """
         self._refuse_if_read_only("forget answers")
+        return self._guarded(lambda: self.responses.drop_topic(tag))
 
-        def drop() -> int:
-            with self.responses._lock, self.responses.connection() as con:
-                return con.execute("DELETE FROM responses WHERE key GLOB ?", (f"{tag}:*",)).rowcount
-
-        return self._guarded(drop)
+    def version(self, tag: str) -> int | None:
+        """How often the answers about ``tag`` have changed; ``None`` when the cache cannot say."""
+        try:
+            return self._guarded(lambda: self.responses.version(tag))
+        except CacheError:
+            return None
 
     def count(self, expired: bool = True) -> int:
         """How many answers are stored (0 when the cache cannot be read)."""

@@ -15,6 +15,9 @@ Order of the layers for one GET, outermost first::
 Retries are our own loop rather than urllib3's ``Retry`` on the adapter because the policy needs
 three things ``Retry`` lacks: a backoff base of 1.5 (the vendor SDK's), a total time budget, and
 every retried attempt passing through the request budget.
+
+Everything is logged under ``smexplore.http`` (see ``_log``): requests by path and query, never by
+URL or headers, so no record carries a credential.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ import contextlib
 import hashlib
 import itertools
 import json
-import logging
 import sqlite3
+import sys
 import threading
 import time
 from collections import deque
@@ -35,7 +38,6 @@ from typing import Any, Callable, Iterator, Literal, Mapping
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests_cache import CacheMixin
-from tqdm.auto import tqdm
 
 from ._cache import GuardedSQLiteCache, topic
 from ._errors import (
@@ -50,6 +52,7 @@ from ._errors import (
     RateLimitError,
     SMExploreError,
 )
+from ._log import get_logger
 
 __all__ = [
     "BudgetAdapter",
@@ -58,12 +61,46 @@ __all__ = [
     "RequestBudget",
     "RetryPolicy",
     "Transport",
+    "progress_wanted",
 ]
 
-log = logging.getLogger("smexplore")
+log = get_logger("http")
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _TRANSIENT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+# Query parameters never logged by value (smexplore sends none of them; a caller's might).
+_SECRET_PARAMS = ("key", "token", "secret", "password", "auth", "signature")
+
+
+def _loggable(params: Mapping[str, str]) -> dict[str, str]:
+    """``params`` for a log record: any that could carry a secret masked."""
+    return {name: "***" if any(word in name.lower() for word in _SECRET_PARAMS) else value
+            for name, value in params.items()}
+
+
+def _in_ipython_kernel() -> bool:
+    """Whether this runs in an IPython kernel (Jupyter, VS Code, Colab…), where tqdm.auto shows a widget."""
+    ipython = sys.modules.get("IPython")  # never imported here: a kernel has always loaded it
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    return getattr(shell, "kernel", None) is not None
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return bool(sys.stderr.isatty())
+    except (AttributeError, ValueError, OSError):  # no stderr (pythonw), a closed one, or a bare object
+        return False
+
+
+def progress_wanted(setting: bool) -> bool:
+    """Whether to show a progress bar: ``setting`` on, and someone watching.
+
+    Someone watches in an IPython kernel (Jupyter: tqdm.auto shows a widget) or when stderr is a
+    terminal; never when stderr goes to a file or a pipe, where a bar would leave ``\\r`` residue.
+    ``TQDM_DISABLE=1`` hides bars wherever they would show (tqdm honours it).
+    """
+    return bool(setting) and (_in_ipython_kernel() or _stderr_is_terminal())
 
 
 class RequestBudget:
@@ -106,6 +143,7 @@ class RequestBudget:
                 now = self._clock()
                 self._forget_old(now)
                 if len(self._sent) >= self.per_day:
+                    log.warning("client-side daily budget of %d requests spent: request refused", self.per_day)
                     raise RateLimitError(
                         f"the client-side daily budget of {self.per_day:,} requests is spent; "
                         "cached answers still work (offline=True), or raise per_day"
@@ -115,6 +153,7 @@ class RequestBudget:
                     self._sent.append(now)
                     return
                 wait = max(0.01, self._sent[len(self._sent) - in_minute] + 60 - now)
+            log.info("client-side rate limit: %d requests in the last minute; waiting %.1f s", in_minute, wait)
             self._sleep(wait)  # not holding the lock: others may read the counts meanwhile
 
     def sent_last_minute(self) -> int:
@@ -212,12 +251,14 @@ class Pull:
         first: The first page.
         fetched_at: When the oldest page was fetched from the server (UTC).
         pages: How many pages were read.
+        fetched: How many of them came from the network (and were stored, when caching).
     """
 
     records: list[dict[str, Any]] | None
     first: Page
     fetched_at: datetime
     pages: int
+    fetched: int = 0
 
 
 class _NotCached(Exception):
@@ -239,6 +280,28 @@ def _message(response: requests.Response) -> str:
     return str(body)[:300]
 
 
+def _log_get(path: str, params: Mapping[str, str], response: requests.Response, mode: Mode,
+             elapsed: float) -> None:
+    """Log one GET at DEBUG: path and query (never the URL or headers), and where the answer came from."""
+    query = _loggable(params)
+    if mode == "cache_only" and response.status_code == 504:  # requests-cache's "not cached"
+        log.debug("GET %s %s: not in the cache", path, query)
+    elif getattr(response, "from_cache", False):
+        log.debug("GET %s %s: from cache (%.3f s)", path, query, elapsed)
+    else:
+        log.debug("GET %s %s: HTTP %d in %.3f s", path, query, response.status_code, elapsed)
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'' if count == 1 else 's'}"
+
+
+def _incomplete(message: str) -> IncompleteResultError:
+    """An ``IncompleteResultError``, logged as a WARNING (a pull given up)."""
+    log.warning("%s", message)
+    return IncompleteResultError(message)
+
+
 class Transport:
     """Sends GETs to one API base URL through a (cached) session, with retries and paging.
 
@@ -249,7 +312,8 @@ class Transport:
         budget: The client-side request budget (mounted for ``base_url`` on ``session``).
         retry: The retry policy.
         offline: Serve from the cache only (however old the answers); a miss raises ``CacheMissError``.
-        progress: Show a progress bar on pulls of more than one page.
+        progress: Show a progress bar on pulls of more than one page, where someone watches
+            (see ``progress_wanted``).
         timeout: Seconds to wait for each answer.
         sleep: How to wait between retries (tests pass a fake).
     """
@@ -286,9 +350,18 @@ class Transport:
         """What a path is about: its first segment (``/job/….json`` → ``job``)."""
         return topic(self.base_url + path, self.base_url)
 
+    def version(self, path: str) -> int | None:
+        """How often the cached answers about ``path``'s topic have changed (``None``: unknown).
+
+        Every answer stored, by any session or process sharing the cache, changes it.
+        """
+        cache = getattr(self.session, "cache", None)
+        return cache.version(self.topic(path)) if isinstance(cache, GuardedSQLiteCache) else None
+
     # --- one GET ---------------------------------------------------------------------------------
     def _send(self, path: str, params: Mapping[str, str], mode: Mode) -> requests.Response:
         url, headers = f"{self.base_url}{path}", self._auth_headers()
+        started = time.perf_counter()
         if self.offline:
             response = self._stored(url, params, headers)
         else:
@@ -300,6 +373,7 @@ class Transport:
             self.hits += 1
         else:
             self.misses += 1
+        _log_get(path, params, response, mode, time.perf_counter() - started)
         return response
 
     def _stored(self, url: str, params: Mapping[str, str], headers: Mapping[str, str]) -> requests.Response:
@@ -341,6 +415,9 @@ class Transport:
             retry_after: str | None = None
             try:
                 response = self._send(path, params, mode)
+            except KeyboardInterrupt:
+                self._fresh_connections()
+                raise
             except _NotCached:
                 raise CacheMissError(f"offline, and {what} is not in the cache; connect with offline=False "
                                      "to fetch it") from None
@@ -365,13 +442,31 @@ class Transport:
             delay = self.retry.delay(attempt, retry_after)
             elapsed = time.monotonic() - started
             if self.offline or elapsed + delay > self.retry.budget:
-                tried = f"{attempt + 1} attempt{'s' if attempt else ''} over {elapsed:.0f} s"
+                tried = f"{_attempts(attempt + 1)} over {elapsed:.0f} s"
+                log.warning("%s: giving up after %s: %s", what, tried, problem)
                 if status == 429:
                     raise RateLimitError(f"{what}: the API kept refusing ({problem}) after {tried}; "
                                          "wait a minute, or raise retry_budget")
                 raise APIError(f"{what} failed: {problem}, after {tried}", status)
+            log.info("%s: retry %d in %.1f s after %s", what, attempt + 1, delay, problem)
             self._sleep(delay)
             attempt += 1
+
+    def _fresh_connections(self) -> None:
+        """Give the base URL a new connection pool, after a Ctrl-C that may have left the old one's
+        lock taken (an interrupt between a lock's acquire and its ``with`` block keeps it held, and
+        every later request would wait on it for ever)."""
+        adapter = self.session.get_adapter(self.base_url + "/")
+        inner = getattr(adapter, "inner", None)
+        if type(inner) is not HTTPAdapter:  # a user's own adapter is left as it is
+            return
+        adapter.inner = HTTPAdapter(pool_connections=inner._pool_connections, pool_maxsize=inner._pool_maxsize,
+                                    max_retries=inner.max_retries, pool_block=inner._pool_block)
+        pools = inner.poolmanager.pools
+        for key in pools.keys():  # the old pools are closed at exit: a lock left taken would hang it
+            mutex = pools[key].pool.mutex
+            mutex.acquire(timeout=0.05)  # a request holds it for microseconds: longer means it is stuck
+            mutex.release()  # ours if acquired, else the stuck one
 
     def _drop(self, response: requests.Response) -> None:
         key = getattr(response, "cache_key", None)
@@ -410,8 +505,14 @@ class Transport:
             if self.offline:
                 raise CacheMissError(f"offline, and {label} page {gap.page} is not in the cache (pages 1–"
                                      f"{gap.page - 1} are); connect with offline=False to fetch it") from None
-            log.info("%s: %s; pulling it again from the network", label, gap)
+            log.info("%s: the cache holds only part of this pull (%s); pulling it whole from the network",
+                     label, gap)
             result = self._collect(path, params, label, reuse, refresh=True)
+        if result.records is None:
+            log.debug("%s: the cache serves the same first page as before; what it leads to is reused", label)
+        else:
+            log.debug("%s: %d records in %d pages from the %s", label, len(result.records), result.pages,
+                      "cache" if result.first.from_cache else "network")
         if written is not None:
             with self._lock:
                 if self._written.get(tag) == written:  # no write since this pull began
@@ -425,11 +526,11 @@ class Transport:
             first = next(pages)
             if reuse is not None and first.from_cache and reuse(first):
                 return Pull(None, first, first.fetched_at, 1)
-            records, oldest, count = list(first.records), first.fetched_at, 1
+            records, oldest, count, fetched = list(first.records), first.fetched_at, 1, int(not first.from_cache)
             for page in pages:
                 records.extend(page.records)
-                oldest, count = min(oldest, page.fetched_at), count + 1
-            return Pull(records, first, oldest, count)
+                oldest, count, fetched = min(oldest, page.fetched_at), count + 1, fetched + (not page.from_cache)
+            return Pull(records, first, oldest, count, fetched)
         finally:
             pages.close()
 
@@ -452,11 +553,11 @@ class Transport:
                 except SMExploreError as exc:
                     if number == 1:
                         raise
-                    raise IncompleteResultError(f"{label}: page {number} failed after {total:,} records "
-                                                f"({exc}); no partial result is returned") from exc
+                    raise _incomplete(f"{label}: page {number} failed after {total:,} records "
+                                      f"({exc}); no partial result is returned") from exc
                 if not isinstance(body, list):
-                    raise IncompleteResultError(f"{label} page {number}: expected a JSON array of records, "
-                                                f"got {type(body).__name__}")
+                    raise _incomplete(f"{label} page {number}: expected a JSON array of records, "
+                                      f"got {type(body).__name__}")
                 from_cache = bool(getattr(response, "from_cache", False))
                 fetched_at = _utc(getattr(response, "created_at", None)) if from_cache else _utc(None)
                 if number == 1:  # the first page decides where every later page comes from
@@ -467,10 +568,12 @@ class Transport:
                 total += len(body)
                 next_cursor = response.headers.get("x-next-cursor", "")
                 if next_cursor in seen:
-                    raise IncompleteResultError(f"{label}: the API sent cursor {next_cursor} twice (page {number}); "
-                                                "stopped instead of looping")
+                    raise _incomplete(f"{label}: the API sent cursor {next_cursor} twice (page {number}); "
+                                      "stopped instead of looping")
                 seen.add(next_cursor)
-                if next_cursor and bar is None and self.progress:
+                if next_cursor and bar is None and progress_wanted(self.progress):
+                    from tqdm.auto import tqdm  # on first use: in a kernel it loads ipywidgets
+
                     bar = tqdm(desc=label, unit=" records", leave=False)
                 if bar is not None:
                     bar.update(len(body))
@@ -501,14 +604,17 @@ class Transport:
         started, attempt = time.monotonic(), 0
         while True:
             kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+            sent = time.perf_counter()
             try:
                 with self.session.cache_disabled() if self.cached else contextlib.nullcontext():  # type: ignore
                     response = self.session.request(method, f"{self.base_url}{path}", headers=self._auth_headers(),
                                                     timeout=self.timeout, **kwargs)
             except _TRANSIENT_ERRORS as exc:
+                problem = f"the connection failed ({type(exc).__name__}); the write may or may not have been applied"
+                log.warning("%s failed: %s", what, problem)
                 # Not chained: requests' exception holds the request, whose headers hold the credential.
-                raise APIError(f"{what} failed: the connection failed ({type(exc).__name__}); "
-                               "the write may or may not have been applied") from None
+                raise APIError(f"{what} failed: {problem}") from None
+            self._log_write(method, path, body, response, time.perf_counter() - sent)
             if response.status_code == 200:
                 return response
             if response.status_code == 403:
@@ -517,10 +623,21 @@ class Transport:
             if response.status_code != 429:
                 raise self._error(response, what, {})
             delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
+            problem = f"HTTP 429: {_message(response)}"
             if time.monotonic() - started + delay > self.retry.budget:
-                raise RateLimitError(f"{what}: the API kept refusing (HTTP 429: {_message(response)})")
+                log.warning("%s: giving up after %s: %s", what, _attempts(attempt + 1), problem)
+                raise RateLimitError(f"{what}: the API kept refusing ({problem})")
+            log.info("%s: retry %d in %.1f s after %s", what, attempt + 1, delay, problem)
             self._sleep(delay)
             attempt += 1
+
+    def _log_write(self, method: str, path: str, body: Mapping[str, Any] | None, response: requests.Response,
+                   elapsed: float) -> None:
+        """Log one answer to a write: method, resource, the record's uuid, status."""
+        _, _, rest = path.strip("/").partition("/")  # "/job/{uuid}.json" → "{uuid}.json"; a create has none
+        record = rest.removesuffix(".json") or response.headers.get("x-record-uuid") or (body or {}).get("uuid")
+        log.info("write %s %s %s: HTTP %d in %.3f s", method, self.topic(path), record or "(new record)",
+                 response.status_code, elapsed)
 
     def forget(self, tag: str) -> None:
         """Drop every cached answer about ``tag`` (see ``topic``), after a write to it.

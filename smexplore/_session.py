@@ -68,7 +68,7 @@ class Settings:
         expire_after: How long cached answers stay fresh.
         timezone: IANA zone to localise timestamps to; ``None`` keeps them naive account time.
         offline: Serve from the cache only.
-        progress: Show progress bars on multi-page pulls.
+        progress: Show progress bars on multi-page pulls where someone watches (Jupyter or a terminal).
         per_minute: Client-side limit of requests per minute.
         per_day: Client-side budget of requests per day.
         retry_budget: Seconds to keep retrying 429/5xx before giving up.
@@ -108,6 +108,15 @@ class Settings:
                                  "'Australia/Melbourne'") from None
 
 
+class _Memo(NamedTuple):
+    """A frame built from cached answers, and what makes it still valid."""
+
+    digest: str  # of the first page
+    version: int  # of the resource's cached answers (see ``Transport.version``)
+    frame: pd.DataFrame
+    fetched_at: str
+
+
 class CacheInfo(NamedTuple):
     """What the cache holds and how it has served this session."""
 
@@ -117,6 +126,20 @@ class CacheInfo(NamedTuple):
     hits: int
     misses: int
     expire_after: Any
+
+    def _repr_html_(self) -> str:
+        """A two-column table (Jupyter): where the cache is, its size, what it holds, hits and misses."""
+        expire = self.expire_after
+        rows = {
+            "path": self.path if self.path is not None else "(no cache file)",
+            "size": f"{self.size_bytes / 1e6:.1f} MB",
+            "answers held": f"{self.responses:,}",
+            "hits / misses": f"{self.hits:,} / {self.misses:,}",
+            "expire after": "—" if expire is None else "never" if expire == -1 else str(expire),
+        }
+        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+                       f"{html.escape(v)}</td></tr>" for k, v in rows.items())
+        return f"<table><caption style='text-align:left'><b>smexplore.CacheInfo</b></caption>{body}</table>"
 
 
 class Session(WritesMixin):
@@ -147,8 +170,7 @@ class Session(WritesMixin):
             retry=RetryPolicy(budget=settings.retry_budget), offline=settings.offline,
             progress=settings.progress, timeout=settings.timeout,
         )
-        # (resource, $filter) → (digest of the first page, the frame built, when it was fetched)
-        self._memo: OrderedDict[tuple[str, str], tuple[str, pd.DataFrame, str]] = OrderedDict()
+        self._memo: OrderedDict[tuple[str, str], _Memo] = OrderedDict()  # by (resource, $filter)
         self._memo_lock = threading.Lock()
         self._custom_fields: dict[str, tuple[str, ...]] = {}
         self._cleanup: list[Any] = []
@@ -207,7 +229,9 @@ class Session(WritesMixin):
         # A filter that names ``active`` decides about soft-deleted records itself.
         if not include_inactive and "active" in result and "active" not in planned.fields:
             result = result[result["active"].fillna(True).astype(bool)].reset_index(drop=True)
-        result.attrs.update(now=self.now, filter=planned.filter, pulled=pulled, fetched_at=fetched_at)
+        # JSON-serialisable only (Parquet and Feather store attrs as JSON): ``now`` as ISO-8601 text.
+        result.attrs.update(now=self.now.isoformat(), filter=planned.filter, pulled=int(pulled),
+                            fetched_at=fetched_at)
         return result
 
     def explain(self, resource: str, where: Where) -> Plan:
@@ -413,21 +437,24 @@ class Session(WritesMixin):
         key = (spec.name, text)
         with self._memo_lock:
             memo = self._memo.get(key)
+        before = self._transport.version(spec.path)
         reuse: Callable[[Page], bool] | None = None
-        if memo is not None:
-            reuse = lambda page: page.digest == memo[0]  # noqa: E731
+        if memo is not None and before is not None:  # valid while nothing about the resource was stored since
+            reuse = lambda page: (page.digest, before) == (memo.digest, memo.version)  # noqa: E731
         pulled = self._transport.pull(spec.path, {"$filter": text} if text else {}, label=spec.name, reuse=reuse)
         if pulled.records is None and memo is not None:
-            frame, fetched_at = memo[1], memo[2]
+            frame, fetched_at = memo.frame, memo.fetched_at
         else:
             frame = to_frame(pulled.records or [], spec, self.settings.timezone,
                              extra_columns=self._custom_columns(spec, text, bool(pulled.records)))
             fetched_at = pulled.fetched_at.isoformat()
             self._custom_fields[spec.name] = tuple(sorted({*self._custom_fields.get(spec.name, ()),
                                                            *(c for c in frame.columns if spec.has_custom_field(c))}))
-            if self._transport.cached:
+            after = self._transport.version(spec.path)
+            # Valid only if the cache changed by exactly the pages this pull stored (no one else's).
+            if before is not None and after is not None and after - before == pulled.fetched:
                 with self._memo_lock:
-                    self._memo[key] = (pulled.first.digest, frame, fetched_at)
+                    self._memo[key] = _Memo(pulled.first.digest, after, frame, fetched_at)
                     while len(self._memo) > _MEMO_SIZE:
                         self._memo.popitem(last=False)
         result = frame.copy()
@@ -477,7 +504,7 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
             constants); default one hour.
         timezone: IANA zone name to localise timestamps to; ``None`` keeps naive account time.
         offline: Serve from the cache only; a miss raises ``CacheMissError``.
-        progress: Show a progress bar on pulls of more than one page.
+        progress: Show a progress bar on pulls of more than one page, in Jupyter or on a terminal.
         per_minute: Client-side limit of requests per minute (the API allows 180).
         per_day: Client-side budget of requests per day (the API allows 20,000).
         retry_budget: Seconds to keep retrying 429 and 5xx answers before raising.

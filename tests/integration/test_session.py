@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -350,7 +351,9 @@ def test_repeated_cursor_is_an_error_not_a_loop(tmp_path: Path) -> None:
 
 # --- progress bar -----------------------------------------------------------------------------
 def test_progress_bar_only_on_multi_page_pulls_and_switchable(emulator: Emulator, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+                                                              capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # bars show where someone watches: a terminal
     with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path / "a", progress=True) as s:
         s.categories()
         assert "records" not in capsys.readouterr().err

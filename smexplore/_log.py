@@ -1,0 +1,28 @@
+"""The package's logger, ``smexplore``: silent until the application configures logging.
+
+Requests that reach the network and answers served from the cache are logged at DEBUG; retries,
+waits of the client-side rate budget, pulls started again and writes at INFO; giving up, and a
+cache that is damaged, read-only or cannot be changed, at WARNING. Modules log through children
+of ``logger`` (``smexplore.http``, ``smexplore.cache``), which propagate to it. No record ever
+carries a credential: requests are logged by path and query parameters, never by URL or headers.
+
+Turn it on with ``logging.basicConfig(level=logging.INFO)``, or give the ``smexplore`` logger a
+level and a handler of your own.
+"""
+
+from __future__ import annotations
+
+import logging
+
+__all__ = ["get_logger", "logger"]
+
+logger = logging.getLogger("smexplore")
+if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+    # Without it, records of WARNING and above would reach logging's last-resort handler (stderr)
+    # in applications that configured no logging.
+    logger.addHandler(logging.NullHandler())
+
+
+def get_logger(name: str) -> logging.Logger:
+    """The child logger ``smexplore.<name>`` (it propagates to ``smexplore``)."""
+    return logger.getChild(name)
