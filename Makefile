@@ -2,8 +2,25 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+# The floor: a second environment with every dependency at the minimum pyproject.toml declares
+# (constraints/floor.txt), for the unit and integration tests.
+FLOOR_VENV ?= .cache/venv-floor
+FLOOR_PY   := $(FLOOR_VENV)/bin/python
+SPEC       := .cache/spec/api.json
+FLOOR_LOG  := test-artifacts/floor-tests.log
+# Not in the floor run: the notebooks and the browser (their outputs follow the newest versions),
+# the Binder build (it makes an environment of its own from binder/, whatever this one holds) and
+# the packaging checks (a build in an isolated environment and static reads: no installed version
+# matters). The floor environment has no nbval, so pytest's addopts are replaced.
+FLOOR_TESTS := tests/unit tests/integration --ignore=tests/unit/test_packaging.py \
+	--deselect tests/integration/test_binder.py::test_binder_build_runs_every_notebook \
+	-o addopts="-ra --strict-markers" -p no:cacheprovider
+# Runs a command with SIGINT at its default. A job that a non-interactive shell starts in the
+# background (as `make test` starts the floor run) has SIGINT ignored, and so would every process it
+# starts: the tests stop the `smexplore emulator` command with SIGINT.
+WITH_SIGINT = $(PY) -c "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])"
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint test-floor bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +34,49 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(FLOOR_PY):
+	$(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_PY) -m pip install --quiet --upgrade pip
+
+$(FLOOR_VENV)/.installed: pyproject.toml constraints/floor.txt | $(FLOOR_PY)
+	$(FLOOR_PY) -m pip install --quiet -c constraints/floor.txt -e '.[test-core]'
+	touch $@
+
+$(SPEC): | $(VENV)/.installed-test
+	$(PY) tools/fetch_spec.py $(SPEC)
+
 ## demo: install, then explore the embedded demo account (emulator on loopback, no key needed)
 demo: $(VENV)/.installed
 	$(PY) -m smexplore.cli demo
 
-## test: install with test extras, then run the whole test suite
-test: $(VENV)/.installed-test
-	$(PY) tools/fetch_spec.py
+## test: install with test extras, then run the whole test suite; at the same time (the machine
+## has two cores), the floor environment is built and the unit and integration tests run in it
+## too. The floor run's output is printed after the main run's (and kept in $(FLOOR_LOG)).
+test: $(VENV)/.installed-test lint
+	$(PY) tools/fetch_spec.py $(SPEC)
 	$(PY) tools/install_browser.py
-	$(PY) -m pytest
+	@mkdir -p $(dir $(FLOOR_LOG))
+	@$(WITH_SIGINT) $(MAKE) --no-print-directory test-floor > $(FLOOR_LOG) 2>&1 & floor=$$!; \
+	trap 'kill $$floor 2>/dev/null' INT TERM; \
+	echo "floor run started in the background (log: $(FLOOR_LOG))"; \
+	$(PY) -m pytest; main=$$?; \
+	wait $$floor; floor_status=$$?; \
+	echo; echo "==================== floor run: constraints/floor.txt ===================="; \
+	cat $(FLOOR_LOG); \
+	echo "main run: exit $$main; floor run: exit $$floor_status"; \
+	test $$main -eq 0 && test $$floor_status -eq 0
+
+## lint: ruff (its default rules) over everything, mypy (with pandas-stubs) over the package
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+## test-floor: the unit and integration tests with every dependency at its declared minimum
+test-floor: $(FLOOR_VENV)/.installed $(SPEC)
+	@$(FLOOR_PY) -c "import re; from importlib.metadata import version; \
+	names = [re.split('[=<>!; ]', l)[0] for l in open('constraints/floor.txt') if l.strip() and l[0] != '#']; \
+	print('floor:', ', '.join(f'{n} {version(n)}' for n in names))"
+	$(FLOOR_PY) -m pytest $(FLOOR_TESTS)
 
 ## bench: the performance measurements in benchmarks/ (results in benchmarks/results/)
 bench: $(VENV)/.installed-test

@@ -10,10 +10,10 @@ import importlib
 import json
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ["emulator", "session", "timeline", "filters"]
+BENCHMARKS = ["import", "emulator", "session", "timeline", "filters"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -25,7 +25,7 @@ def main(names: list[str]) -> int:
         figures["_machine"] = {
             "python": platform.python_version(),
             "platform": platform.platform(),
-            "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         path = RESULTS / f"{name}.json"
         path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

@@ -28,16 +28,16 @@ from __future__ import annotations
 import collections
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import requests
 
 import smexplore as sm
+from benchmarks.bench_session import emulator_process
 from smexplore import F
 from smexplore.emulator import DEMO_API_KEY
-
-from benchmarks.bench_session import emulator_process
 
 REPEATS = 3
 SCALE = "medium"

@@ -16,14 +16,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-import smexplore as sm  # noqa: E402
-from smexplore._frames import to_frame  # noqa: E402
-from smexplore._resources import get_resource  # noqa: E402
-from smexplore.emulator import build_account  # noqa: E402
+import smexplore as sm
+from smexplore._frames import to_frame
+from smexplore._resources import get_resource
+from smexplore.emulator import build_account
 
 REPEATS = 3
 

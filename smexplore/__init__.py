@@ -25,7 +25,7 @@ from ._expr import Expr, F, parse_filter
 from ._plan import Plan
 from ._session import CacheInfo, Session, Settings, connect, demo
 from ._spans import overlaps, spans, utilisation
-from .plots import plot_utilisation, timeline
+from .plots import plot_utilisation, timeline  # cheap: matplotlib is imported when the first plot is drawn
 
 __version__ = "0.1.0"
 

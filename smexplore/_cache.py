@@ -23,9 +23,10 @@ import sqlite3
 import time
 import uuid
 import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from requests_cache import DEFAULT_IGNORED_PARAMS, CachedSession
@@ -56,7 +57,7 @@ def topic(url: str, base_url: str) -> str:
     """The first path segment of ``url`` below ``base_url``, without its extension (``"job"``)."""
     base = urlsplit(base_url).path.rstrip("/")
     path = urlsplit(url).path
-    rest = path[len(base):] if path.startswith(base) else path
+    rest = path.removeprefix(base)
     return rest.strip("/").split("/", 1)[0].split(".", 1)[0]
 
 
@@ -78,7 +79,7 @@ class _Table(SQLiteDict):
         self.read_only = read_only
         super().__init__(path, table_name, wal=not read_only, **kwargs)
         if read_only:  # immutable: no lock or -shm file is needed in a folder we cannot write
-            self.db_path = f"file:{quote(str(path))}?mode=ro&immutable=1"  # type: ignore[assignment]
+            self.db_path = f"file:{quote(str(path))}?mode=ro&immutable=1"
             self.connection_kwargs["uri"] = True
 
     def init_db(self) -> None:
@@ -172,6 +173,9 @@ class GuardedSQLiteCache(SQLiteCache):
     Raises:
         CacheError: The folder cannot be created, or the file cannot be opened or repaired.
     """
+
+    responses: _Responses
+    redirects: _Table
 
     def __init__(self, path: Path, **kwargs: Any) -> None:
         BaseCache.__init__(self, cache_name=str(path), **kwargs)

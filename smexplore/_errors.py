@@ -6,7 +6,7 @@ Messages say what happened and what to do; they never contain an API key or toke
 from __future__ import annotations
 
 import difflib
-from typing import Sequence
+from collections.abc import Sequence
 
 __all__ = [
     "APIError",

@@ -11,8 +11,9 @@ The same answers the server gives for the conditions it runs (see ``_wire_filter
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from functools import reduce
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -16,10 +16,11 @@ from __future__ import annotations
 import keyword
 import math
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
-from typing import Any, ClassVar, Iterable, Iterator, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,7 @@ __all__ = [
 CompareOp = Literal["==", "!=", ">", "<", ">=", "<="]
 # $filter operator ↔ Python operator.
 TEXT_OPS: dict[str, CompareOp] = {"eq": "==", "ne": "!=", "gt": ">", "lt": "<"}
-WIRE_OPS = {python: wire for wire, python in TEXT_OPS.items()}
+WIRE_OPS: dict[str, str] = {python: wire for wire, python in TEXT_OPS.items()}
 _SCALARS = (str, int, float, bool, datetime, date, pd.Timestamp)
 _LARGEST = sys.float_info.max  # numbers compare as floating point, here and on the server
 
@@ -271,10 +272,10 @@ class FieldRef:
 
     __and__ = __rand__ = __or__ = __ror__ = _combined
 
-    def __eq__(self, value: Any) -> Expr:  # type: ignore[override]
+    def __eq__(self, value: object) -> Expr:  # type: ignore[override]
         return self._compare("==", value)
 
-    def __ne__(self, value: Any) -> Expr:  # type: ignore[override]
+    def __ne__(self, value: object) -> Expr:  # type: ignore[override]
         return self._compare("!=", value)
 
     def __gt__(self, value: Any) -> Expr:

@@ -21,7 +21,8 @@ Fields the spec does not list (custom fields ``customfield_*``) are kept, as ``s
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ def column_dtype(field: Field, tz: str | None = None) -> Any:
 
 _WIRE_FORMATS = {"timestamp": "%Y-%m-%d %H:%M:%S", "date": "%Y-%m-%d"}
 _ZERO_DATES = ("0000-00-00 00:00:00", "0000-00-00", "")
-_FLAG_VALUES = {"1": True, "0": False, 1: True, 0: False, True: True, False: False}
+_FLAG_VALUES = {"1": True, "0": False, 1: True, 0: False}  # True == 1 and False == 0: bools map too
 
 
 def _timestamps(series: pd.Series, field: Field, tz: str | None) -> pd.Series:

@@ -31,9 +31,10 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Literal, Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
@@ -215,8 +216,8 @@ Mode = Literal["normal", "refresh", "cache_only"]
 
 def _utc(moment: datetime | None) -> datetime:
     if moment is None:
-        return datetime.now(timezone.utc)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+        return datetime.now(UTC)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ class Page:
     records: list[dict[str, Any]]
     from_cache: bool
     content: bytes = field(repr=False)
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def digest(self) -> str:
@@ -383,7 +384,7 @@ class Transport:
         response = cache.get_response(cache.create_key(request))
         if response is None:
             raise _NotCached(0, "is not in the cache")
-        return response  # type: ignore[no-any-return]
+        return response
 
     def get(self, path: str, params: Mapping[str, str] | None = None, *, mode: Mode = "normal",
             what: str = "") -> tuple[Any, requests.Response]:
@@ -460,10 +461,11 @@ class Transport:
         inner = getattr(adapter, "inner", None)
         if type(inner) is not HTTPAdapter:  # a user's own adapter is left as it is
             return
-        adapter.inner = HTTPAdapter(pool_connections=inner._pool_connections, pool_maxsize=inner._pool_maxsize,
-                                    max_retries=inner.max_retries, pool_block=inner._pool_block)
+        sizes = {name: getattr(inner, f"_{name}") for name in ("pool_connections", "pool_maxsize", "pool_block")}
+        cast(Any, adapter).inner = HTTPAdapter(max_retries=inner.max_retries, **sizes)
         pools = inner.poolmanager.pools
-        for key in pools.keys():  # the old pools are closed at exit: a lock left taken would hang it
+        for key in pools.keys():  # noqa: SIM118 (the container cannot be iterated)
+            # the old pools are closed at exit: a lock left taken would hang it
             mutex = pools[key].pool.mutex
             mutex.acquire(timeout=0.05)  # a request holds it for microseconds: longer means it is stuck
             mutex.release()  # ours if acquired, else the stuck one
@@ -534,7 +536,7 @@ class Transport:
         finally:
             pages.close()
 
-    def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool) -> Iterator[Page]:
+    def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool) -> Generator[Page, None, None]:
         cursor, seen, number, total = "-1", {"-1"}, 1, 0
         mode: Mode = "refresh" if refresh else "normal"
         previous: datetime | None = None

@@ -22,9 +22,10 @@ Rules (the answer is always the same as running everything locally):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -108,10 +109,30 @@ class Plan:
                  f"  run locally:  {self.local if self.local is not None else '(nothing)'}"]
         width = max((len(str(step.condition)) for step in self.steps), default=0)
         for step in self.steps:
-            lines.append(f"  {step.place:<6}  {str(step.condition):<{width}}  {step.reason}")
+            lines.append(f"  {step.place:<6}  {step.condition!s:<{width}}  {step.reason}")
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        """The plan as an HTML table (Jupyter): one row per condition, where it runs, what is sent, why."""
+        from html import escape
+
+        left = "text-align:left"
+        cell = f"style='{left};vertical-align:top'"
+        head = "".join(f"<th {cell}>{name}</th>" for name in ("condition", "runs", "sent", "why"))
+        rows = "".join(
+            f"<tr><td {cell}><code>{escape(str(step.condition))}</code></td><td {cell}>{escape(step.place)}</td>"
+            f"<td {cell}>{'<code>' + escape(' and '.join(step.sent)) + '</code>' if step.sent else '—'}</td>"
+            f"<td {cell}>{escape(step.reason)}</td></tr>"
+            for step in self.steps
+        ) or f"<tr><td {cell} colspan='4'>no condition: every record is pulled</td></tr>"
+        where = f"<code>{escape(str(self.where))}</code>" if self.where is not None else "everything"
+        sent = f"<code>{escape(self.filter)}</code>" if self.filter else "(none: every record is pulled)"
+        local = f"<code>{escape(str(self.local))}</code>" if self.local is not None else "(nothing)"
+        caption = (f"<caption style='{left}'><b>Plan for {escape(self.resource or 'any resource')}</b>: "
+                   f"{where}<br>$filter sent: {sent}<br>run locally: {local}</caption>")
+        return f"<table class='smexplore-plan'>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def _and(parts: Sequence[Expr]) -> Expr:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import re
 import uuid as uuidlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources as _importlib_resources
 from types import MappingProxyType
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 __all__ = ["CUSTOM_FIELD_PREFIX", "Field", "Kind", "Resource", "Wire", "canonical_uuid", "get_resource",
            "resource_names"]

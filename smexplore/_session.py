@@ -14,10 +14,11 @@ import threading
 import weakref
 import zoneinfo
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple, Self
 
 import pandas as pd
 import platformdirs
@@ -348,6 +349,12 @@ class Session(WritesMixin):
         with self._memo_lock:
             self._memo.clear()
 
+    def _forget_frames(self, name: str) -> None:
+        """Drop the frames kept for one resource (after a write to it)."""
+        with self._memo_lock:
+            for key in [k for k in self._memo if k[0] == name]:
+                del self._memo[key]
+
     def close(self) -> None:
         """Release the cache file and, for a demo, stop its emulator (safe to call twice).
 
@@ -359,7 +366,7 @@ class Session(WritesMixin):
             action()
         self._cleanup.clear()
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -440,7 +447,7 @@ class Session(WritesMixin):
         before = self._transport.version(spec.path)
         reuse: Callable[[Page], bool] | None = None
         if memo is not None and before is not None:  # valid while nothing about the resource was stored since
-            reuse = lambda page: (page.digest, before) == (memo.digest, memo.version)  # noqa: E731
+            reuse = lambda page: (page.digest, before) == (memo.digest, memo.version)
         pulled = self._transport.pull(spec.path, {"$filter": text} if text else {}, label=spec.name, reuse=reuse)
         if pulled.records is None and memo is not None:
             frame, fetched_at = memo.frame, memo.fetched_at

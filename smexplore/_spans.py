@@ -158,10 +158,11 @@ def check_hours_per_day(hours_per_day: Any) -> float:
     """
     if isinstance(hours_per_day, bool) or not isinstance(hours_per_day, Real):
         raise TypeError(f"hours_per_day must be a number of hours, not {type(hours_per_day).__name__}")
-    if not (math.isfinite(hours_per_day) and hours_per_day > 0):
+    hours = float(hours_per_day)
+    if not (math.isfinite(hours) and hours > 0):
         raise ValueError(f"hours_per_day must be a finite number of hours above 0 (such as 8), "
                          f"got {hours_per_day!r}")
-    return float(hours_per_day)
+    return hours
 
 
 def as_moment(value: Any, name: str) -> pd.Timestamp:

@@ -20,8 +20,17 @@ from ._frames import enriched_columns
 from ._resources import Kind, Resource, canonical_uuid
 from ._wire_filter import FIRST_YEAR, LAST_YEAR, ZERO_TIMESTAMP, format_timestamp, normalise_timestamp
 
-__all__ = ["FilterField", "ORDERED_KINDS", "TEXT_KINDS", "ZERO", "coerce", "in_calendar", "number_text",
-           "resolve_field", "wire_text"]
+__all__ = [
+    "ORDERED_KINDS",
+    "TEXT_KINDS",
+    "ZERO",
+    "FilterField",
+    "coerce",
+    "in_calendar",
+    "number_text",
+    "resolve_field",
+    "wire_text",
+]
 
 ORDERED_KINDS = frozenset({"timestamp", "date", "int", "float", "money", "text"})
 """Kinds whose values have an order (``>``, ``<``, ``>=``, ``<=``, ``between`` fit them)."""
@@ -132,7 +141,7 @@ def _number(field: FilterField, value: Any) -> float | int:
 
 
 def _flag(field: FilterField, value: Any) -> bool:
-    flags = {True: True, False: False, 1: True, 0: False, "1": True, "0": False}
+    flags = {1: True, 0: False, "1": True, "0": False}  # True == 1, False == 0: bools and 1.0 map too
     if isinstance(value, (bool, int, float, str)) and value in flags:
         return flags[value]
     raise _bad(field, value, "True or False (or 1/0)")
@@ -177,7 +186,7 @@ def in_calendar(stamp: pd.Timestamp) -> bool:
     return FIRST_YEAR <= stamp.year <= LAST_YEAR
 
 
-def number_text(value: float | int) -> str:
+def number_text(value: float) -> str:
     """A number as the ``$filter`` grammar writes it (no exponent)."""
     if isinstance(value, int):
         return str(value)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from ._filter_text import MSG_INVALID, MSG_UNKNOWN_FIELD, Condition, FilterSyntaxError, parse_filter_text
 from ._resources import Field, Resource

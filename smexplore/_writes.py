@@ -9,17 +9,16 @@ answers about that resource are dropped, so the next read shows the change.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any
 
 import pandas as pd
 
 from ._errors import NotFoundError, ReadOnlyError, UnknownFieldError, ValidationError
+from ._http import Transport
 from ._resources import Field, Resource, canonical_uuid
 from ._wire_filter import format_timestamp
-
-if TYPE_CHECKING:
-    from ._session import Session
 
 __all__ = ["WritesMixin", "to_wire"]
 
@@ -138,26 +137,36 @@ def to_wire(resource: Resource, fields: Mapping[str, Any], tz: str | None = None
 
 
 class WritesMixin:
-    """The write side of ``Session`` (see ``Session`` for the attributes used here)."""
+    """The write side of ``Session``: what it needs of the Session is declared here, ``Session`` supplies it."""
 
-    def _check_writable(self: Session, what: str) -> None:
+    settings: Any  # the Session's Settings (``writable``, ``timezone``)
+    _transport: Transport
+
+    def _resource(self, name: str) -> Resource:
+        raise NotImplementedError
+
+    def _related_frame(self, name: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _forget_frames(self, name: str) -> None:
+        raise NotImplementedError
+
+    def _check_writable(self, what: str) -> None:
         if not self.settings.writable:
             raise ReadOnlyError(f"{what}: this session is read-only; open it with writable=True to change data")
 
-    def _written(self: Session, resource: Resource) -> None:
+    def _written(self, resource: Resource) -> None:
         self._transport.forget(self._transport.topic(resource.path))
-        with self._memo_lock:
-            for key in [k for k in self._memo if k[0] == resource.name]:
-                del self._memo[key]
+        self._forget_frames(resource.name)
 
-    def _send_write(self: Session, spec: Resource, operation: str, method: str, path: str,
+    def _send_write(self, spec: Resource, operation: str, method: str, path: str,
                     body: dict[str, Any] | None, what: str) -> Any:
         try:
             return self._transport.write(method, path, body, what=what, scope=spec.scopes[operation])
         finally:  # even a failed write may have been applied: never keep serving the old answers
             self._written(spec)
 
-    def create(self: Session, resource: str, uuid: str | None = None, **fields: Any) -> str:
+    def create(self, resource: str, uuid: str | None = None, **fields: Any) -> str:
         """Create a record and return its uuid.
 
         Args:
@@ -179,7 +188,7 @@ class WritesMixin:
         response = self._send_write(spec, "create", "POST", spec.path, body, what)
         return response.headers.get("x-record-uuid") or body.get("uuid", "")
 
-    def update(self: Session, resource: str, uuid: str, **fields: Any) -> None:
+    def update(self, resource: str, uuid: str, **fields: Any) -> None:
         """Change only the given fields of one record (same checks as ``create``)."""
         spec = self._resource(resource)
         what = f"updating {spec.name} {uuid}"
@@ -190,21 +199,21 @@ class WritesMixin:
         body = to_wire(spec, fields, self.settings.timezone)
         self._send_write(spec, "update", "POST", path, body, what)
 
-    def delete(self: Session, resource: str, uuid: str) -> None:
+    def delete(self, resource: str, uuid: str) -> None:
         """Soft-delete one record: ``active`` becomes 0 (``restore`` undoes it)."""
         spec = self._resource(resource)
         what = f"deleting {spec.name} {uuid}"
         self._check_writable(what)
         self._send_write(spec, "delete", "DELETE", _record_path(spec, uuid), None, what)
 
-    def restore(self: Session, resource: str, uuid: str) -> None:
+    def restore(self, resource: str, uuid: str) -> None:
         """Undo a soft delete: ``active`` becomes 1 again."""
         spec = self._resource(resource)
         what = f"restoring {spec.name} {uuid}"
         self._check_writable(what)
         self._send_write(spec, "update", "POST", _record_path(spec, uuid), {"active": 1}, what)
 
-    def allocate(self: Session, job: str | int, staff: str, allocation_date: Any, window: str | None = None,
+    def allocate(self, job: str | int, staff: str, allocation_date: Any, window: str | None = None,
                  expiry: Any = None) -> str:
         """Allocate a job to a staff member in an allocation window; returns the allocation's uuid.
 
@@ -223,15 +232,15 @@ class WritesMixin:
             fields["expiry_timestamp"] = expiry
         return self.create("joballocation", **fields)
 
-    def book(self: Session, job: str | int, staff: str, start: Any, end: Any) -> str:
+    def book(self, job: str | int, staff: str, start: Any, end: Any) -> str:
         """Book a staff member on a job from ``start`` to ``end`` (a scheduled job activity); returns its uuid."""
         return self.create("jobactivity", job_uuid=self._job_uuid(job), staff_uuid=self._staff_uuid(staff),
                            start_date=start, end_date=end, activity_was_scheduled=1)
 
-    def _job_uuid(self: Session, job: str | int) -> str:
+    def _job_uuid(self, job: str | int) -> str:
         return self._lookup_uuid("job", str(job), "generated_job_id")
 
-    def _staff_uuid(self: Session, staff: str) -> str:
+    def _staff_uuid(self, staff: str) -> str:
         if _is_uuid(staff):
             return self._lookup_uuid("staff", staff, "uuid")
         if not isinstance(staff, str):
@@ -241,7 +250,7 @@ class WritesMixin:
         return _one(people.loc[names.str.casefold() == staff.strip().casefold(), "uuid"], "staff member", staff,
                     names)
 
-    def _lookup_uuid(self: Session, resource: str, key: str, column: str) -> str:
+    def _lookup_uuid(self, resource: str, key: str, column: str) -> str:
         frame = self._related_frame(resource)
         if _is_uuid(key):
             matches = frame.loc[frame["uuid"].str.casefold() == canonical_uuid(key), "uuid"]

@@ -1,26 +1,62 @@
-"""The ``smexplore`` command line.
+"""The ``smexplore`` command line (also ``python -m smexplore``).
 
 ``smexplore emulator`` serves the ServiceM8 API emulator until interrupted;
 ``smexplore demo`` starts it in the background and explores the demo account through a
 ``Session``: jobs by status and this week's bookings per staff member.
+
+Exit status: 0 done, 1 failed (one line on stderr; ``--debug`` adds the traceback), 2 wrong usage,
+130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
+import traceback
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, cast
 
+from . import __version__
+from ._errors import SMExploreError
 from .emulator import DEMO_API_KEY, SCALES, Emulator
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from ._session import Session
 
 __all__ = ["main"]
+
+_DESCRIPTION = """\
+Explore ServiceM8 scheduling data, or the embedded demo account: no key, no network."""
+_EPILOG = """\
+examples:
+  smexplore demo                     summarise the demo account, pictures in ./demo-output
+  smexplore emulator --port 8000     serve the ServiceM8 API emulator on 127.0.0.1:8000
+  smexplore emulator --help          the emulator's options
+
+exit status: 0 done, 1 failed, 2 wrong usage, 130 interrupted"""
+_EMULATOR_DESCRIPTION = """\
+Serve the ServiceM8 REST API (/api_1.0) over a synthetic trades business until Ctrl-C.
+Each request is logged to stderr (coloured on a terminal only; NO_COLOR turns colour off)."""
+_EMULATOR_EPILOG = f"""\
+examples:
+  smexplore emulator                            the small account on http://127.0.0.1:8000/api_1.0
+  smexplore emulator --port 0 --scale large     a large account on a free port (printed at start)
+  curl -H 'X-Api-Key: {DEMO_API_KEY}' http://127.0.0.1:8000/api_1.0/job.json"""
+_DEMO_DESCRIPTION = """\
+Start the emulator in the background and summarise the demo account through a Session:
+jobs by status, this week's bookings per staff member, double-bookings, and two pictures
+(this week's timeline and the last quarter's utilisation) as PNG files."""
+_DEMO_EPILOG = """\
+examples:
+  smexplore demo
+  smexplore demo --scale medium --seed 3 --out /tmp/pictures"""
 
 
 def _token(text: str) -> tuple[str, list[str]]:
@@ -30,26 +66,62 @@ def _token(text: str) -> tuple[str, list[str]]:
     return token, [s for s in scopes.split(",") if s]
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="smexplore", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+def _port(text: str) -> int:
+    """A TCP port, 0 to 65535 (0: any free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535; 0 picks a free one)")
+    return port
 
-    emulator = commands.add_parser("emulator", help="serve the ServiceM8 API emulator until interrupted")
+
+def _positive(text: str) -> int:
+    """A whole number above 0."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not above 0")
+    return number
+
+
+def _subparser(commands: argparse._SubParsersAction, name: str, summary: str, description: str,
+               epilog: str) -> argparse.ArgumentParser:
+    """A command, with the options every command has (``--debug``, ``--seed``, ``--scale``)."""
+    parser = commands.add_parser(name, help=summary, description=description, epilog=epilog,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback of an error")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic account (default 0)")
+    parser.add_argument("--scale", choices=list(SCALES), default="small", help="size of the account (default small)")
+    return parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smexplore", description=_DESCRIPTION, epilog=_EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-V", "--version", action="version", version=f"smexplore {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    emulator = _subparser(commands, "emulator", "serve the ServiceM8 API emulator until interrupted",
+                          _EMULATOR_DESCRIPTION, _EMULATOR_EPILOG)
     emulator.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    emulator.add_argument("--port", type=int, default=8000, help="port to listen on (0 picks a free one)")
+    emulator.add_argument("--port", type=_port, default=8000,
+                          help="port to listen on, 0 to 65535 (default 8000; 0 picks a free one)")
     emulator.add_argument("--api-key", default=DEMO_API_KEY, help="the API key to accept (default: the demo key)")
     emulator.add_argument("--token", type=_token, action="append", default=[], metavar="TOKEN=SCOPES",
                           help="also accept an OAuth bearer token with these comma-separated scopes")
-    emulator.add_argument("--seed", type=int, default=0, help="seed of the synthetic account (default 0)")
-    emulator.add_argument("--scale", choices=list(SCALES), default="small", help="size of the account")
-    emulator.add_argument("--page-size", type=int, default=5000, help="records per cursor page (default 5000)")
-    emulator.add_argument("--per-minute", type=int, default=180, help="requests allowed per minute (default 180)")
-    emulator.add_argument("--per-day", type=int, default=20_000, help="requests allowed per day (default 20000)")
+    emulator.add_argument("--page-size", type=_positive, default=5000, help="records per cursor page (default 5000)")
+    emulator.add_argument("--per-minute", type=_positive, default=180,
+                          help="requests allowed per minute (default 180)")
+    emulator.add_argument("--per-day", type=_positive, default=20_000, help="requests allowed per day (default 20000)")
     emulator.add_argument("--quiet", action="store_true", help="do not log each request")
 
-    demo = commands.add_parser("demo", help="summarise the embedded demo account")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the synthetic account (default 0)")
-    demo.add_argument("--scale", choices=list(SCALES), default="small", help="size of the account")
+    demo = _subparser(commands, "demo", "summarise the embedded demo account", _DEMO_DESCRIPTION, _DEMO_EPILOG)
     demo.add_argument("--out", default="demo-output", help="folder for the pictures (default demo-output)")
     return parser
 
@@ -66,11 +138,24 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_folder(path: str) -> Path:
+    """The pictures' folder, created and checked first, so that a bad ``--out`` fails before the work."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(error.errno, f"cannot create the output folder {folder}: {error.strerror}") from error
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OSError(errno.EACCES, f"cannot write to the output folder {folder}")
+    return folder
+
+
 def _demo(args: argparse.Namespace) -> int:
     from ._expr import F
     from ._session import demo
     from ._spans import overlaps
 
+    folder = _output_folder(args.out)
     with demo(seed=args.seed, scale=args.scale, progress=sys.stderr.isatty()) as session:
         now = session.emulator.account.now
         monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
@@ -81,7 +166,7 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"\nJobs by status ({len(jobs):,} active jobs):")
         print(jobs["status"].value_counts().to_string())
         bookings_this_week = ((F.start_date >= monday) & (F.start_date < saturday)
-                              & (F.activity_was_scheduled == True))  # noqa: E712 - builds a filter
+                              & (F.activity_was_scheduled == True))
         print(f"\n{session.explain('jobactivity', bookings_this_week)}")
         week = session.activities(bookings_this_week, enrich=True)
         hours = (week["end_date"] - week["start_date"]).dt.total_seconds() / 3600
@@ -94,7 +179,7 @@ def _demo(args: argparse.Namespace) -> int:
         info = session.cache_info()
         print(f"\nHTTP requests sent: {info.misses}; answers served from the cache: {info.hits}")
         print(f"Double-bookings this week: {len(overlaps(week))}")
-        _pictures(session, week, monday, Path(args.out))
+        _pictures(session, week, monday, folder)
     return 0
 
 
@@ -106,22 +191,45 @@ def _pictures(session: Session, week: pd.DataFrame, monday: datetime, folder: Pa
     from .plots import plot_utilisation, timeline
 
     matplotlib.use("Agg")
-    folder.mkdir(parents=True, exist_ok=True)
     ax = timeline(week, start=monday, end=monday + timedelta(days=7))
-    ax.figure.savefig(folder / "week-timeline.png", dpi=110)
+    cast("Figure", ax.figure).savefig(folder / "week-timeline.png", dpi=110)
     quarter_start = monday - timedelta(weeks=13)
     history = session.activities(F.start_date.between(quarter_start, monday - timedelta(seconds=1)), enrich=True)
     ax = plot_utilisation(history, start=quarter_start, end=monday - timedelta(days=1))
-    ax.figure.savefig(folder / "utilisation.png", dpi=110)
+    cast("Figure", ax.figure).savefig(folder / "utilisation.png", dpi=110)
     print(f"Pictures: {folder / 'week-timeline.png'}, {folder / 'utilisation.png'}")
 
 
+def _message(error: Exception) -> str:
+    """The error on one line: an OSError's text (and file), a smexplore error's message, else type and message."""
+    if isinstance(error, OSError) and error.strerror:
+        text = f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    elif isinstance(error, SMExploreError):
+        text = str(error)
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return " ".join(text.split()) or type(error).__name__
+
+
+def _run(args: argparse.Namespace) -> int:
+    return _serve(args) if args.command == "emulator" else _demo(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``smexplore`` command line; returns the exit status."""
+    """Run the ``smexplore`` command line; returns the exit status (argparse exits 2 on wrong usage)."""
     args = _parser().parse_args(argv)
-    if args.command == "emulator":
-        return _serve(args)
-    return _demo(args)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # the reader went away (`smexplore demo | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as error:  # noqa: BLE001 (any failure is one line on stderr; --debug shows the traceback)
+        if args.debug:
+            traceback.print_exc()
+        print(f"smexplore: error: {_message(error)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

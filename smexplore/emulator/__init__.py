@@ -13,14 +13,14 @@ from ._synth import ANCHOR, SCALES, Account, build_account
 
 __all__ = [
     "ANCHOR",
-    "Account",
     "DEMO_API_KEY",
+    "SCALES",
+    "Account",
     "Emulator",
     "Fault",
     "Faults",
     "LoggedRequest",
     "RequestLog",
-    "SCALES",
     "ServiceM8App",
     "build_account",
 ]

@@ -13,9 +13,10 @@ import json
 import threading
 import time
 import uuid as uuidlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -23,10 +24,10 @@ from werkzeug.wrappers import Request, Response
 
 from .._filter_text import FilterSyntaxError
 from .._resources import Resource, get_resource
+from .._wire_filter import compile_filter
 from ._faults import Fault, Faults
 from ._limits import MSG_PER_DAY, MSG_PER_MINUTE, RateLimiter
 from ._log import RequestLog
-from .._wire_filter import compile_filter
 from ._store import Store, WriteError
 from ._synth import Account
 
@@ -242,10 +243,10 @@ class ServiceM8App:
         with self.store.lock:
             if operation == "create":
                 try:
-                    record = table.create(body, self.now())
+                    created = table.create(body, self.now())
                 except WriteError as exc:
                     return _error(400, str(exc))
-                return _json({"errorCode": 0, "message": "OK"}, headers={"x-record-uuid": record["uuid"]})
+                return _json({"errorCode": 0, "message": "OK"}, headers={"x-record-uuid": created["uuid"]})
             record = table.get(record_uuid or "")
             if record is None:
                 return _error(404, MSG_NOT_FOUND)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 __all__ = ["MSG_PER_DAY", "MSG_PER_MINUTE", "RateLimiter"]
 

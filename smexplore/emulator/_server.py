@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import atexit
+import os
+import re
+import socket
+import sys
 import threading
 import time
-from typing import Any, Callable, Iterable, Literal, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal, Self
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server, select_address_family
 
 from ._app import API_PREFIX, ServiceM8App
 from ._faults import Faults
@@ -21,11 +26,51 @@ DEMO_API_KEY = "smexplore-demo-key-0000"
 """The fixed API key the demo account accepts (public on purpose: it guards nothing real)."""
 
 
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _colour_wanted() -> bool:
+    """Whether to colour the request log: only on a terminal, and never with ``NO_COLOR`` set."""
+    return sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+
+
 class _QuietHandler(WSGIRequestHandler):
     """Request handler that keeps the console clean (the request log records every request)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+
+class _LoggingHandler(WSGIRequestHandler):
+    """Request handler logging one line per request to stderr, coloured by status only on a terminal.
+
+    werkzeug styles the request line with ANSI escapes whatever the stream; they are removed here
+    (the path itself cannot carry one: werkzeug escapes control characters in it).
+    """
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        if not _colour_wanted():
+            args = tuple(_ANSI_STYLE.sub("", arg) if isinstance(arg, str) else arg for arg in args)
+        super().log(type, message, *args)
+
+
+def _make_server(host: str, port: int, app: Any, handler: type[WSGIRequestHandler]) -> BaseWSGIServer:
+    """A threaded server on ``host:port``.
+
+    Raises:
+        OSError: The address cannot be used (the port is taken, the host unknown). werkzeug alone
+            would print to stderr and exit the process instead.
+    """
+    listening = socket.socket(select_address_family(host, port), socket.SOCK_STREAM)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen()
+    except OSError as error:
+        listening.close()
+        raise OSError(error.errno, f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+    with listening:  # the server listens on a duplicate of it
+        return make_server(host, port, app, threaded=True, request_handler=handler, fd=listening.fileno())
 
 
 class Emulator:
@@ -94,24 +139,33 @@ class Emulator:
         """``http://HOST:PORT/api_1.0`` of the running server."""
         if self._server is None:
             raise RuntimeError("the emulator is not running; call start() first")
-        return f"http://{self._server.host}:{self._server.port}{API_PREFIX}"
+        host = self._server.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self._server.port}{API_PREFIX}"
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "Emulator":
-        """Serve in a daemon thread (port 0 picks a free port); stopped at interpreter exit."""
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
+        """Serve in a daemon thread (port 0 picks a free port); stopped at interpreter exit.
+
+        Raises:
+            OSError: ``host:port`` cannot be listened on (e.g. the port is in use).
+        """
         if self._server is not None:
             return self
-        self._server = make_server(host, port, self.app, threaded=True, request_handler=_QuietHandler)
-        self._server.daemon_threads = True
+        self._server = _make_server(host, port, self.app, _QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="smexplore-emulator", daemon=True)
         self._thread.start()
         atexit.register(self.stop)
         return self
 
     def serve_forever(self, host: str = "127.0.0.1", port: int = 8000,
-                      on_ready: Callable[["Emulator"], None] | None = None, log_requests: bool = True) -> None:
-        """Serve in this thread until interrupted (Ctrl-C), logging one line per request to stderr."""
-        handler = WSGIRequestHandler if log_requests else _QuietHandler
-        self._server = make_server(host, port, self.app, threaded=True, request_handler=handler)
+                      on_ready: Callable[[Emulator], None] | None = None, log_requests: bool = True) -> None:
+        """Serve in this thread until interrupted (Ctrl-C), logging one line per request to stderr.
+
+        The log is coloured by status on a terminal only (not into a pipe or file, nor with ``NO_COLOR``).
+
+        Raises:
+            OSError: ``host:port`` cannot be listened on (e.g. the port is in use).
+        """
+        self._server = _make_server(host, port, self.app, _LoggingHandler if log_requests else _QuietHandler)
         if on_ready is not None:
             on_ready(self)
         try:
@@ -133,7 +187,7 @@ class Emulator:
             self._thread.join(timeout=5)
         atexit.unregister(self.stop)
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import threading
 import uuid as uuidlib
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .._resources import Field, Resource
 from .._wire_filter import ZERO_TIMESTAMP, normalise_timestamp

@@ -2,22 +2,21 @@
 
 Drawn with collections (one ``broken_barh`` per row and kind, one collection for all double-booking
 marks, one each for nights and weekends), never an artist per bar, so a quarter of a busy team
-draws as fast as a day.
+draws as fast as a day. matplotlib is imported by the functions that draw, so importing this module
+(and ``smexplore``) costs nothing until a timeline is drawn.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.collections import PolyCollection
-from matplotlib.patches import Patch
 
 from .._spans import as_moment, overlaps, require_frame, spans
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["timeline"]
 
@@ -65,6 +64,8 @@ def _label(text: str) -> str:
 
 def _colours(values: pd.Series) -> tuple[pd.Series, dict[str, Any]]:
     """A colour per value: the most frequent ones get their own, the rest share grey."""
+    import matplotlib.pyplot as plt
+
     counts = values.fillna(_OTHER).astype(str).value_counts()
     named = list(counts.index[:_MAX_LEGEND])
     palette = plt.get_cmap("tab20" if len(named) > 10 else "tab10")
@@ -78,6 +79,8 @@ def _colours(values: pd.Series) -> tuple[pd.Series, dict[str, Any]]:
 
 def _shade(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, rows: int) -> None:
     """Weekends and out-of-hours as two background collections spanning every row."""
+    import matplotlib.dates as mdates
+
     days = pd.date_range(start.normalize(), end.normalize() + pd.Timedelta(days=1), freq="D")
     weekend = [(mdates.date2num(d), 1.0) for d in days if d.day_of_week >= 5]
     night = [(mdates.date2num(d + pd.Timedelta(hours=WORK_END_HOUR - 24)), (24 - WORK_END_HOUR + WORK_START_HOUR) / 24)
@@ -113,6 +116,11 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
         TypeError: ``frame`` is not a DataFrame.
         ValueError: ``by`` is neither ``"staff"`` nor a column of the frame; ``start``/``end`` is no time.
     """
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
     require_frame(frame, "timeline")
     _check_by(frame, by)
     data = spans(frame)
@@ -133,15 +141,16 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
 
     if ax is None:
         _, ax = plt.subplots(figsize=(12, max(2.5, 0.38 * len(rows) + 1.6)), layout="constrained")
-    column = _COLOUR_COLUMNS.get(color_by or "", color_by)
-    if column and column in data:
-        colours, legend = _colours(data[column])
+    colour_column = _COLOUR_COLUMNS.get(color_by or "", color_by)
+    if colour_column and colour_column in data:
+        colours, legend = _colours(data[colour_column])
     else:
         colours, legend = pd.Series([(0.2, 0.45, 0.7, 1.0)] * len(data), index=data.index, dtype=object), {}
 
     left = mdates.date2num(data["start"].to_numpy())
     width = mdates.date2num(data["end"].to_numpy()) - left
-    for (name, kind), index in data.groupby(["staff", "kind"], sort=False).indices.items():
+    for key, index in data.groupby(["staff", "kind"], sort=False).indices.items():
+        name, kind = cast(tuple[str, str], key)
         height, alpha, hatch = _STYLE.get(kind, _STYLE["booking"])
         base = row_of[name] - 0.35 if kind == "recorded" else row_of[name] - height / 2
         ax.broken_barh(list(zip(left[index], width[index])), (base, height),
@@ -162,10 +171,11 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
         if boxes:
             legend["double-booked"] = "red"
     _shade(ax, first, last, len(rows))
-    now = show_today if show_today is not True else frame.attrs.get("now", pd.Timestamp.now())
-    if show_today is not False and now is not None:
+    now = None if show_today is False else frame.attrs.get("now", pd.Timestamp.now()) if show_today is True \
+        else show_today
+    if now is not None:
         now = _wall_clock(pd.Series([pd.Timestamp(now)]), tz)[0]
-    if show_today is not False and now is not None and first <= now <= last:
+    if now is not None and first <= now <= last:
         ax.axvline(mdates.date2num(pd.Timestamp(now)), color="crimson", linewidth=1.2, linestyle="--",
                    label="_today", gid="today")
         legend["now"] = "crimson"

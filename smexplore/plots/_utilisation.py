@@ -1,15 +1,19 @@
-"""The utilisation heatmap: staff members down, periods across, booked share of capacity as colour."""
+"""The utilisation heatmap: staff members down, periods across, booked share of capacity as colour.
+
+matplotlib is imported when a heatmap is drawn, not with this module.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
 
 from .._spans import check_hours_per_day, require_frame, utilisation
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_utilisation"]
 
@@ -29,6 +33,8 @@ def plot_utilisation(frame: pd.DataFrame, *, freq: str = "W", hours_per_day: flo
     Raises:
         TypeError, ValueError: As ``utilisation`` (a frame is needed; hours above 0).
     """
+    import matplotlib.pyplot as plt
+
     require_frame(frame, "plot_utilisation")
     hours_per_day = check_hours_per_day(hours_per_day)
     table = frame if {"utilisation", "period", "staff"} <= set(frame.columns) else utilisation(

@@ -16,9 +16,10 @@ text, other uuids            contains, starts with, =, ≠ (text box), is empty,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -129,7 +130,7 @@ class ConditionRow:
         self._filling = False
         self._fill_operators()
         self.field.observe(lambda _: self._fill_operators(), names="value")
-        self.operator.observe(lambda _: self._filling or self._fill_editors(), names="value")
+        self.operator.observe(lambda _: None if self._filling else self._fill_editors(), names="value")
 
     def _fill_operators(self) -> None:
         spec = self._fields[self.field.value]

@@ -50,8 +50,8 @@ class _Worker:
     def open(self, options: dict[str, Any]) -> None:
         """Close the Sessions held and open new ones on ``options["folder"]``."""
         self.close()
-        common = dict(base_url=options["base_url"], cache=options["folder"], expire_after=options["expire_after"],
-                      progress=False, per_minute=1_000_000, per_day=1_000_000_000, timeout=options["timeout"])
+        common = {"base_url": options["base_url"], "cache": options["folder"], "expire_after": options["expire_after"],
+                      "progress": False, "per_minute": 1_000_000, "per_day": 1_000_000_000, "timeout": options["timeout"]}
         self.session = self.sm.connect(options["api_key"], retry_budget=options["retry_budget"], writable=True,
                                        **common)
         self.offline = self.sm.connect(options["api_key"], offline=True, **common)
@@ -96,7 +96,7 @@ def _run(worker: _Worker, name: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def serve(conn: Connection, dump_path: str) -> None:
     """The worker's main loop: answer commands until ``stop``."""
-    dump = open(dump_path, "w")  # noqa: SIM115 - open for the life of the process
+    dump = open(dump_path, "w")
     faulthandler.register(signal.SIGUSR1, file=dump, all_threads=True)
     signal.signal(signal.SIGINT, _on_sigint)
     worker = _Worker()

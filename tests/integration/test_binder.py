@@ -50,7 +50,7 @@ def test_binder_build_runs_every_notebook(tmp_path: Path) -> None:
            "    assert not errors, (path, errors)\n"
            "    print('ran', path.rsplit('/', 1)[-1])\n")
     result = subprocess.run([str(python), "-c", run, *map(str, notebooks)], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=900)
+                            capture_output=True, text=True, timeout=900, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.findall(r"^ran (\S+)$", result.stdout, re.MULTILINE) == [p.name for p in notebooks]
     installed = subprocess.run([str(python), "-c", "import smexplore, pathlib; print(pathlib.Path(smexplore.__file__))"],

@@ -54,10 +54,11 @@ import signal
 import threading
 import time
 import uuid as uuidlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -392,14 +393,14 @@ class Harness:
             worker.stop()
 
     @contextmanager
-    def example(self) -> Iterator["Run"]:
+    def example(self) -> Iterator[Run]:
         """A fresh emulator (on a copy of the account), cache folder and worker Sessions."""
         self.start_workers()
         self.examples += 1
         tables = {name: [dict(r) for r in rows] for name, rows in self.account.tables.items()}
         account = dataclasses.replace(self.account, tables=tables)
-        options = dict(account=account, page_size=PAGE_SIZE, per_minute=1_000_000, per_day=1_000_000_000,
-                       cursor_ttl=CURSOR_TTL)
+        options = {"account": account, "page_size": PAGE_SIZE, "per_minute": 1_000_000, "per_day": 1_000_000_000,
+                       "cursor_ttl": CURSOR_TTL}
         clock = SteppedClock()
         emu = Emulator(faults=CountingFaults(), clock=clock, **options).start()
         # The same records (writes to ``emu`` show here too), its own cursors, and no faults ever.
@@ -408,8 +409,8 @@ class Harness:
                            per_minute=1_000_000, per_day=1_000_000_000)
         try:
             folder = self.root / f"cache-{self.examples}"
-            opened = dict(api_key=emu.api_key, base_url=emu.base_url, folder=str(folder), expire_after=EXPIRE_AFTER,
-                          retry_budget=RETRY_BUDGET, timeout=10.0)
+            opened = {"api_key": emu.api_key, "base_url": emu.base_url, "folder": str(folder), "expire_after": EXPIRE_AFTER,
+                          "retry_budget": RETRY_BUDGET, "timeout": 10.0}
             for worker in self.workers.values():  # one after the other: see test_two_processes_open_a_new_cache
                 answer = worker.call("open", opened)
                 if answer[0] != "ok":
@@ -555,14 +556,14 @@ class Run:
         self.writes += 1
         when = (pd.Timestamp("2026-03-02 08:00") + pd.Timedelta(minutes=7 * self.writes)).strftime("%Y-%m-%d %H:%M:%S")
         if action.op == "create":
-            fields = dict(uuid=str(uuidlib.uuid5(_UUIDS, str(self.writes))), job_uuid=self.harness.job,
-                          staff_uuid=self.harness.staff[action.staff], allocation_date=when)
+            fields = {"uuid": str(uuidlib.uuid5(_UUIDS, str(self.writes))), "job_uuid": self.harness.job,
+                          "staff_uuid": self.harness.staff[action.staff], "allocation_date": when}
             return "create", ("joballocation", fields)
         records = self.emu.account.tables["joballocation"]
         target = records[action.target % len(records)]["uuid"]
         if action.op == "update":
-            return "update", ("joballocation", target, dict(staff_uuid=self.harness.staff[action.staff],
-                                                            allocation_date=when))
+            return "update", ("joballocation", target, {"staff_uuid": self.harness.staff[action.staff],
+                                                            "allocation_date": when})
         return "delete", ("joballocation", target)
 
     # --- actions ----------------------------------------------------------------------------
@@ -685,9 +686,9 @@ def test_two_processes_open_a_new_cache_at_once(harness: Harness) -> None:
     for attempt in range(30):
         order = list(harness.workers.values())[:: 1 if attempt % 2 else -1]
         for worker in order:
-            worker.send("open", dict(api_key="smexplore-demo-key-0000", base_url="http://127.0.0.1:9/api_1.0",
-                                     folder=str(harness.root / f"opened-together-{attempt}"), expire_after=EXPIRE_AFTER,
-                                     retry_budget=RETRY_BUDGET, timeout=10.0))
+            worker.send("open", {"api_key": "smexplore-demo-key-0000", "base_url": "http://127.0.0.1:9/api_1.0",
+                                     "folder": str(harness.root / f"opened-together-{attempt}"), "expire_after": EXPIRE_AFTER,
+                                     "retry_budget": RETRY_BUDGET, "timeout": 10.0})
         for worker in order:
             answer = worker.reply("open")
             if answer[0] != "ok":

@@ -7,13 +7,13 @@ only where it carries the endpoint's scope, and a 403 names the scope that is mi
 from __future__ import annotations
 
 import uuid as uuidlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
 
 from smexplore.emulator import DEMO_API_KEY, Account, Emulator
-
 
 # The documented bodies (shared/reference/servicem8-api.md §4), written out here on purpose.
 UNAUTHORIZED = {"errorCode": 401, "message": "Authentication failed. Please check your API key or OAuth token."}

@@ -6,15 +6,17 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
 from typing import IO
 
+import pytest
 import requests
 
-from smexplore.emulator import Account
+from smexplore.emulator import Account, Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVING = re.compile(r"serving at (http://127\.0\.0\.1:(\d+)/api_1\.0)\s*$")
@@ -24,14 +26,14 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
-def _lines(stream: IO[str], into: "queue.Queue[str | None]") -> None:
+def _lines(stream: IO[str], into: queue.Queue[str | None]) -> None:
     """Copy a child's output into a queue, line by line (None at the end)."""
     for line in stream:
         into.put(line)
     into.put(None)
 
 
-def _next_line(lines: "queue.Queue[str | None]", timeout: float = 30.0) -> str:
+def _next_line(lines: queue.Queue[str | None], timeout: float = 30.0) -> str:
     line = lines.get(timeout=timeout)
     assert line is not None, "the emulator exited before printing its address"
     return line
@@ -44,7 +46,7 @@ def test_emulator_command_serves_until_interrupted() -> None:
         cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        lines: "queue.Queue[str | None]" = queue.Queue()
+        lines: queue.Queue[str | None] = queue.Queue()
         assert process.stdout is not None
         threading.Thread(target=_lines, args=(process.stdout, lines), daemon=True).start()
         first, second = _next_line(lines), _next_line(lines)
@@ -79,7 +81,7 @@ def test_emulator_command_serves_until_interrupted() -> None:
 def test_demo_command_summarises_the_account(small_account_records: Account, tmp_path: Path) -> None:
     """`demo` runs, names job statuses with their counts, lists bookings by staff member, draws two PNGs."""
     result = subprocess.run([sys.executable, "-m", "smexplore.cli", "demo", "--out", str(tmp_path)], cwd=ROOT,
-                            env=_env(), capture_output=True, text=True, timeout=120)
+                            env=_env(), capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     statuses = re.findall(r"^\s*(Quote|Work Order|Completed|Unsuccessful)\s+[\d,]+\s*$", out, re.MULTILINE)
@@ -90,3 +92,17 @@ def test_demo_command_summarises_the_account(small_account_records: Account, tmp
     assert any(name in bookings for name in names), bookings
     for picture in ("week-timeline.png", "utilisation.png"):
         assert (tmp_path / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_busy_port_raises_oserror_instead_of_exiting(small_account_records: Account) -> None:
+    """werkzeug alone prints to stderr and calls sys.exit(1); the emulator raises a clear OSError."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        emulator = Emulator(account=small_account_records)
+        with pytest.raises(OSError, match=rf"cannot listen on 127\.0\.0\.1:{port}: .*in use"):
+            emulator.start(port=port)
+        with pytest.raises(OSError, match="in use"):
+            emulator.serve_forever(port=port)
+    assert "not running" in repr(emulator)

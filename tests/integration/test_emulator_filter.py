@@ -13,8 +13,9 @@ written out independently of the emulator's ``_query`` module:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -188,9 +189,7 @@ CASES: list[tuple[str, str, str, Predicate, bool]] = [
     ("and-extra-whitespace", "job", "  active   eq  1\tand  status ne 'Quote'  ",
      lambda r, p: r["active"] == 1 and r["status"] != "Quote", True),
     ("and-ten-conditions", "job",
-     " and ".join(["active eq 1", "status ne 'Quote'", "status ne 'Unsuccessful'", "date gt '2025-06-01'",
-                   "date lt '2026-01-01'", "invoice_sent eq 1", "total_invoice_amount gt 100",
-                   "completion_date gt '2025-01-01'", "uuid ne ''", "geo_state eq 'VIC'"]),
+     "active eq 1 and status ne 'Quote' and status ne 'Unsuccessful' and date gt '2025-06-01' and date lt '2026-01-01' and invoice_sent eq 1 and total_invoice_amount gt 100 and completion_date gt '2025-01-01' and uuid ne '' and geo_state eq 'VIC'",
      lambda r, p: r["active"] == 1 and r["status"] not in ("Quote", "Unsuccessful")
      and "2025-06-01" < r["date"] < "2026-01-01" and r["invoice_sent"] == 1
      and float(r["total_invoice_amount"]) > 100 and _moment(r["completion_date"]) > datetime(2025, 1, 1)

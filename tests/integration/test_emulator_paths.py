@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import re
 import uuid as uuidlib
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
 
 from smexplore._resources import get_resource
 from smexplore.emulator import Account, Emulator
-
 
 RESOURCES = ["staff", "job", "jobactivity", "joballocation", "company", "category", "allocationwindow", "queue"]
 

@@ -17,11 +17,13 @@ any request, enrichment columns, time zones.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field as dataclass_field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from functools import reduce
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -754,9 +756,9 @@ def test_a_wall_clock_time_at_a_clock_change_is_answered_as_locally(sydney: sm.S
 
 def test_review_findings_stay_fixed(session: sm.Session, emulator: Emulator) -> None:
     """Found in review: soft-deleted records behind ``active``, uuid spellings, long quoted values."""
-    deleted = session.jobs(F.active == False)  # noqa: E712
+    deleted = session.jobs(F.active == False)
     everything = session.jobs(include_inactive=True)
-    assert len(deleted) == int((everything["active"] == False).sum()) > 0  # noqa: E712
+    assert len(deleted) == int((everything["active"] == False).sum()) > 0
     uuid = str(everything["company_uuid"].dropna().iloc[0])
     plain = session.jobs(F.company_uuid == uuid)
     assert len(plain) > 0

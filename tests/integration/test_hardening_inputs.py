@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import socket
 import uuid as uuidlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 import pytest

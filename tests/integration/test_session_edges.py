@@ -9,15 +9,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-import requests  # noqa: E402
-import requests_cache  # noqa: E402
+import matplotlib.dates as mdates
+import pandas as pd
+import pytest
+import requests
+import requests_cache
 
-import smexplore as sm  # noqa: E402
-from smexplore.emulator import Emulator  # noqa: E402
-from tests.conftest import FakeClock  # noqa: E402
+import smexplore as sm
+from smexplore.emulator import Emulator
+from tests.conftest import FakeClock
 
 
 def test_expired_cursor_after_a_cached_first_page_restarts_without_duplicates(tmp_path: Path) -> None:

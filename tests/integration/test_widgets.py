@@ -5,18 +5,18 @@ Every pull goes over HTTP to the emulator through the real SQLite cache.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 import pytest
 
 import smexplore as sm
 from smexplore import F
+from smexplore._values import FilterField
 from smexplore.emulator import Emulator
 from smexplore.widgets._editors import operators_for
-from smexplore._values import FilterField
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def _staff_names(session: sm.Session) -> list[str]:
 
 
 def test_operators_fit_the_field_kind() -> None:
-    labels = lambda kind, named=False: [op.label for op in operators_for(FilterField("x", kind), named)]  # noqa: E731
+    labels = lambda kind, named=False: [op.label for op in operators_for(FilterField("x", kind), named)]
     assert labels("timestamp") == ["on", "before", "on or after", "between", "is empty", "is set"]
     assert labels("flag") == ["is"]
     assert "contains" in labels("text") and "contains" not in labels("int")

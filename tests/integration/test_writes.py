@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 import pytest
@@ -28,7 +28,7 @@ def _a_job_and_two_staff(session: sm.Session) -> tuple[pd.Series, str, str]:
 
 
 def test_create_without_and_with_a_client_uuid(writer: sm.Session, fresh_emulator: Emulator) -> None:
-    job, ava, _ = _a_job_and_two_staff(writer)
+    job, _ava, _ = _a_job_and_two_staff(writer)
     made = writer.create("joballocation", job_uuid=job["uuid"], staff_uuid=writer.staff().uuid[0],
                          allocation_date="2026-03-03 08:00")
     uuid.UUID(made)

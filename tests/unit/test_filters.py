@@ -8,7 +8,7 @@ wire records with the awkward values real accounts send.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import reduce
 from typing import Any
 
@@ -142,7 +142,7 @@ def _assert_plan_sound(where: sm.Expr, resource_name: str, records: list[dict[st
 ROUND_TRIP = [
     F.status == "Work Order",
     F.status != "Quote",
-    F.active == True,  # noqa: E712
+    F.active == True,
     F.active == 0,
     F.travel_time_in_seconds > 3,
     F.travel_time_in_seconds < -3,
@@ -182,7 +182,7 @@ ROUND_TRIP = [
 
 @pytest.mark.parametrize("expr", ROUND_TRIP, ids=[str(e) for e in ROUND_TRIP])
 def test_str_reads_back_as_an_equal_expression(expr: sm.Expr) -> None:
-    back = eval(str(expr), {"F": F})  # noqa: S307
+    back = eval(str(expr), {"F": F})
     assert back == expr
     assert str(back) == str(expr)
     assert repr(expr) == f"<smexplore filter {expr}>"
@@ -197,7 +197,7 @@ def test_field_names_that_are_not_plain_attributes_read_back(name: str) -> None:
             F[name]
         return
     expr = (F[name] == 1) & F[name].isin(["a"]) & ~F[name].isna() & F[name].contains("x")
-    back = eval(str(expr), {"F": F})  # noqa: S307
+    back = eval(str(expr), {"F": F})
     assert back == expr
     assert back.fields() == {name}
 
@@ -210,7 +210,7 @@ def test_plain_field_names_print_as_attributes() -> None:
 
 TEMPORAL = [date(2026, 3, 1), datetime(2026, 3, 1, 8, 30), datetime(2026, 3, 1, 8, 30, 15, 250000),
             pd.Timestamp("2026-03-01 08:30:00"), pd.Timestamp("2026-03-01 08:30:00.5"),
-            datetime(2026, 3, 1, 8, 30, tzinfo=timezone.utc), pd.Timestamp("2026-03-01 08:30", tz="UTC")]
+            datetime(2026, 3, 1, 8, 30, tzinfo=UTC), pd.Timestamp("2026-03-01 08:30", tz="UTC")]
 
 
 def test_str_of_date_and_time_values_reads_back_as_the_same_text() -> None:
@@ -221,9 +221,9 @@ def test_str_of_date_and_time_values_reads_back_as_the_same_text() -> None:
     """
     for value in TEMPORAL:
         expr = (F.start_date >= value) & F.end_date.isin([value])
-        back = eval(str(expr), {"F": F})  # noqa: S307
+        back = eval(str(expr), {"F": F})
         assert str(back) == str(expr)
-        assert eval(str(back), {"F": F}) == back  # noqa: S307
+        assert eval(str(back), {"F": F}) == back
 
 
 def _same_meaning(expr: sm.Expr, back: sm.Expr, tz: str | None) -> None:
@@ -238,7 +238,7 @@ def test_str_of_date_and_time_values_keeps_the_meaning(value: Any) -> None:
     tz = "Australia/Sydney" if getattr(value, "tzinfo", None) is not None else None
     for op in ("==", "!=", ">", "<", ">=", "<="):
         expr = Compare("start_date", op, value)
-        _same_meaning(expr, eval(str(expr), {"F": F}), tz)  # noqa: S307
+        _same_meaning(expr, eval(str(expr), {"F": F}), tz)
 
 
 def test_str_keeps_the_nanoseconds_of_a_timestamp() -> None:
@@ -246,7 +246,7 @@ def test_str_keeps_the_nanoseconds_of_a_timestamp() -> None:
     for value in (pd.Timestamp("2026-03-01 10:00:00.000000001"), pd.Timestamp("2026-03-01 09:59:59.999999999")):
         for op in ("==", "!=", "<", ">="):
             expr = Compare("start_date", op, value)
-            _same_meaning(expr, eval(str(expr), {"F": F}), None)  # noqa: S307
+            _same_meaning(expr, eval(str(expr), {"F": F}), None)
 
 
 def test_infinite_numbers_are_refused_as_values() -> None:
@@ -272,8 +272,8 @@ def test_operators_build_the_documented_nodes() -> None:
 
 
 def test_none_means_missing() -> None:
-    assert (F.start_date == None) == F.start_date.isna()  # noqa: E711
-    assert (F.start_date != None) == F.start_date.notna()  # noqa: E711
+    assert (F.start_date == None) == F.start_date.isna()
+    assert (F.start_date != None) == F.start_date.notna()
     with pytest.raises(TypeError):
         F.start_date > None  # noqa: B015
 
@@ -281,7 +281,7 @@ def test_none_means_missing() -> None:
 def test_numpy_values_become_python_values() -> None:
     assert (F.x == np.int64(3)) == (F.x == 3)
     assert type((F.x == np.float64(2.5)).value) is float
-    assert (F.x == np.bool_(True)) == (F.x == True)  # noqa: E712
+    assert (F.x == np.bool_(True)) == (F.x == True)
     assert (F.x > np.datetime64("2026-03-01")) == (F.x > pd.Timestamp("2026-03-01"))
 
 
@@ -289,7 +289,7 @@ def test_an_expression_has_no_truth_value() -> None:
     with pytest.raises(TypeError, match="truth value"):
         bool(F.a == 1)
     with pytest.raises(TypeError):
-        (F.a == 1) and (F.b == 2)  # noqa: B015
+        (F.a == 1) and (F.b == 2)  # noqa: B018 (bool() of an expression raises)
     with pytest.raises(TypeError):
         1 < F.a < 3  # noqa: B015
     with pytest.raises(TypeError):
@@ -300,7 +300,7 @@ def test_an_expression_has_no_truth_value() -> None:
 @pytest.mark.parametrize("build", [
     lambda: F.a == F.b,
     lambda: F.a > (F.b == 1),
-    lambda: F.a > float("nan"),
+    lambda: F.a > float("nan"),  # noqa: PLW0177 (the expression refuses NaN)
     lambda: F.a == [1, 2],
     lambda: F.a == object(),
     lambda: F.a.isin("abc"),
@@ -341,7 +341,7 @@ CANONICAL = [
 @pytest.mark.parametrize("text", CANONICAL)
 def test_canonical_text_round_trips_without_a_resource(text: str) -> None:
     assert parse_filter(text).to_filter() == text
-    assert str(eval(str(parse_filter(text)), {"F": F})) == str(parse_filter(text))  # noqa: S307
+    assert str(eval(str(parse_filter(text)), {"F": F})) == str(parse_filter(text))
 
 
 @pytest.mark.parametrize(("resource", "text", "canonical"), [
@@ -370,7 +370,7 @@ def test_text_with_a_resource_becomes_canonical_and_stays_so(resource: str, text
 def test_to_filter_without_a_resource_judges_types_by_values() -> None:
     assert (F.start_date >= date(2026, 3, 1)).to_filter() == "start_date gt '2026-02-28 23:59:59'"
     assert (F.count >= 3).to_filter() == ""  # numbers may be fractional: no exact gt/lt
-    assert (F.active == True).to_filter() == "active eq 1"  # noqa: E712
+    assert (F.active == True).to_filter() == "active eq 1"
     assert (F.a.isin(["x", "y"]) & (F.b == "z")).to_filter() == "b eq 'z'"
     assert ((F.a == "x") | (F.b == "z")).to_filter() == ""
 
@@ -427,7 +427,7 @@ def _step(planned: sm.Plan, index: int = 0) -> Any:
     (F.total_invoice_amount > 500, "total_invoice_amount gt 500"),
     (F.total_invoice_amount < 0.5, "total_invoice_amount lt 0.5"),
     (F.lng > 144.5, "lng gt 144.5"),
-    (F.active == True, "active eq 1"),  # noqa: E712
+    (F.active == True, "active eq 1"),
     (F.active != 0, "active ne 0"),
     (F.company_uuid == A, f"company_uuid eq '{A}'"),
     (F.date > "2026-03-01", "date gt '2026-03-01 00:00:00'"),
@@ -533,8 +533,8 @@ def test_isin_of_one_value_is_sent_as_eq_and_of_several_stays_local() -> None:
     F.staff_uuid.isna(),
     F.staff_uuid.contains("3f2a"),
     F.staff_uuid.startswith("3F2A"),
-    (F.active == True) | (F.travel_time_in_seconds > 100),  # noqa: E712
-    ~(F.active == True),  # noqa: E712
+    (F.active == True) | (F.travel_time_in_seconds > 100),
+    ~(F.active == True),
     ~F.staff_uuid.isin([A]),
 ])
 def test_or_not_several_values_missing_and_text_matching_stay_local(local: sm.Expr) -> None:
@@ -550,13 +550,13 @@ def test_at_most_ten_conditions_go_preferring_uuids_and_times() -> None:
     written = [
         F.travel_time_in_seconds != 1,          # ne: last
         F.travel_time_in_seconds != 2,
-        F.activity_was_automated != True,       # noqa: E712
+        F.activity_was_automated != True,
         F.travel_time_in_seconds > -100,         # ranges
         F.travel_distance_in_meters < 10**9,
         F.travel_distance_in_meters >= -10**6,
         F.active.isin([True, False]),           # local anyway: takes no room
-        F.has_been_opened == False,            # noqa: E712  equalities
-        F.activity_was_scheduled != None,  # noqa: E711  (notna: local)
+        F.has_been_opened == False,
+        F.activity_was_scheduled != None,
         F.start_date > "2020-01-01",             # times
         F.end_date < "2030-01-01",
         F.staff_uuid != C,                       # a uuid ne is still an ne
@@ -568,12 +568,12 @@ def test_at_most_ten_conditions_go_preferring_uuids_and_times() -> None:
     sent_texts = parse_filter_text(planned.filter)
     assert len(sent_texts) == 10
     by_condition = {str(step.condition): step for step in planned.steps}
-    must_go = [F.job_uuid == B, F.start_date > "2020-01-01", F.end_date < "2030-01-01", F.has_been_opened == False,  # noqa: E712
+    must_go = [F.job_uuid == B, F.start_date > "2020-01-01", F.end_date < "2030-01-01", F.has_been_opened == False,
                F.material_uuid == "", F.travel_time_in_seconds > -100, F.travel_distance_in_meters < 10**9,
                F.travel_distance_in_meters >= -10**6]
     for condition in must_go:
         assert by_condition[str(condition)].sent, condition
-    nes = [F.travel_time_in_seconds != 1, F.travel_time_in_seconds != 2, F.activity_was_automated != True,  # noqa: E712
+    nes = [F.travel_time_in_seconds != 1, F.travel_time_in_seconds != 2, F.activity_was_automated != True,
            F.staff_uuid != C]
     went = [by_condition[str(c)].sent != () for c in nes]
     assert went == [True, True, False, False]  # room for two ne; ties go in the order written
@@ -657,7 +657,7 @@ def test_enriched_uuid_equality_ranks_as_a_uuid() -> None:
 def test_plan_str_names_every_condition_its_place_and_reason() -> None:
     where = ((F.staff_uuid == A) & (F.start_date >= "2026-03-01") & (F.end_date < "2026-04-01")
              & F.staff_uuid.isin([A, B]) & F.travel_time_in_seconds.isna()
-             & ((F.active == True) | F.has_been_opened_timestamp.isna()))  # noqa: E712
+             & ((F.active == True) | F.has_been_opened_timestamp.isna()))
     planned = plan(where, "jobactivity")
     text = str(planned)
     assert repr(planned) == text
@@ -757,7 +757,7 @@ def test_operator_that_does_not_fit_the_field_type(resource: str, where: sm.Expr
     ("jobactivity", F.travel_time_in_seconds > "many", ["'many'"]),
     ("jobactivity", F.travel_time_in_seconds > True, ["True"]),
     ("job", F.total_invoice_amount > "nan", ["'nan'"]),
-    ("job", F.job_address == True, ["True"]),  # noqa: E712
+    ("job", F.job_address == True, ["True"]),
 ])
 def test_value_that_does_not_fit_the_field(resource: str, where: sm.Expr, words: list[str]) -> None:
     with pytest.raises(FilterError) as caught:
@@ -818,7 +818,7 @@ def test_errors_in_text_carry_the_position_of_the_condition(text: str, culprit: 
 
 
 @pytest.mark.parametrize("value", [pd.Timestamp("2026-03-01 00:00", tz="UTC"),
-                                   datetime(2026, 3, 1, tzinfo=timezone.utc), "2026-03-01T00:00:00+00:00"])
+                                   datetime(2026, 3, 1, tzinfo=UTC), "2026-03-01T00:00:00+00:00"])
 def test_aware_times_need_a_session_time_zone(value: Any) -> None:
     with pytest.raises(FilterError, match="naive"):
         plan(F.start_date > value, "jobactivity")
@@ -904,9 +904,9 @@ def test_every_sendable_condition_selects_what_the_server_selects(resource_name:
      [False, False, True, False, True, False, False, False]),
     ("jobactivity", F.travel_time_in_seconds != 3, [True, True, False, True, True, True, True, True]),
     ("jobactivity", F.travel_time_in_seconds.isin([3, 4]), [False, False, True, True, False, False, False, False]),
-    ("jobactivity", F.activity_was_scheduled != True,  # noqa: E712
+    ("jobactivity", F.activity_was_scheduled != True,
      [False, True, True, False, False, False, False, True]),
-    ("jobactivity", F.end_date == None, [False, True, False, False, False, False, False, True]),  # noqa: E711
+    ("jobactivity", F.end_date == None, [False, True, False, False, False, False, False, True]),
     ("job", F.job_address.contains("KING"), [True, True, False, False, False]),
     ("job", F.job_address.contains("strasse"), [False, False, False, True, False]),
     ("job", F.job_address.startswith("äpfel"), [False, False, False, True, False]),
@@ -1034,7 +1034,7 @@ def test_any_filter_planned_gives_the_purely_local_answer(case: tuple[str, sm.Ex
     if planned.filter:
         assert plan(parse_filter(planned.filter), spec).filter == planned.filter
     # str() reads back as a filter that selects the same records and sends the same $filter
-    back = eval(str(where), {"F": F})  # noqa: S307
+    back = eval(str(where), {"F": F})
     kept = evaluate(where, frame, spec)
     assert evaluate(back, frame, spec).tolist() == kept.tolist()
     assert plan(back, spec).filter == planned.filter
@@ -1050,9 +1050,9 @@ def test_plans_on_the_demo_account_give_the_local_answer(small_account_records: 
     activity_filters = [
         F.staff_uuid == staff[0],
         (F.staff_uuid == staff[1].upper()) & (F.start_date >= middle),
-        F.start_date.between(starts[10], middle) & (F.activity_was_recorded == True),  # noqa: E712
+        F.start_date.between(starts[10], middle) & (F.activity_was_recorded == True),
         (F.start_date < middle) & (F.travel_time_in_seconds >= 1800),
-        F.staff_uuid.isin(staff[:3]) & ~(F.activity_was_scheduled == True),  # noqa: E712
+        F.staff_uuid.isin(staff[:3]) & ~(F.activity_was_scheduled == True),
         F.has_been_opened_timestamp.isna() | (F.end_date <= middle),
         parse_filter(f"start_date gt '{middle[:10]}' and travel_distance_in_meters lt 20000 and active eq 1"),
     ]
@@ -1080,7 +1080,7 @@ def test_a_session_time_zone_changes_nothing_but_how_aware_values_are_read() -> 
     tz = "Australia/Sydney"
     frame = to_frame(ACTIVITY_RECORDS, ACTIVITY, tz)
     for where in [F.start_date >= "2026-03-01", F.start_date < pd.Timestamp("2026-02-28 12:59:59.5", tz="UTC"),
-                  F.end_date.between(datetime(2026, 3, 1, tzinfo=timezone.utc), "2026-03-31"),
+                  F.end_date.between(datetime(2026, 3, 1, tzinfo=UTC), "2026-03-31"),
                   F.start_date == pd.Timestamp("2026-03-01 00:00", tz="Australia/Sydney"),
                   F.start_date.isna() | (F.start_date > "2026-03-02")]:
         _assert_plan_sound(where, "jobactivity", tz=tz, frame=frame)
@@ -1132,6 +1132,6 @@ def test_field_misuse_gets_a_hint() -> None:
         F.status == "Quote" & F.active == 1  # noqa: B015
     with pytest.raises(TypeError, match="isin"):
         bool(3 in [F.x])
-    assert (F.x == pd.NaT) == Missing("x", True) and (F.x != float("nan")) == Missing("x", False)
+    assert (F.x == pd.NaT) == Missing("x", True) and (F.x != float("nan")) == Missing("x", False)  # noqa: PLW0177
     with pytest.raises(TypeError, match="isna"):
         F.x.isin(["a", None])

@@ -58,7 +58,7 @@ def test_job_money_dates_status_and_custom_fields() -> None:
     assert list(frame["status"].cat.categories) == ["Quote", "Work Order", "Unsuccessful", "Completed", "Archived"]
     assert frame["customfield_site_access"].dtype == "string"
     assert frame["customfield_colour"].tolist() == [pd.NA, "red"]
-    assert list(frame.columns)[0] == "uuid"
+    assert next(iter(frame.columns)) == "uuid"
     assert list(frame.columns)[-2:] == ["customfield_colour", "customfield_site_access"]
 
 

@@ -15,22 +15,27 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-import smexplore as sm  # noqa: E402
-from smexplore import F, FilterError, ValidationError, parse_filter  # noqa: E402
-from smexplore._auth import resolve_credential  # noqa: E402
-from smexplore._evaluate import evaluate  # noqa: E402
-from smexplore._expr import Compare  # noqa: E402
-from smexplore._plan import plan  # noqa: E402
-from smexplore import _resources  # noqa: E402
-from smexplore._resources import get_resource  # noqa: E402
-from smexplore._values import FilterField, coerce, wire_text  # noqa: E402
-from smexplore._writes import to_wire  # noqa: E402
-from tests.unit.test_filters import FRAMES, JOB, _assert_plan_sound  # noqa: E402
+import smexplore as sm
+from smexplore import (
+    F,
+    FilterError,
+    ValidationError,
+    _resources,
+    parse_filter,
+)
+from smexplore._auth import resolve_credential
+from smexplore._evaluate import evaluate
+from smexplore._expr import Compare
+from smexplore._plan import plan
+from smexplore._resources import get_resource
+from smexplore._values import FilterField, coerce, wire_text
+from smexplore._writes import to_wire
+from tests.unit.test_filters import FRAMES, JOB, _assert_plan_sound
 
 U = "28e7222e-24c7-4c02-915c-d165ef530f4f"
 SPELLINGS = [U, U.upper(), "{" + U + "}", "{" + U.upper() + "}", "urn:uuid:" + U, U.replace("-", ""),

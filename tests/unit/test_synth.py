@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 import subprocess
 import sys
@@ -79,7 +80,7 @@ def test_bookings_include_double_bookings_idle_days_and_travel(small_account_rec
     overlaps = 0
     for spans in by_staff_day.values():
         spans.sort()
-        overlaps += sum(1 for (s1, e1), (s2, _) in zip(spans, spans[1:]) if s2 < e1)
+        overlaps += sum(1 for (s1, e1), (s2, _) in itertools.pairwise(spans) if s2 < e1)
     assert 0 < overlaps < len(booked) * 0.1, overlaps
     assert sum(a["travel_time_in_seconds"] > 0 for a in booked) == len(booked)
     # Idle time: some working days in the last month have no booking for a schedulable staff member.
