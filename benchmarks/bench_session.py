@@ -31,8 +31,8 @@ import pandas as pd
 import requests
 
 import smexplore as sm
-from smexplore._resources import get_resource
 from smexplore.emulator import DEMO_API_KEY
+from smexplore.servicem8.resources import get_resource
 
 REPEATS = 3
 TIMESTAMPS = [f.name for f in get_resource("jobactivity").fields.values() if f.kind == "timestamp"]

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 import smexplore as sm
-from smexplore._frames import to_frame
-from smexplore._resources import get_resource
+from smexplore.core.frames import to_frame
 from smexplore.emulator import build_account
+from smexplore.servicem8.resources import get_resource
 
 REPEATS = 3
 

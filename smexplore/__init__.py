@@ -5,7 +5,8 @@
 >>> s.activities(enrich=True)          # bookings and recorded time, one row each
 """
 
-from ._errors import (
+from . import servicem8
+from .core.errors import (
     APIError,
     AuthenticationError,
     CacheError,
@@ -21,11 +22,11 @@ from ._errors import (
     UnknownResourceError,
     ValidationError,
 )
-from ._expr import Expr, F, parse_filter
-from ._plan import Plan
-from ._session import CacheInfo, Session, Settings, connect, demo
-from ._spans import overlaps, spans, utilisation
+from .core.filters.expr import Expr, F, parse_filter
+from .core.filters.plan import Plan
+from .core.spans import overlaps, spans, utilisation
 from .plots import plot_utilisation, timeline  # cheap: matplotlib is imported when the first plot is drawn
+from .servicem8 import CacheInfo, Session, Settings, connect, demo
 
 __version__ = "0.1.0"
 
@@ -72,6 +73,7 @@ __all__ = [
     "overlaps",
     "parse_filter",
     "plot_utilisation",
+    "servicem8",
     "spans",
     "timeline",
     "utilisation",

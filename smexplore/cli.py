@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from . import __version__
-from ._errors import SMExploreError
+from .core.errors import SMExploreError
 from .emulator import DEMO_API_KEY, SCALES, Emulator
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from ._session import Session
+    from .servicem8.session import Session
 
 __all__ = ["main"]
 
@@ -151,9 +151,9 @@ def _output_folder(path: str) -> Path:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ._expr import F
-    from ._session import demo
-    from ._spans import overlaps
+    from .core.filters.expr import F
+    from .core.spans import overlaps
+    from .servicem8.session import demo
 
     folder = _output_folder(args.out)
     with demo(seed=args.seed, scale=args.scale, progress=sys.stderr.isatty()) as session:
@@ -187,7 +187,7 @@ def _pictures(session: Session, week: pd.DataFrame, monday: datetime, folder: Pa
     """The week's timeline and the last quarter's utilisation heatmap, as PNG files."""
     import matplotlib
 
-    from ._expr import F
+    from .core.filters.expr import F
     from .plots import plot_utilisation, timeline
 
     matplotlib.use("Agg")

@@ -1,7 +1,7 @@
 """Extract the resource schemas smexplore uses from the vendor's OpenAPI spec.
 
 Usage: ``python tools/extract_spec.py [API_JSON]`` (default ``.cache/spec/api.json``, fetched by
-``tools/fetch_spec.py``). Writes ``smexplore/_spec/servicem8.json``: for each resource its list
+``tools/fetch_spec.py``). Writes ``smexplore/servicem8/_spec/servicem8.json``: for each resource its list
 path, OAuth scopes per operation, the record schema's properties and the create schema's required
 fields, exactly as the spec gives them. ``tests/unit/test_spec_extract.py`` checks the committed
 file against the spec, so it cannot drift.
@@ -26,7 +26,7 @@ RESOURCES = {
     "staff": "Staff",
 }
 PROPERTY_KEYS = ("type", "format", "enum", "readOnly", "maxLength", "description")
-OUT = Path(__file__).resolve().parent.parent / "smexplore" / "_spec" / "servicem8.json"
+OUT = Path(__file__).resolve().parent.parent / "smexplore" / "servicem8" / "_spec" / "servicem8.json"
 
 
 def _scope(operation: dict[str, Any]) -> str | None:

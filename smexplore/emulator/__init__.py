@@ -1,26 +1,29 @@
-"""An embedded ServiceM8 API emulator over a deterministic synthetic account.
+"""The ServiceM8 emulator, under its original name (``smexplore.servicem8.emulator`` is the same thing)."""
 
-``Emulator`` serves the ServiceM8 REST API (``/api_1.0``) over real HTTP on loopback: auth
-(``X-Api-Key`` or OAuth bearer tokens with scopes), ``$filter``, cursor paging, rate limits, soft
-deletes and injectable faults. ``build_account`` makes the synthetic trades business it serves.
-"""
-
-from ._app import ServiceM8App
-from ._faults import Fault, Faults
-from ._log import LoggedRequest, RequestLog
-from ._server import DEMO_API_KEY, Emulator
-from ._synth import ANCHOR, SCALES, Account, build_account
+from ..servicem8.emulator import (
+    ANCHOR,
+    DEMO_API_KEY,
+    SCALES,
+    Account,
+    Emulator,
+    Fault,
+    Faults,
+    LoggedRequest,
+    RequestLog,
+    ServiceM8App,
+    build_account,
+)
 
 __all__ = [
     "ANCHOR",
-    "DEMO_API_KEY",
-    "SCALES",
     "Account",
+    "DEMO_API_KEY",
     "Emulator",
     "Fault",
     "Faults",
     "LoggedRequest",
     "RequestLog",
+    "SCALES",
     "ServiceM8App",
     "build_account",
 ]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from .._spans import as_moment, overlaps, require_frame, spans
+from ..core.spans import as_moment, overlaps, require_frame, spans
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -98,7 +98,7 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
 
     Args:
         frame: An activities frame, an allocations frame, or any frame with ``staff``, ``start``
-            and ``end`` (enrich it for names; see ``smexplore._spans``).
+            and ``end`` (enrich it for names; see ``smexplore.core.spans``).
         by: The column that makes the rows (``staff`` by default).
         start: First moment shown (default: the earliest span).
         end: Last moment shown (default: the latest span).

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._spans import check_hours_per_day, require_frame, utilisation
+from ..core.spans import check_hours_per_day, require_frame, utilisation
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

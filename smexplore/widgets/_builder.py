@@ -9,14 +9,14 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .._errors import SMExploreError
-from .._expr import Expr
-from .._frames import DIRECT_KEYS, NAME_SOURCES, enriched_columns
-from .._values import FilterField, resolve_field
+from ..core.errors import SMExploreError
+from ..core.filters.expr import Expr
+from ..core.filters.values import FilterField, resolve_field
+from ..core.frames import DIRECT_KEYS, NAME_SOURCES, enriched_columns
 from ._editors import ConditionRow
 
 if TYPE_CHECKING:
-    from .._session import Session
+    from ..servicem8.session import Session
 
 __all__ = ["FilterBuilder", "frame_preview"]
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .._expr import Expr, F, FieldRef
-from .._values import FilterField
+from ..core.filters.expr import Expr, F, FieldRef
+from ..core.filters.values import FilterField
 
 __all__ = ["ConditionRow", "Operator", "operators_for"]
 

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .._errors import SMExploreError
-from .._resources import resource_names
+from ..core.errors import SMExploreError
+from ..servicem8.resources import resource_names
 from ._builder import FilterBuilder, _error_html
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .._session import Session
+    from ..servicem8.session import Session
 
 __all__ = ["Explorer"]
 

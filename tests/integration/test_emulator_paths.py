@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import requests
 
-from smexplore._resources import get_resource
 from smexplore.emulator import Account, Emulator
+from smexplore.servicem8.resources import get_resource
 
 RESOURCES = ["staff", "job", "jobactivity", "joballocation", "company", "category", "allocationwindow", "queue"]
 

@@ -10,8 +10,8 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator
 
-from smexplore._resources import get_resource, resource_names
 from smexplore.emulator import Emulator
+from smexplore.servicem8.resources import get_resource, resource_names
 from tests.spec import vendor_spec
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")

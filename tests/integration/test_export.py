@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 
 import smexplore as sm
-from smexplore._auth import resolve_credential
-from smexplore._resources import resource_names
-from smexplore._session import Settings
+from smexplore.core.auth import resolve_credential
 from smexplore.emulator import Emulator
+from smexplore.servicem8.resources import resource_names
+from smexplore.servicem8.session import Settings
 
 ZONE = "Australia/Melbourne"
 VARIANTS = [pytest.param(tz, enrich, id=f"{'tz' if tz else 'naive'}-{'enriched' if enrich else 'plain'}")

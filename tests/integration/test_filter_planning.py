@@ -33,13 +33,13 @@ from hypothesis import strategies as st
 
 import smexplore as sm
 from smexplore import F
-from smexplore._evaluate import evaluate
-from smexplore._expr import FieldRef
-from smexplore._filter_text import MAX_CONDITIONS, FilterSyntaxError, parse_filter_text
-from smexplore._frames import enriched_columns
-from smexplore._resources import get_resource
-from smexplore._values import ORDERED_KINDS, TEXT_KINDS
+from smexplore.core.filters.evaluate import evaluate
+from smexplore.core.filters.expr import FieldRef
+from smexplore.core.filters.values import ORDERED_KINDS, TEXT_KINDS
+from smexplore.core.frames import enriched_columns
 from smexplore.emulator import Emulator
+from smexplore.servicem8.filter_text import MAX_CONDITIONS, FilterSyntaxError, parse_filter_text
+from smexplore.servicem8.resources import get_resource
 
 ANCHOR = pd.Timestamp("2026-03-02 12:00:00")  # the demo account's "now"
 SYDNEY = "Australia/Sydney"

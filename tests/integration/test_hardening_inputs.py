@@ -16,7 +16,7 @@ import requests
 
 import smexplore as sm
 from smexplore import F
-from smexplore._expr import Compare
+from smexplore.core.filters.expr import Compare
 from smexplore.emulator import Emulator
 
 ERROR_KEYS = {"errorCode", "message"}

@@ -474,7 +474,7 @@ def _within(seconds: float, action: Any) -> Any:
 
 def test_ctrl_c_inside_a_cache_write_rolls_back_and_nothing_hangs(emulator: Emulator, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from smexplore._cache import _Responses
+    from smexplore.core.cache import _Responses
 
     s = _connect(emulator, tmp_path)
     connection = _Responses.connection

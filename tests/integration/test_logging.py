@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import smexplore as sm
-from smexplore import _cache
-from smexplore._http import RequestBudget
+from smexplore.core import cache as _cache
+from smexplore.core.http import RequestBudget
 from smexplore.emulator import Emulator
 
 KEY = "live-key-5e1f0c9a7b3d2468"

@@ -14,8 +14,8 @@ import requests
 import requests_cache
 
 import smexplore as sm
-from smexplore._resources import resource_names
 from smexplore.emulator import Emulator
+from smexplore.servicem8.resources import resource_names
 
 GOLDEN = json.loads((Path(__file__).resolve().parent.parent / "golden" / "frame_columns.json").read_text())
 

@@ -42,7 +42,7 @@ def test_any_failure_after_the_first_page_is_an_incomplete_result(tmp_path: Path
 
         def refuse_later_pages(request, resource, operation, record_uuid):
             if request.args.get("cursor", "-1") != "-1":
-                from smexplore.emulator._app import _error
+                from smexplore.servicem8.emulator.app import _error
                 return _error(status, "refused")
             return original(request, resource, operation, record_uuid)
 

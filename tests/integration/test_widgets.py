@@ -14,7 +14,7 @@ import pytest
 
 import smexplore as sm
 from smexplore import F
-from smexplore._values import FilterField
+from smexplore.core.filters.values import FilterField
 from smexplore.emulator import Emulator
 from smexplore.widgets._editors import operators_for
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smexplore._filter_text import (
+from smexplore.servicem8.filter_text import (
     MSG_INVALID,
     MSG_OR_NOT,
     MSG_TOO_LONG,

@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 
 import smexplore as sm
 from smexplore import F, FilterError, UnknownFieldError, parse_filter
-from smexplore._evaluate import evaluate
-from smexplore._expr import And, Compare, IsIn, Missing, Not, Or, TextMatch, conjuncts
-from smexplore._filter_text import parse_filter_text
-from smexplore._frames import enrich, names_by_uuid, to_frame
-from smexplore._plan import plan
-from smexplore._resources import Resource, get_resource
-from smexplore._wire_filter import compile_filter
+from smexplore.core.filters.evaluate import evaluate
+from smexplore.core.filters.expr import And, Compare, IsIn, Missing, Not, Or, TextMatch, conjuncts
+from smexplore.core.filters.plan import plan
+from smexplore.core.frames import enrich, names_by_uuid, to_frame
+from smexplore.servicem8.filter_text import parse_filter_text
+from smexplore.servicem8.resources import Resource, get_resource
+from smexplore.servicem8.wire_filter import compile_filter
 
 ACTIVITY = get_resource("jobactivity")
 JOB = get_resource("job")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smexplore._frames import column_dtype, enrich, to_frame
-from smexplore._resources import get_resource
+from smexplore.core.frames import column_dtype, enrich, to_frame
+from smexplore.servicem8.resources import get_resource
 
 ACTIVITY = get_resource("jobactivity")
 JOB = get_resource("job")

@@ -25,16 +25,16 @@ from smexplore import (
     F,
     FilterError,
     ValidationError,
-    _resources,
     parse_filter,
 )
-from smexplore._auth import resolve_credential
-from smexplore._evaluate import evaluate
-from smexplore._expr import Compare
-from smexplore._plan import plan
-from smexplore._resources import get_resource
-from smexplore._values import FilterField, coerce, wire_text
-from smexplore._writes import to_wire
+from smexplore.core.auth import resolve_credential
+from smexplore.core.filters.evaluate import evaluate
+from smexplore.core.filters.expr import Compare
+from smexplore.core.filters.plan import plan
+from smexplore.core.filters.values import FilterField, coerce, wire_text
+from smexplore.servicem8 import resources as _resources
+from smexplore.servicem8.resources import get_resource
+from smexplore.servicem8.writes import to_wire
 from tests.unit.test_filters import FRAMES, JOB, _assert_plan_sound
 
 U = "28e7222e-24c7-4c02-915c-d165ef530f4f"

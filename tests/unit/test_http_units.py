@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from smexplore import AuthenticationError, RateLimitError
-from smexplore._auth import Credential, resolve_credential
-from smexplore._http import RequestBudget, RetryPolicy
+from smexplore.core.auth import Credential, resolve_credential
+from smexplore.core.http import RequestBudget, RetryPolicy
 from tests.conftest import FakeClock
 
 

@@ -111,7 +111,7 @@ def test_wheel_metadata(built: tuple[Path, Path, str]) -> None:
     assert runtime == set(_requirements(PROJECT["dependencies"]))
     assert {"platformdirs", "traitlets", "numpy", "pyarrow"} <= runtime
     # The package, its typing marker, its spec data and the licence text.
-    assert {"smexplore/__init__.py", "smexplore/py.typed", "smexplore/_spec/servicem8.json"} <= names
+    assert {"smexplore/__init__.py", "smexplore/py.typed", "smexplore/servicem8/_spec/servicem8.json"} <= names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not [n for n in names if n.startswith(("tests/", "tools/", "notebooks/", "benchmarks/"))]
 

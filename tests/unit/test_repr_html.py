@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 import pytest
 
 from smexplore import F
-from smexplore._plan import Plan, plan
-from smexplore._session import CacheInfo
+from smexplore.core.filters.plan import Plan, plan
+from smexplore.servicem8.session import CacheInfo
 
 VOID = {"br", "hr", "img", "input", "meta", "link", "col", "wbr"}
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from smexplore._resources import get_resource, resource_names
+from smexplore.servicem8.resources import get_resource, resource_names
 from tests.spec import ROOT, load_tool, vendor_spec
 
 
 def test_committed_extract_matches_the_vendor_spec() -> None:
     extract = load_tool("extract_spec")
-    committed = (ROOT / "smexplore" / "_spec" / "servicem8.json").read_text(encoding="utf-8")
+    committed = (ROOT / "smexplore" / "servicem8" / "_spec" / "servicem8.json").read_text(encoding="utf-8")
     assert committed == extract.render(extract.extract(vendor_spec()))
 
 
@@ -32,5 +32,5 @@ def test_scopes_come_from_each_operation() -> None:
 
 
 def test_extract_is_stable_json() -> None:
-    data = json.loads((ROOT / "smexplore" / "_spec" / "servicem8.json").read_text(encoding="utf-8"))
+    data = json.loads((ROOT / "smexplore" / "servicem8" / "_spec" / "servicem8.json").read_text(encoding="utf-8"))
     assert sorted(data["resources"]) == list(resource_names())

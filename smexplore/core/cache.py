@@ -34,8 +34,8 @@ from requests_cache.backends.base import BaseCache
 from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
 from requests_cache.cache_keys import create_key
 
-from ._errors import CacheError
-from ._log import get_logger
+from .errors import CacheError
+from .log import get_logger
 
 __all__ = ["ACCOUNT_HEADER", "AUTH_HEADERS", "GuardedSQLiteCache", "make_cached_session", "topic"]
 

@@ -14,11 +14,11 @@ from typing import Any, Literal, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server, select_address_family
 
-from ._app import API_PREFIX, ServiceM8App
-from ._faults import Faults
-from ._limits import RateLimiter
-from ._log import RequestLog
-from ._synth import Account, build_account
+from ...emulation.faults import Faults
+from ...emulation.limits import RateLimiter
+from ...emulation.log import RequestLog
+from .app import API_PREFIX, ServiceM8App
+from .synth import Account, build_account
 
 __all__ = ["DEMO_API_KEY", "Emulator"]
 

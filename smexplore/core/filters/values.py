@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import FilterError, UnknownFieldError, did_you_mean
-from ._filter_text import format_value
-from ._frames import enriched_columns
-from ._resources import Kind, Resource, canonical_uuid
-from ._wire_filter import FIRST_YEAR, LAST_YEAR, ZERO_TIMESTAMP, format_timestamp, normalise_timestamp
+from ...servicem8.filter_text import format_value
+from ...servicem8.resources import Kind, Resource, canonical_uuid
+from ...servicem8.wire_filter import FIRST_YEAR, LAST_YEAR, ZERO_TIMESTAMP, format_timestamp, normalise_timestamp
+from ..errors import FilterError, UnknownFieldError, did_you_mean
+from ..frames import enriched_columns
 
 __all__ = [
     "ORDERED_KINDS",

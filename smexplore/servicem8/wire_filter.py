@@ -17,8 +17,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ._filter_text import MSG_INVALID, MSG_UNKNOWN_FIELD, Condition, FilterSyntaxError, parse_filter_text
-from ._resources import Field, Resource
+from .filter_text import (
+    MSG_INVALID,
+    MSG_UNKNOWN_FIELD,
+    Condition,
+    FilterSyntaxError,
+    parse_filter_text,
+)
+from .resources import Field, Resource
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "ZERO_TIMESTAMP", "compile_filter", "format_timestamp", "normalise_timestamp"]
 

@@ -29,11 +29,20 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import FilterError
-from ._expr import WIRE_OPS, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf, conjuncts
-from ._filter_text import MAX_CONDITIONS, MAX_VALUE_LENGTH
-from ._resources import Kind, Resource, get_resource
-from ._values import ORDERED_KINDS, TEXT_KINDS, ZERO, FilterField, coerce, in_calendar, resolve_field, wire_text
+from ...servicem8.filter_text import MAX_CONDITIONS, MAX_VALUE_LENGTH
+from ...servicem8.resources import Kind, Resource, get_resource
+from ..errors import FilterError
+from .expr import WIRE_OPS, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf, conjuncts
+from .values import (
+    ORDERED_KINDS,
+    TEXT_KINDS,
+    ZERO,
+    FilterField,
+    coerce,
+    in_calendar,
+    resolve_field,
+    wire_text,
+)
 
 __all__ = ["Lookup", "Plan", "Step", "plan"]
 

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._expr import And, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf
-from ._resources import Resource
-from ._values import TEXT_KINDS, ZERO, FilterField, coerce, resolve_field
+from ...servicem8.resources import Resource
+from .expr import And, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf
+from .values import TEXT_KINDS, ZERO, FilterField, coerce, resolve_field
 
 __all__ = ["evaluate"]
 

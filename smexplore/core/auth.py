@@ -6,7 +6,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 
-from ._errors import AuthenticationError
+from .errors import AuthenticationError
 
 __all__ = ["ENV_API_KEY", "Credential", "resolve_credential"]
 

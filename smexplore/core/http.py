@@ -40,8 +40,8 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests_cache import CacheMixin
 
-from ._cache import GuardedSQLiteCache, topic
-from ._errors import (
+from .cache import GuardedSQLiteCache, topic
+from .errors import (
     APIError,
     AuthenticationError,
     CacheError,
@@ -53,7 +53,7 @@ from ._errors import (
     RateLimitError,
     SMExploreError,
 )
-from ._log import get_logger
+from .log import get_logger
 
 __all__ = [
     "BudgetAdapter",

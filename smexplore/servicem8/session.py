@@ -26,17 +26,17 @@ import requests
 from requests_cache import CacheMixin
 from requests_cache.session import OriginalSession
 
-from ._auth import Credential, resolve_credential
-from ._cache import ACCOUNT_HEADER, AUTH_HEADERS, GuardedSQLiteCache, make_cached_session
-from ._errors import CacheMissError, UnknownResourceError, did_you_mean
-from ._evaluate import evaluate
-from ._expr import Expr, as_expression
-from ._frames import column_dtype, enriched_columns, names_by_uuid, to_frame
-from ._frames import enrich as add_enrichment
-from ._http import Page, RequestBudget, RetryPolicy, Transport
-from ._plan import Plan, plan
-from ._resources import CUSTOM_FIELD_PREFIX, Resource, canonical_uuid, get_resource, resource_names
-from ._writes import WritesMixin
+from ..core.auth import Credential, resolve_credential
+from ..core.cache import ACCOUNT_HEADER, AUTH_HEADERS, GuardedSQLiteCache, make_cached_session
+from ..core.errors import CacheMissError, UnknownResourceError, did_you_mean
+from ..core.filters.evaluate import evaluate
+from ..core.filters.expr import Expr, as_expression
+from ..core.filters.plan import Plan, plan
+from ..core.frames import column_dtype, enriched_columns, names_by_uuid, to_frame
+from ..core.frames import enrich as add_enrichment
+from ..core.http import Page, RequestBudget, RetryPolicy, Transport
+from .resources import CUSTOM_FIELD_PREFIX, Resource, canonical_uuid, get_resource, resource_names
+from .writes import WritesMixin
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_EXPIRE_AFTER", "CacheInfo", "Session", "Settings", "connect", "demo"]
 

@@ -22,14 +22,14 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from .._filter_text import FilterSyntaxError
-from .._resources import Resource, get_resource
-from .._wire_filter import compile_filter
-from ._faults import Fault, Faults
-from ._limits import MSG_PER_DAY, MSG_PER_MINUTE, RateLimiter
-from ._log import RequestLog
-from ._store import Store, WriteError
-from ._synth import Account
+from ...emulation.faults import Fault, Faults
+from ...emulation.limits import MSG_PER_DAY, MSG_PER_MINUTE, RateLimiter
+from ...emulation.log import RequestLog
+from ..filter_text import FilterSyntaxError
+from ..resources import Resource, get_resource
+from ..wire_filter import compile_filter
+from .store import Store, WriteError
+from .synth import Account
 
 __all__ = ["ServiceM8App"]
 

@@ -179,7 +179,7 @@ def _wire(prop: Mapping[str, Any]) -> Wire:
 @cache
 def _table() -> Mapping[str, Resource]:
     raw = json.loads(
-        _importlib_resources.files("smexplore").joinpath("_spec/servicem8.json").read_text(encoding="utf-8")
+        _importlib_resources.files("smexplore").joinpath("servicem8/_spec/servicem8.json").read_text(encoding="utf-8")
     )
     table: dict[str, Resource] = {}
     for name, entry in raw["resources"].items():

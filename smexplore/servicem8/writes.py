@@ -15,10 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import NotFoundError, ReadOnlyError, UnknownFieldError, ValidationError
-from ._http import Transport
-from ._resources import Field, Resource, canonical_uuid
-from ._wire_filter import format_timestamp
+from ..core.errors import NotFoundError, ReadOnlyError, UnknownFieldError, ValidationError
+from ..core.http import Transport
+from .resources import Field, Resource, canonical_uuid
+from .wire_filter import format_timestamp
 
 __all__ = ["WritesMixin", "to_wire"]
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._resources import Field, Resource
+from ..servicem8.resources import Field, Resource
 
 __all__ = ["DIRECT_KEYS", "NAME_SOURCES", "column_dtype", "enrich", "enriched_columns", "names_by_uuid", "to_frame"]
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from .._resources import Field, Resource
-from .._wire_filter import ZERO_TIMESTAMP, normalise_timestamp
+from ..resources import Field, Resource
+from ..wire_filter import ZERO_TIMESTAMP, normalise_timestamp
 
 __all__ = ["Store", "Table", "WriteError"]
 

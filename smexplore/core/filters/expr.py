@@ -25,8 +25,8 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from ._errors import FilterError
-from ._filter_text import FilterSyntaxError, parse_filter_text
+from ...servicem8.filter_text import FilterSyntaxError, parse_filter_text
+from ..errors import FilterError
 
 __all__ = [
     "And",
@@ -124,7 +124,7 @@ class Expr:
                 which decides whether ``>=``/``<=`` can go to the server. Without it, types are
                 judged from the values (numbers compared with ``>=``/``<=`` then stay local).
         """
-        from ._plan import plan  # the planner imports this module
+        from .plan import plan  # the planner imports this module
 
         return plan(self, resource).filter
 

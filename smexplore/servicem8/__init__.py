@@ -1,0 +1,6 @@
+"""ServiceM8: its resources (from the vendor's spec), the ``$filter`` dialect, writes, the Session
+and its emulator. ``smexplore.connect`` and ``smexplore.demo`` are this package's."""
+
+from .session import CacheInfo, Session, Settings, connect, demo
+
+__all__ = ["CacheInfo", "Session", "Settings", "connect", "demo"]

@@ -1,0 +1,26 @@
+"""An embedded ServiceM8 API emulator over a deterministic synthetic account.
+
+``Emulator`` serves the ServiceM8 REST API (``/api_1.0``) over real HTTP on loopback: auth
+(``X-Api-Key`` or OAuth bearer tokens with scopes), ``$filter``, cursor paging, rate limits, soft
+deletes and injectable faults. ``build_account`` makes the synthetic trades business it serves.
+"""
+
+from ...emulation.faults import Fault, Faults
+from ...emulation.log import LoggedRequest, RequestLog
+from .app import ServiceM8App
+from .server import DEMO_API_KEY, Emulator
+from .synth import ANCHOR, SCALES, Account, build_account
+
+__all__ = [
+    "ANCHOR",
+    "Account",
+    "DEMO_API_KEY",
+    "Emulator",
+    "Fault",
+    "Faults",
+    "LoggedRequest",
+    "RequestLog",
+    "SCALES",
+    "ServiceM8App",
+    "build_account",
+]
