@@ -1,15 +1,15 @@
-"""The HTTP layer: a request budget, retries and cursor paging, over a (cached) requests session.
+"""The HTTP layer: a request budget, retries and paging (a ``Paginator`` per style), over a (cached) requests session.
 
 A list is pulled whole, from one source: every page from the cache (the pages of one earlier
 pull) or every page from the network. A cache that holds only part of a pull (an interrupted
 pull, a later page gone) makes the pull start again from the network, so a cached cursor is
-never resent.
+never resent. How pages follow each other is the system's paging style (``paging.Paginator``).
 
 Order of the layers for one GET, outermost first::
 
     Transport.get ── retries 429/5xx/broken bodies with backoff, within a time budget
       └─ requests-cache CachedSession ── a hit returns here: no request, no budget spent
-           └─ BudgetAdapter ── paces real requests under 180/minute, counts them, daily budget
+           └─ BudgetAdapter ── paces real requests (per second, per minute), counts them, daily budget
                 └─ the user's (or requests' default) HTTPAdapter ── the network
 
 Retries are our own loop rather than urllib3's ``Retry`` on the adapter because the policy needs
@@ -54,6 +54,7 @@ from .errors import (
     SMExploreError,
 )
 from .log import get_logger
+from .paging import HeaderCursor, PageError, Paginator
 
 __all__ = [
     "BudgetAdapter",
@@ -105,21 +106,24 @@ def progress_wanted(setting: bool) -> bool:
 
 
 class RequestBudget:
-    """Client-side limits: at most ``per_minute`` requests in any 60 s (waits), ``per_day`` in 24 h (refuses).
+    """Client-side limits: at most ``per_second`` requests in any second and ``per_minute`` in any
+    60 s (the next one waits), ``per_day`` in 24 h (the next one is refused).
 
     Only requests that reach the network are counted: cache hits never get here.
 
     Args:
         per_minute: Requests allowed in any 60 seconds; the next one waits.
         per_day: Requests allowed in any 24 hours; the next one raises ``RateLimitError``.
+        per_second: Requests allowed in any second (``None``: no such limit); the next one waits.
         clock: Monotonic seconds.
         sleep: How to wait (tests pass a fake).
     """
 
-    def __init__(self, per_minute: int = 180, per_day: int = 20_000, *,
+    def __init__(self, per_minute: int = 180, per_day: int = 20_000, *, per_second: int | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         self.per_minute = per_minute
         self.per_day = per_day
+        self.per_second = per_second
         self._clock = clock
         self._sleep = sleep
         self._sent: deque[float] = deque()
@@ -129,13 +133,26 @@ class RequestBudget:
         while self._sent and self._sent[0] <= now - 86_400:
             self._sent.popleft()
 
-    def _in_last_minute(self, now: float) -> int:
+    def _in_last(self, now: float, seconds: float) -> int:
         count = 0
         for moment in reversed(self._sent):
-            if moment <= now - 60:
+            if moment <= now - seconds:
                 break
             count += 1
         return count
+
+    def _in_last_minute(self, now: float) -> int:
+        return self._in_last(now, 60)
+
+    def _wait(self, now: float) -> tuple[float, int, str]:
+        """Seconds until one more request fits every waiting window (0: now); the count and window."""
+        for seconds, allowed, name in ((1, self.per_second, "second"), (60, self.per_minute, "minute")):
+            if allowed is None:
+                continue
+            count = self._in_last(now, seconds)
+            if count >= allowed:
+                return max(0.01, self._sent[len(self._sent) - allowed] + seconds - now), count, name
+        return 0.0, 0, ""
 
     def acquire(self) -> None:
         """Wait until one more request fits in the minute window, then count it."""
@@ -149,12 +166,11 @@ class RequestBudget:
                         f"the client-side daily budget of {self.per_day:,} requests is spent; "
                         "cached answers still work (offline=True), or raise per_day"
                     )
-                in_minute = self._in_last_minute(now)
-                if in_minute < self.per_minute:
+                wait, count, window = self._wait(now)
+                if not wait:
                     self._sent.append(now)
                     return
-                wait = max(0.01, self._sent[len(self._sent) - in_minute] + 60 - now)
-            log.info("client-side rate limit: %d requests in the last minute; waiting %.1f s", in_minute, wait)
+            log.info("client-side rate limit: %d requests in the last %s; waiting %.1f s", count, window, wait)
             self._sleep(wait)  # not holding the lock: others may read the counts meanwhile
 
     def sent_last_minute(self) -> int:
@@ -308,7 +324,7 @@ class Transport:
 
     Args:
         session: The requests session (a requests-cache session caches; any other is used as is).
-        base_url: e.g. ``https://api.servicem8.com/api_1.0``.
+        base_url: The API root, e.g. ``https://api.example.com/v1``.
         auth_headers: Returns the credential headers for each request (kept out of the session).
         budget: The client-side request budget (mounted for ``base_url`` on ``session``).
         retry: The retry policy.
@@ -317,13 +333,22 @@ class Transport:
             (see ``progress_wanted``).
         timeout: Seconds to wait for each answer.
         sleep: How to wait between retries (tests pass a fake).
+        paging: How the system's lists are paged (default: a cursor in the ``x-next-cursor`` header).
+        credential_hint: Ends the message of a 401: where the credentials come from.
+        filter_of: The filter a list request's query carries, if any (a 400 to it is a
+            ``FilterError`` naming it); ``None``: no 400 is about a filter.
     """
 
     def __init__(self, session: requests.Session, base_url: str, auth_headers: Callable[[], dict[str, str]],
                  budget: RequestBudget, *, retry: RetryPolicy = RetryPolicy(), offline: bool = False,
-                 progress: bool = True, timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep) -> None:
+                 progress: bool = True, timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep,
+                 paging: Paginator | None = None, credential_hint: str = "check the credentials",
+                 filter_of: Callable[[Mapping[str, str]], str | None] | None = None) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
+        self.paging: Paginator = paging if paging is not None else HeaderCursor()
+        self._credential_hint = credential_hint
+        self._filter_of = filter_of
         self._auth_headers = auth_headers
         self.budget = budget
         self.retry = retry
@@ -478,7 +503,7 @@ class Transport:
     # --- a whole list ------------------------------------------------------------------------------
     def pull(self, path: str, params: Mapping[str, str] | None = None, *, label: str = "",
              reuse: Callable[[Page], bool] | None = None) -> Pull:
-        """Every page of a list endpoint (``cursor=-1``, then each ``x-next-cursor``), from one source.
+        """Every page of a list endpoint (walked as ``paging`` says), from one source.
 
         The pages come either all from the cache (as one earlier pull stored them: each page no
         older than the one before) or all from the network. If the cache holds only part of a
@@ -493,7 +518,7 @@ class Transport:
 
         Raises:
             IncompleteResultError: A later page failed (nothing partial is returned), or the API
-                sent a cursor twice.
+                led back to a page already read.
             CacheMissError: Offline, and the cache does not hold the whole pull.
             SMExploreError: The first page failed (a subclass says how).
         """
@@ -537,14 +562,15 @@ class Transport:
             pages.close()
 
     def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool) -> Generator[Page, None, None]:
-        cursor, seen, number, total = "-1", {"-1"}, 1, 0
+        step = self.paging.first()
+        seen, number, total = {tuple(sorted(step.items()))}, 1, 0
         mode: Mode = "refresh" if refresh else "normal"
         previous: datetime | None = None
         bar: Any = None
         try:
             while True:
                 try:
-                    body, response = self.get(path, {**params, "cursor": cursor}, mode=mode,
+                    body, response = self.get(path, {**params, **step}, mode=mode,
                                               what=f"{label} page {number}")
                 except IncompleteResultError:
                     raise
@@ -557,9 +583,11 @@ class Transport:
                         raise
                     raise _incomplete(f"{label}: page {number} failed after {total:,} records "
                                       f"({exc}); no partial result is returned") from exc
-                if not isinstance(body, list):
-                    raise _incomplete(f"{label} page {number}: expected a JSON array of records, "
-                                      f"got {type(body).__name__}")
+                try:
+                    records = self.paging.records(body)
+                    following = self.paging.next(body, response, records)
+                except PageError as exc:
+                    raise _incomplete(f"{label} page {number}: {exc}") from None
                 from_cache = bool(getattr(response, "from_cache", False))
                 fetched_at = _utc(getattr(response, "created_at", None)) if from_cache else _utc(None)
                 if number == 1:  # the first page decides where every later page comes from
@@ -567,23 +595,25 @@ class Transport:
                 elif from_cache and previous is not None and fetched_at < previous and not self.offline:
                     raise _NotCached(number, "in the cache is older than the page before it")
                 previous = fetched_at
-                total += len(body)
-                next_cursor = response.headers.get("x-next-cursor", "")
-                if next_cursor in seen:
-                    raise _incomplete(f"{label}: the API sent cursor {next_cursor} twice (page {number}); "
-                                      "stopped instead of looping")
-                seen.add(next_cursor)
-                if next_cursor and bar is None and progress_wanted(self.progress):
+                total += len(records)
+                if following is not None:
+                    key = tuple(sorted(following.items()))
+                    if key in seen:
+                        shown = ", ".join(f"{name}={value}" for name, value in key)
+                        raise _incomplete(f"{label}: the API led to the same page twice ({shown}, after page "
+                                          f"{number}); stopped instead of looping")
+                    seen.add(key)
+                if following is not None and bar is None and progress_wanted(self.progress):
                     from tqdm.auto import tqdm  # on first use: in a kernel it loads ipywidgets
 
                     bar = tqdm(desc=label, unit=" records", leave=False)
                 if bar is not None:
-                    bar.update(len(body))
+                    bar.update(len(records))
                     bar.set_postfix(pages=number, refresh=False)
-                yield Page(body, from_cache, response.content, fetched_at)
-                if not next_cursor:
+                yield Page(records, from_cache, response.content, fetched_at)
+                if following is None:
                     return
-                cursor = next_cursor
+                step = following
                 number += 1
         finally:
             if bar is not None:
@@ -663,13 +693,14 @@ class Transport:
 
     def _error(self, response: requests.Response, what: str, params: Mapping[str, str]) -> Exception:
         status, message = response.status_code, _message(response)
-        if status == 401:
-            return AuthenticationError(f"the API refused the credentials (HTTP 401: {message}); "
-                                       "check the API key (api_key= or SERVICEM8_API_KEY) or OAuth token")
+        if status in (401, 423):  # 423: an account that is locked (Ruddr, for one, says so)
+            return AuthenticationError(f"the API refused the credentials (HTTP {status}: {message}); "
+                                       f"{self._credential_hint}")
         if status == 403:
             return ForbiddenError(f"{what} is not allowed for these credentials (HTTP 403: {message})")
         if status == 404:
             return NotFoundError(f"{what}: not found (HTTP 404: {message})")
-        if status == 400 and "$filter" in params and params.get("cursor", "-1") == "-1":
-            return FilterError(f"the API rejected the filter {params['$filter']!r}: {message}")
+        sent = self._filter_of(params) if self._filter_of is not None and status == 400 else None
+        if sent:
+            return FilterError(f"the API rejected the filter {sent!r}: {message}")
         return APIError(f"{what} failed (HTTP {status}: {message})", status)

@@ -9,29 +9,22 @@ filter (a timestamp sent as a string is still a timestamp).
 from __future__ import annotations
 
 import json
-import re
-import uuid as uuidlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources as _importlib_resources
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
+
+from ..core.schema import Field, Kind, Resource, Wire, canonical_uuid
+from .enrich import enriched_columns
 
 __all__ = ["CUSTOM_FIELD_PREFIX", "Field", "Kind", "Resource", "Wire", "canonical_uuid", "get_resource",
            "resource_names"]
+# Field, Kind, Resource, Wire and canonical_uuid live in smexplore.core.schema; named here too.
 
 CUSTOM_FIELD_PREFIX = "customfield_"
-
-Kind = Literal["uuid", "text", "timestamp", "date", "flag", "int", "float", "money", "category"]
-"""How a field's values are meant: drives frame dtypes and filter comparisons."""
-
-Wire = Literal["str", "int", "float"]
-"""The JSON type a field has on the wire, as the spec declares it."""
-
-# A uuid as people write it: hyphenated or not, bare, in braces or as a URN.
-_HEX = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}"
-_UUID_SPELLING = re.compile(rf"(?i)(?:urn:uuid:)?(?P<hex>{_HEX})|\{{(?P<braced>{_HEX})\}}")
+# Per-account custom fields (``customfield_*``) exist on jobs and clients only.
+_CUSTOM_FIELD_RESOURCES = frozenset({"job", "company"})
 
 # Fields the spec types as strings that carry 0/1 flags (the spec's own descriptions say so).
 _STRING_FLAGS = frozenset(
@@ -54,95 +47,6 @@ _DESCRIPTION_FIXES = {
     ("company", "billing_address"): "Billing address of the client.",
     ("job", "work_done_description"): "Description of the work done on the job.",
 }
-
-
-def canonical_uuid(value: str) -> str:
-    """``value`` in the API's uuid form: lower case, ``8-4-4-4-12``.
-
-    Takes the usual spellings of a uuid: any case, with or without its four hyphens, in braces
-    (``{…}``) or as a URN (``urn:uuid:…``), surrounding blanks ignored; and ``uuid.UUID`` objects.
-
-    Raises:
-        ValueError: ``value`` is no uuid (the message names it).
-    """
-    if isinstance(value, uuidlib.UUID):
-        return str(value)
-    match = _UUID_SPELLING.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError(f"{value!r} is not a uuid: expected 32 hexadecimal digits, as in "
-                         "'28e7222e-24c7-4c02-915c-d165ef530f4f' (braces, 'urn:uuid:' and no hyphens also do)")
-    return str(uuidlib.UUID(match.group("hex") or match.group("braced")))
-
-
-@dataclass(frozen=True)
-class Field:
-    """One field of a resource.
-
-    Attributes:
-        name: The API's field name (also the DataFrame column name).
-        kind: What the values mean (see ``Kind``).
-        wire: The JSON type the spec gives the field on the wire.
-        read_only: The spec marks the field read-only.
-        description: The spec's description (with known slips corrected).
-        max_length: Longest string the spec allows, if it says.
-        choices: The allowed values, where the spec lists them.
-    """
-
-    name: str
-    kind: Kind
-    wire: Wire
-    read_only: bool = False
-    description: str = ""
-    max_length: int | None = None
-    choices: tuple[Any, ...] | None = None
-
-    def text_problem(self, text: str) -> str | None:
-        """What is wrong with ``text`` as this field's value (uuid form, choices, length), if anything."""
-        if self.kind == "uuid" and text:
-            try:
-                uuidlib.UUID(text)
-            except ValueError:
-                return f"{self.name} must be a uuid, got {text!r}"
-        if self.choices and text not in self.choices:
-            return f"{self.name} must be one of {', '.join(map(repr, self.choices))}; got {text!r}"
-        if self.max_length is not None and len(text) > self.max_length:
-            return f"{self.name} is limited to {self.max_length} characters; got {len(text)}"
-        return None
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One ServiceM8 resource (``/api_1.0/{name}.json``).
-
-    Attributes:
-        name: The API name, e.g. ``"joballocation"``.
-        schema: The component schema's name in the vendor's spec.
-        scopes: OAuth scope per operation (``list``, ``get``, ``create``, ``update``, ``delete``).
-        required_on_create: Fields a create must send.
-        fields: The fields in spec order, by name.
-    """
-
-    name: str
-    schema: str
-    scopes: Mapping[str, str]
-    required_on_create: tuple[str, ...]
-    fields: Mapping[str, Field]
-
-    def has_custom_field(self, name: str) -> bool:
-        """Whether ``name`` is a per-account custom field (``customfield_*``, on jobs and clients only)."""
-        return self.name in ("job", "company") and name.startswith(CUSTOM_FIELD_PREFIX)
-
-    @property
-    def path(self) -> str:
-        """The list path below the API base URL."""
-        return f"/{self.name}.json"
-
-    def field(self, name: str) -> Field:
-        """Return the field called ``name``; a ``KeyError`` names the valid ones."""
-        try:
-            return self.fields[name]
-        except KeyError:
-            raise KeyError(f"{self.name} has no field {name!r}; valid fields: {', '.join(self.fields)}") from None
 
 
 def _kind(resource: str, name: str, prop: Mapping[str, Any]) -> Kind:
@@ -201,6 +105,9 @@ def _table() -> Mapping[str, Resource]:
             scopes=MappingProxyType(dict(entry["scopes"])),
             required_on_create=tuple(entry["required_on_create"]),
             fields=MappingProxyType(fields),
+            path=f"/{name}.json",
+            custom_prefix=CUSTOM_FIELD_PREFIX if name in _CUSTOM_FIELD_RESOURCES else "",
+            enriched=MappingProxyType(enriched_columns(fields)),
         )
     return MappingProxyType(table)
 

@@ -14,7 +14,7 @@ import threading
 import weakref
 import zoneinfo
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -31,10 +31,13 @@ from ..core.cache import ACCOUNT_HEADER, AUTH_HEADERS, GuardedSQLiteCache, make_
 from ..core.errors import CacheMissError, UnknownResourceError, did_you_mean
 from ..core.filters.evaluate import evaluate
 from ..core.filters.expr import Expr, as_expression
-from ..core.filters.plan import Plan, plan
-from ..core.frames import column_dtype, enriched_columns, names_by_uuid, to_frame
-from ..core.frames import enrich as add_enrichment
+from ..core.filters.plan import Plan
+from ..core.frames import column_dtype, to_frame
 from ..core.http import Page, RequestBudget, RetryPolicy, Transport
+from ..core.paging import HeaderCursor
+from .dialect import plan
+from .enrich import enrich as add_enrichment
+from .enrich import enriched_columns, names_by_uuid
 from .resources import CUSTOM_FIELD_PREFIX, Resource, canonical_uuid, get_resource, resource_names
 from .writes import WritesMixin
 
@@ -169,7 +172,9 @@ class Session(WritesMixin):
         self._transport = Transport(
             self._http, settings.base_url, lambda: dict(headers), self._budget,
             retry=RetryPolicy(budget=settings.retry_budget), offline=settings.offline,
-            progress=settings.progress, timeout=settings.timeout,
+            progress=settings.progress, timeout=settings.timeout, paging=HeaderCursor(),
+            credential_hint="check the API key (api_key= or SERVICEM8_API_KEY) or OAuth token",
+            filter_of=_filter_sent,
         )
         self._memo: OrderedDict[tuple[str, str], _Memo] = OrderedDict()  # by (resource, $filter)
         self._memo_lock = threading.Lock()
@@ -482,6 +487,11 @@ class Session(WritesMixin):
                 return ()
             known = self._custom_fields.get(spec.name)
         return known or ()
+
+
+def _filter_sent(params: Mapping[str, str]) -> str | None:
+    """The ``$filter`` of a first-page request (a 400 to a later page is about its cursor, not the filter)."""
+    return params.get("$filter") if params.get("cursor", "-1") == "-1" else None
 
 
 def _cache_dir(cache: str | Path | bool | None) -> Path | None:

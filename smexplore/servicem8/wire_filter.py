@@ -12,76 +12,35 @@ Comparison semantics (undocumented by ServiceM8; chosen, documented and mirrored
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from .filter_text import (
+from ..core.filters.text import (
+    FIRST_YEAR,
+    LAST_YEAR,
     MSG_INVALID,
     MSG_UNKNOWN_FIELD,
+    ZERO_TIMESTAMP,
     Condition,
     FilterSyntaxError,
+    format_timestamp,
+    normalise_timestamp,
     parse_filter_text,
 )
-from .resources import Field, Resource
+from ..core.schema import Field, Resource
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "ZERO_TIMESTAMP", "compile_filter", "format_timestamp", "normalise_timestamp"]
+# The time literals live in smexplore.core.filters.text (the text form shares them); named here too.
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
 
-ZERO_TIMESTAMP = "0000-00-00 00:00:00"
-FIRST_YEAR, LAST_YEAR = 1, 9999
-"""The years the wire form can write (four digits; year 0 is no year)."""
-_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?")
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
     "ne": operator.ne,
     "gt": operator.gt,
     "lt": operator.lt,
 }
-
-
-def normalise_timestamp(value: str) -> str | None:
-    """Return ``value`` as a sortable ``YYYY-MM-DD HH:MM:SS`` string, or ``None`` if it is no date.
-
-    Zero dates and empty strings become ``ZERO_TIMESTAMP``, which sorts before every real date.
-    """
-    value = value.strip()
-    if value == "" or value.startswith("0000-00-00"):
-        return ZERO_TIMESTAMP if value in ("", "0000-00-00") or _TIMESTAMP.fullmatch(value) else None
-    match = _TIMESTAMP.fullmatch(value)
-    if not match:
-        return None
-    day, clock = match.groups()
-    clock = clock or "00:00:00"
-    if len(clock) == 5:
-        clock += ":00"
-    try:
-        datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return None
-    return f"{day} {clock}"
-
-
-def format_timestamp(moment: datetime, *, date_only: bool = False) -> str:
-    """``moment`` in the wire form ``YYYY-MM-DD HH:MM:SS`` (``YYYY-MM-DD`` when ``date_only``).
-
-    The year is always four digits (``0999-03-03``: ``strftime('%Y')`` drops the zeros on some
-    platforms, and the API refuses the result); fractions of a second are dropped.
-
-    Args:
-        moment: A ``datetime`` or ``pandas.Timestamp`` (any unit; its wall time is written).
-        date_only: Write the day only.
-
-    Raises:
-        ValueError: The year is outside 1..9999, which the wire form cannot write.
-    """
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise ValueError(f"{moment} is outside the years {FIRST_YEAR:04d} to {LAST_YEAR} that the API's times can hold")
-    day = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
-    return day if date_only else f"{day} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
 
 
 def _record_timestamp(value: Any) -> str:

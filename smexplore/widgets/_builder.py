@@ -12,7 +12,7 @@ import traitlets
 from ..core.errors import SMExploreError
 from ..core.filters.expr import Expr
 from ..core.filters.values import FilterField, resolve_field
-from ..core.frames import DIRECT_KEYS, NAME_SOURCES, enriched_columns
+from ..servicem8.enrich import DIRECT_KEYS, NAME_SOURCES, enriched_columns
 from ._editors import ConditionRow
 
 if TYPE_CHECKING:

@@ -35,10 +35,10 @@ import smexplore as sm
 from smexplore import F
 from smexplore.core.filters.evaluate import evaluate
 from smexplore.core.filters.expr import FieldRef
+from smexplore.core.filters.text import MAX_CONDITIONS, FilterSyntaxError, parse_filter_text
 from smexplore.core.filters.values import ORDERED_KINDS, TEXT_KINDS
-from smexplore.core.frames import enriched_columns
 from smexplore.emulator import Emulator
-from smexplore.servicem8.filter_text import MAX_CONDITIONS, FilterSyntaxError, parse_filter_text
+from smexplore.servicem8.enrich import enriched_columns
 from smexplore.servicem8.resources import get_resource
 
 ANCHOR = pd.Timestamp("2026-03-02 12:00:00")  # the demo account's "now"

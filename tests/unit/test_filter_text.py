@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smexplore.servicem8.filter_text import (
+from smexplore.core.filters.text import (
     MSG_INVALID,
     MSG_OR_NOT,
     MSG_TOO_LONG,

@@ -23,9 +23,10 @@ import smexplore as sm
 from smexplore import F, FilterError, UnknownFieldError, parse_filter
 from smexplore.core.filters.evaluate import evaluate
 from smexplore.core.filters.expr import And, Compare, IsIn, Missing, Not, Or, TextMatch, conjuncts
-from smexplore.core.filters.plan import plan
-from smexplore.core.frames import enrich, names_by_uuid, to_frame
-from smexplore.servicem8.filter_text import parse_filter_text
+from smexplore.core.filters.text import parse_filter_text
+from smexplore.core.frames import to_frame
+from smexplore.servicem8.dialect import plan
+from smexplore.servicem8.enrich import enrich, names_by_uuid
 from smexplore.servicem8.resources import Resource, get_resource
 from smexplore.servicem8.wire_filter import compile_filter
 

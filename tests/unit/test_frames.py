@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smexplore.core.frames import column_dtype, enrich, to_frame
+from smexplore.core.frames import column_dtype, to_frame
+from smexplore.servicem8.enrich import enrich
 from smexplore.servicem8.resources import get_resource
 
 ACTIVITY = get_resource("jobactivity")

@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 import pytest
 
 from smexplore import F
-from smexplore.core.filters.plan import Plan, plan
+from smexplore.core.filters.plan import Plan
+from smexplore.servicem8.dialect import plan
 from smexplore.servicem8.session import CacheInfo
 
 VOID = {"br", "hr", "img", "input", "meta", "link", "col", "wbr"}

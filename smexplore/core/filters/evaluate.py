@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...servicem8.resources import Resource
+from ..schema import Resource
 from .expr import And, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf
 from .values import TEXT_KINDS, ZERO, FilterField, coerce, resolve_field
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import keyword
 import math
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
@@ -25,8 +25,8 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from ...servicem8.filter_text import FilterSyntaxError, parse_filter_text
 from ..errors import FilterError
+from .text import FilterSyntaxError, parse_filter_text
 
 __all__ = [
     "And",
@@ -42,6 +42,7 @@ __all__ = [
     "as_expression",
     "conjuncts",
     "parse_filter",
+    "set_filter_writer",
 ]
 
 CompareOp = Literal["==", "!=", ">", "<", ">=", "<="]
@@ -124,9 +125,9 @@ class Expr:
                 which decides whether ``>=``/``<=`` can go to the server. Without it, types are
                 judged from the values (numbers compared with ``>=``/``<=`` then stay local).
         """
-        from .plan import plan  # the planner imports this module
-
-        return plan(self, resource).filter
+        if _filter_writer is None:
+            raise RuntimeError("no server dialect is loaded: import smexplore first")
+        return _filter_writer(self, resource)
 
     def __repr__(self) -> str:
         return f"<smexplore filter {self}>"
@@ -134,6 +135,15 @@ class Expr:
     def _operand(self) -> str:
         """The source as an operand of ``&``/``|``: comparisons and combinations in parentheses."""
         return f"({self})" if isinstance(self, (Compare, And, Or)) else str(self)
+
+
+_filter_writer: Callable[[Expr, str | None], str] | None = None
+
+
+def set_filter_writer(writer: Callable[[Expr, str | None], str]) -> None:
+    """Set what ``Expr.to_filter`` writes with: ServiceM8's dialect sets itself when it is imported."""
+    global _filter_writer
+    _filter_writer = writer
 
 
 def _expect(other: Any, op: str) -> Expr:

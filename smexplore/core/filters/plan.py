@@ -1,60 +1,81 @@
-"""The query planner: which part of a filter the server runs (``$filter``) and which runs locally.
+"""The query planner: which part of a filter the server runs and which runs locally.
 
-Rules (the answer is always the same as running everything locally):
-
-- Only conjuncts go to the server: ``==``, ``!=``, ``>``, ``<`` on fields the resource has, sent as
-  ``eq``, ``ne``, ``gt``, ``lt``. ``>=``/``<=`` go as ``gt``/``lt`` where that is exact for the type:
-  whole numbers (``>= 3`` is ``gt 2``) and times (the API's are whole seconds). ``|``, ``~``,
-  ``isin`` (of more than one value), ``isna``/``notna`` and text matching stay local.
-- The server counts zero dates as earlier than every date; here they are missing. A ``<`` on a
-  time is therefore sent *and* checked again locally, which removes the zero dates.
-- Enriched columns (``staff_name`` …) go to the server as the uuid field they are looked up by,
-  when exactly one related record has the name; otherwise they run locally.
-- At most 10 conditions are sent: uuids first, then times, then other equalities, ranges, and
-  ``ne`` last (a rough order of selectivity); the rest run locally. Values longer than the API's
-  255 characters, and ``==``/``!=`` with times that have fractions of a second, run locally.
-- In a time-zone session the frame moves wall times that fall in a daylight-saving gap forward (by
-  at most an hour), while the server compares them as stored: lower time bounds are sent 2 hours
-  early (``==`` as a range), every time condition is checked again locally, and ``!=`` on a time
-  runs locally.
+The planner checks every condition against the resource's fields (unknown fields, operators that
+do not fit a type, values that do not fit are refused before any request), then asks the system's
+``Dialect``, one conjunct at a time, what the server can run *exactly* and how it is written. The
+rest runs on the DataFrame, so the answer is always the same as running everything locally.
+``|``, ``~`` and the like can go to a server only where its dialect says so. Without a dialect,
+everything runs locally.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-import pandas as pd
-
-from ...servicem8.filter_text import MAX_CONDITIONS, MAX_VALUE_LENGTH
-from ...servicem8.resources import Kind, Resource, get_resource
 from ..errors import FilterError
-from .expr import WIRE_OPS, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf, conjuncts
-from .values import (
-    ORDERED_KINDS,
-    TEXT_KINDS,
-    ZERO,
-    FilterField,
-    coerce,
-    in_calendar,
-    resolve_field,
-    wire_text,
-)
+from ..schema import Kind, Resource
+from .expr import Compare, Expr, IsIn, TextMatch, _Leaf, conjuncts
+from .values import ORDERED_KINDS, TEXT_KINDS, FilterField, coerce, resolve_field
 
-__all__ = ["Lookup", "Plan", "Step", "plan"]
+__all__ = ["Context", "Dialect", "Form", "Lookup", "Plan", "Step", "describe_kind", "plan"]
 
 Lookup = Callable[[str, str], list[str]]
 """(enriched column, name) → uuids of the related records with that name."""
 
-_SECOND = pd.Timedelta(seconds=1)
-_DST_SHIFT = pd.Timedelta(hours=2)  # more than any zone's daylight-saving jump (1 h; 30 min on Lord Howe)
-# A time bound the API cannot write (before year 1 or after 9999): the condition runs locally.
-_OFF_CALENDAR = "the server would need a time outside the years 0001 to 9999 its filter can write, so it runs here"
-# Rank of a sent condition: lower goes first when more than 10 could be sent.
-_RANK_UUID, _RANK_TIME, _RANK_EQUAL, _RANK_RANGE, _RANK_NOT_EQUAL = range(5)
+
+class Form(NamedTuple):
+    """What a dialect makes of one condition.
+
+    Attributes:
+        sent: The server conditions, written as the dialect writes them (none: it runs locally only).
+        local: Whether it runs (also) on the DataFrame.
+        reason: Why, in a few words (``explain`` shows it).
+        rank: Lower goes first when more could be sent than the server takes.
+    """
+
+    sent: tuple[str, ...]
+    local: bool
+    reason: str
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a dialect may need beyond the condition: the session's time zone and name lookups."""
+
+    tz: str | None = None
+    lookup: Lookup | None = None
+
+
+class Dialect(Protocol):
+    """A server's filter language: what it runs exactly, and how it is written (after SQLAlchemy's dialects).
+
+    Attributes:
+        name: What the server's filter is called in explanations (``"$filter"``).
+        max_conditions: Most conditions one request can carry (``None``: no limit).
+    """
+
+    name: str
+    max_conditions: int | None
+
+    def form(self, condition: Expr, field: FilterField | None, value: Any, context: Context) -> Form:
+        """The server form of one conjunct (its field and typed value already checked)."""
+        ...
+
+    def slot(self, sent: str) -> str:
+        """The server parameter a sent condition takes (``""``: any number may be sent)."""
+        ...
+
+    def text(self, sent: Sequence[str]) -> str:
+        """The sent conditions as one text (what ``Plan.filter`` shows)."""
+        ...
+
+    def query(self, sent: Sequence[str]) -> dict[str, str]:
+        """The query parameters that carry the sent conditions."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -63,7 +84,7 @@ class Step:
 
     Attributes:
         condition: The condition (one conjunct of the filter).
-        sent: The ``$filter`` conditions sent for it (empty when it runs only locally).
+        sent: The server conditions sent for it, as the dialect writes them (empty: local only).
         local: Whether it runs (also) on the DataFrame.
         reason: Why.
     """
@@ -81,23 +102,38 @@ class Step:
 
 @dataclass(frozen=True)
 class Plan:
-    """A planned query: the ``$filter`` sent, the local remainder, and each condition's step.
+    """A planned query: the server filter sent, the local remainder, and each condition's step.
 
     Attributes:
         resource: The resource's API name (``None`` when planned without one).
         where: The whole filter.
         steps: One per conjunct of the filter, in the order written.
+        dialect: The server's filter language (``None``: nothing is sent).
     """
 
     resource: str | None
     where: Expr | None
     steps: tuple[Step, ...]
+    dialect: Dialect | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def sent(self) -> tuple[str, ...]:
+        """Every server condition sent, once each, in order."""
+        return tuple(dict.fromkeys(text for step in self.steps for text in step.sent))
 
     @property
     def filter(self) -> str:
-        """The ``$filter`` text sent to the server (``""``: none, every record is pulled)."""
-        sent = dict.fromkeys(text for step in self.steps for text in step.sent)
-        return " and ".join(sent)
+        """The server filter as text (``""``: none, every record is pulled)."""
+        return self.dialect.text(self.sent) if self.dialect is not None and self.sent else ""
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query parameters that carry the server filter."""
+        return self.dialect.query(self.sent) if self.dialect is not None and self.sent else {}
+
+    @property
+    def _sent_name(self) -> str:
+        return self.dialect.name if self.dialect is not None else "server filter"
 
     @property
     def fields(self) -> set[str]:
@@ -114,7 +150,7 @@ class Plan:
 
     def __str__(self) -> str:
         lines = [f"Plan for {self.resource or 'any resource'}: {self.where if self.where is not None else 'everything'}",
-                 f"  $filter sent: {self.filter or '(none: every record is pulled)'}",
+                 f"  {self._sent_name} sent: {self.filter or '(none: every record is pulled)'}",
                  f"  run locally:  {self.local if self.local is not None else '(nothing)'}"]
         width = max((len(str(step.condition)) for step in self.steps), default=0)
         for step in self.steps:
@@ -140,7 +176,7 @@ class Plan:
         sent = f"<code>{escape(self.filter)}</code>" if self.filter else "(none: every record is pulled)"
         local = f"<code>{escape(str(self.local))}</code>" if self.local is not None else "(nothing)"
         caption = (f"<caption style='{left}'><b>Plan for {escape(self.resource or 'any resource')}</b>: "
-                   f"{where}<br>$filter sent: {sent}<br>run locally: {local}</caption>")
+                   f"{where}<br>{escape(self._sent_name)} sent: {sent}<br>run locally: {local}</caption>")
         return f"<table class='smexplore-plan'>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
@@ -162,7 +198,8 @@ def _infer_field(name: str, value: Any) -> FilterField:
     return FilterField(name, "text")
 
 
-def _describe(kind: Kind) -> str:
+def describe_kind(kind: Kind) -> str:
+    """``kind`` in words, for messages ("a time", "a whole number" …)."""
     return {"timestamp": "a time", "date": "a date", "flag": "a flag", "int": "a whole number",
             "float": "a number", "money": "an amount", "uuid": "a uuid", "category": "a category",
             "text": "text"}[kind]
@@ -195,127 +232,35 @@ class _Planner:
     def _typed(self, leaf: _Leaf, field: FilterField) -> Any:
         if isinstance(leaf, Compare):
             if leaf.op not in ("==", "!=") and field.kind not in ORDERED_KINDS:
-                raise FilterError(f"{leaf.op} does not fit {field.name}, which holds {_describe(field.kind)}: "
+                raise FilterError(f"{leaf.op} does not fit {field.name}, which holds {describe_kind(field.kind)}: "
                                   f"use == or != (or isin)")
             return coerce(field, leaf.value, self.resource, self.tz)
         if isinstance(leaf, IsIn):
             return tuple(coerce(field, value, self.resource, self.tz) for value in leaf.values)
         if isinstance(leaf, TextMatch) and field.kind not in TEXT_KINDS:
-            raise FilterError(f"{leaf.how}() does not fit {field.name}, which holds {_describe(field.kind)}")
+            raise FilterError(f"{leaf.how}() does not fit {field.name}, which holds {describe_kind(field.kind)}")
         return None
 
-    # --- where each conjunct runs ---------------------------------------------------------------
-    def server_form(self, leaf: Expr, field: FilterField, value: Any) -> tuple[list[str], bool, str, int]:
-        """(conditions sent, also local?, reason, rank); no conditions sent means local only."""
-        if isinstance(leaf, IsIn):
-            if len(leaf.values) == 1:
-                return self.server_form(Compare(leaf.field, "==", leaf.values[0]), field, value[0])
-            return [], True, "isin of several values needs 'or', which the API's filter lacks", 0
-        if isinstance(leaf, Missing):
-            return [], True, "isna/notna: blanks differ by field ('' or zero dates), so it runs here", 0
-        if isinstance(leaf, TextMatch):
-            return [], True, f"{leaf.how}() is not in the API's filter language", 0
-        if isinstance(leaf, Or):
-            return [], True, "'or' is not in the API's filter language", 0
-        if isinstance(leaf, Not):
-            return [], True, "'not' is not in the API's filter language", 0
-        assert isinstance(leaf, Compare)
-        if field.enriched:
-            return self.enriched_form(leaf, field, value)
-        return self.compare_form(leaf.field, leaf.op, field.kind, value)
-
-    def compare_form(self, name: str, op: str, kind: Kind, value: Any) -> tuple[list[str], bool, str, int]:
-        literal = wire_text(kind, value)
-        if len(value if isinstance(value, str) else literal) > MAX_VALUE_LENGTH:
-            return [], True, f"the value is longer than the API's {MAX_VALUE_LENGTH} characters", 0
-        rank = (_RANK_NOT_EQUAL if op == "!=" else _RANK_UUID if kind == "uuid" and value
-                else _RANK_TIME if kind in ("timestamp", "date") else _RANK_EQUAL if op == "==" else _RANK_RANGE)
-        if kind in ("timestamp", "date") and value is not ZERO:
-            return self.time_form(name, op, value, rank)
-        if kind in ("timestamp", "date") and op in (">=", "<="):
-            return [], True, "compared with the zero date: nothing to send", 0
-        if op in WIRE_OPS:
-            return [f"{name} {WIRE_OPS[op]} {literal}"], False, "the API runs it as is", rank
-        if kind == "int":
-            bound = math.ceil(value) - 1 if op == ">=" else math.floor(value) + 1
-            wire = "gt" if op == ">=" else "lt"
-            return [f"{name} {wire} {bound}"], False, f"whole numbers: {op} {value} is {wire} {bound}", rank
-        return [], True, f"{op} has no exact form in the API's filter for {_describe(kind)}", 0
-
-    def time_form(self, name: str, op: str, value: pd.Timestamp, rank: int) -> tuple[list[str], bool, str, int]:
-        whole = value == value.floor("s")
-        if op in ("==", "!=") and not whole:
-            return [], True, "the value has fractions of a second; the API's times are whole seconds", 0
-        if self.tz is not None:
-            return self.zoned_time_form(name, op, value, rank)
-        if op in ("==", "!="):
-            return [f"{name} {WIRE_OPS[op]} {wire_text('timestamp', value)}"], False, "the API runs it as is", rank
-        # Records hold whole seconds, so every bound can be moved to a whole second exactly.
-        bound, wire = {
-            ">": (value.floor("s"), "gt"),
-            ">=": (value.ceil("s") - _SECOND, "gt"),
-            "<": (value.ceil("s"), "lt"),
-            "<=": (value.floor("s") + _SECOND, "lt"),
-        }[op]
-        if not in_calendar(bound):
-            return [], True, _OFF_CALENDAR, 0
-        sent = [f"{name} {wire} {wire_text('timestamp', bound)}"]
-        exact = op in (">", "<") and whole
-        why = "the API runs it as is" if exact else f"times are whole seconds: {op} is {wire} {bound}"
-        if wire == "lt":
-            return sent, True, f"{why}; the server counts zero dates as earliest, so they are removed here", rank
-        return sent, False, why, rank
-
-    def zoned_time_form(self, name: str, op: str, value: pd.Timestamp, rank: int) -> tuple[list[str], bool, str, int]:
-        """In a time-zone session, a wall time in a daylight-saving gap is moved forward (by at most
-        ``_DST_SHIFT``) in the frame, while the server compares the time as stored. So the server
-        gets a range wide enough for both, and the condition is checked again here."""
-        why = (f"in a time-zone session, times in a daylight-saving gap move forward in the frame: the "
-               f"server gets a range {_DST_SHIFT.components.hours} h wider and the condition runs here too")
-        if op == "!=":
-            return [], True, "in a time-zone session, != on a time runs here (daylight-saving gaps)", 0
-        if op in ("<", "<="):
-            bounds = [("lt", value.ceil("s") if op == "<" else value.floor("s") + _SECOND)]
-        else:
-            lower = (value.floor("s") if op in (">", "==") else value.ceil("s") - _SECOND) - _DST_SHIFT
-            bounds = [("gt", lower - _SECOND if op == "==" else lower)]  # no ns Timedelta: early years overflow
-            if op == "==":
-                bounds.append(("lt", value + _SECOND))
-        if not all(in_calendar(bound) for _, bound in bounds):
-            return [], True, _OFF_CALENDAR, 0
-        return [f"{name} {wire} {wire_text('timestamp', bound)}" for wire, bound in bounds], True, why, rank
-
-    def enriched_form(self, leaf: Compare, field: FilterField, value: str) -> tuple[list[str], bool, str, int]:
-        if leaf.op not in ("==", "!="):
-            return [], True, f"{field.name} is added by enrichment; only == and != translate to a uuid", 0
-        if not field.enriched_by:
-            return [], True, f"{field.name} comes through the job: no field of this resource holds it", 0
-        if self.lookup is None or not value:
-            return [], True, f"{field.name} is added by enrichment (no lookup without a session)", 0
-        uuids = self.lookup(field.name, value)
-        if len(uuids) != 1:
-            return [], True, f"{len(uuids)} records are named {value!r}: no single uuid to send", 0
-        sent, _, _, rank = self.compare_form(field.enriched_by, leaf.op, "uuid", uuids[0])
-        return sent, False, f"exactly one record is named {value!r}: sent as its {field.enriched_by}", rank
 
 
-def plan(where: Expr | None, resource: Resource | str | None = None, *, tz: str | None = None,
-         lookup: Lookup | None = None, text: str | None = None) -> Plan:
+def plan(where: Expr | None, resource: Resource | None = None, *, dialect: Dialect | None = None,
+         tz: str | None = None, lookup: Lookup | None = None, text: str | None = None) -> Plan:
     """Plan ``where`` for ``resource``: check it, and split it between server and DataFrame.
 
     Args:
         where: The filter (``None``: everything).
-        resource: The resource (or its name); ``None`` plans by the values' types alone.
+        resource: The resource; ``None`` plans by the values' types alone.
+        dialect: The server's filter language (``None``: everything runs locally).
         tz: The session's time zone (aware datetimes are converted to it).
         lookup: Finds the uuids behind an enriched column's name (a Session passes its own).
-        text: The ``$filter`` text ``where`` was parsed from, if it was: errors then quote it and
+        text: The filter text ``where`` was parsed from, if it was: errors then quote it and
             give the offending condition's position in it.
 
     Raises:
         FilterError: An unknown field (``UnknownFieldError``), an operator that does not fit the
             field's type, or a value that does not fit it.
     """
-    spec = get_resource(resource) if isinstance(resource, str) else resource
+    spec = resource
     planner = _Planner(spec, tz, lookup)
     leaves = [node for node in (where.walk() if where is not None else ()) if isinstance(node, _Leaf)]
     checked: dict[int, tuple[FilterField, Any]] = {}
@@ -328,21 +273,30 @@ def plan(where: Expr | None, resource: Resource | str | None = None, *, tz: str 
             exc.position = position
             raise
 
+    ctx = Context(tz, lookup)
     candidates = []
     for order, part in enumerate(conjuncts(where)):
-        field, value = checked.get(id(part), (None, None))
-        sent, local, reason, rank = planner.server_form(part, field, value)  # type: ignore[arg-type]
-        candidates.append((order, part, sent, local, reason, rank))
+        field_, value = checked.get(id(part), (None, None))
+        form = (dialect.form(part, field_, value, ctx) if dialect is not None
+                else Form((), True, "this server has no filter: it runs here"))
+        candidates.append((order, part, form))
 
     steps: list[Step | None] = [None] * len(candidates)
-    room = MAX_CONDITIONS
-    for order, part, sent, local, reason, rank in sorted(candidates, key=lambda c: (not c[2], c[5], c[0])):
-        if sent and len(sent) <= room:
-            room -= len(sent)
-            steps[order] = Step(part, tuple(sent), local, reason)
-        elif sent:
-            steps[order] = Step(part, (), True, f"more than {MAX_CONDITIONS} conditions could be sent; "
+    room = dialect.max_conditions if dialect is not None and dialect.max_conditions is not None else None
+    taken: set[str] = set()
+    room_at_most = room
+    for order, part, form in sorted(candidates, key=lambda c: (not c[2].sent, c[2].rank, c[0])):
+        slots = {slot for slot in (dialect.slot(sent) for sent in form.sent) if slot} if dialect is not None else set()
+        if form.sent and slots & taken:
+            steps[order] = Step(part, (), True, f"the server takes one {', '.join(sorted(slots & taken))}; "
+                                                "another condition went there, so this one runs here")
+        elif form.sent and (room is None or len(form.sent) <= room):
+            room = None if room is None else room - len(form.sent)
+            taken |= slots
+            steps[order] = Step(part, form.sent, form.local, form.reason)
+        elif form.sent:
+            steps[order] = Step(part, (), True, f"more than {room_at_most} conditions could be sent; "
                                                 "the more selective ones went")
         else:
-            steps[order] = Step(part, (), True, reason)
-    return Plan(spec.name if spec is not None else None, where, tuple(s for s in steps if s is not None))
+            steps[order] = Step(part, (), True, form.reason)
+    return Plan(spec.name if spec is not None else None, where, tuple(s for s in steps if s is not None), dialect)

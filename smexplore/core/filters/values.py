@@ -14,11 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...servicem8.filter_text import format_value
-from ...servicem8.resources import Kind, Resource, canonical_uuid
-from ...servicem8.wire_filter import FIRST_YEAR, LAST_YEAR, ZERO_TIMESTAMP, format_timestamp, normalise_timestamp
 from ..errors import FilterError, UnknownFieldError, did_you_mean
-from ..frames import enriched_columns
+from ..schema import Kind, Resource, canonical_uuid
+from .text import FIRST_YEAR, LAST_YEAR, ZERO_TIMESTAMP, format_timestamp, format_value, normalise_timestamp
 
 __all__ = [
     "ORDERED_KINDS",
@@ -74,7 +72,7 @@ def resolve_field(resource: Resource, name: str, context: str = "") -> FilterFie
         return FilterField(name, field.kind)
     if resource.has_custom_field(name):
         return FilterField(name, "text")
-    enriched = enriched_columns(resource.fields)
+    enriched = resource.enriched
     if name in enriched:
         return FilterField(name, "text", enriched[name] or "")
     valid = [*resource.fields, *enriched]
