@@ -25,6 +25,7 @@ from .core.errors import (
 from .core.filters.expr import Expr, F, parse_filter
 from .core.filters.plan import Plan
 from .core.spans import overlaps, spans, utilisation
+from .core.timeline import normalise
 from .plots import plot_utilisation, timeline  # cheap: matplotlib is imported when the first plot is drawn
 from .servicem8 import CacheInfo, Session, Settings, connect, demo
 
@@ -70,6 +71,7 @@ __all__ = [
     "__version__",
     "connect",
     "demo",
+    "normalise",
     "overlaps",
     "parse_filter",
     "plot_utilisation",

@@ -1,16 +1,21 @@
 """Spans of staff time, and what they add up to: double-bookings and utilisation.
 
-Every frame smexplore draws or measures is first put in one normalised form, a frame of spans
-with the columns ``staff``, ``start``, ``end``, ``kind`` (plus the original columns):
+Every frame smexplore draws or measures is first put in one span form, a frame with the columns
+``staff``, ``start``, ``end``, ``kind`` (plus the original columns):
 
 - an activities frame (``start_date``/``end_date``): kind ``booking`` for scheduled activities,
   ``recorded`` for time recorded on site;
 - an allocations frame (``allocation_date``): from the allocation date to its completion, or to its
   expiry while open; kind ``allocation``;
-- any frame that already has ``staff``, ``start`` and ``end`` (what other connectors produce); kind
-  ``booking`` unless it has a ``kind`` column.
+- a normalised timeline frame (``smexplore.core.timeline``) or any frame that has ``staff``,
+  ``start`` and ``end``; kind ``booking`` unless it has a ``kind`` column.
 
-``staff`` is the ``staff_name`` column when the frame is enriched, else ``staff_uuid``.
+``staff`` is the ``staff_name`` column when the frame is enriched, else ``staff_uuid``; in a frame
+with ``staff`` and ``staff_id`` (a normalised one), the name, else the id. When such a frame holds
+rows of several sources (``source``: two systems concatenated), each person is kept apart by
+system, as ``"name (source)"``: ids differ between systems and a name is no proof that two rows are
+one person, so two people of the same name in two systems are never merged. To count someone who is
+in both systems once, give the rows one source first: ``frame.assign(source="all")``.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_moment", "check_hours_per_day", "overlaps", "require_frame", "spans", "utilisation"]
+__all__ = ["activity_kinds", "as_moment", "check_hours_per_day", "day_spans", "overlaps", "require_frame", "spans",
+           "utilisation"]
 
 
 def require_frame(frame: Any, caller: str) -> None:
@@ -34,16 +40,56 @@ def require_frame(frame: Any, caller: str) -> None:
 
 
 def _staff(frame: pd.DataFrame) -> pd.Series:
+    if "staff" in frame and "staff_id" in frame:  # a normalised timeline frame: the name, else the id
+        return frame["staff"].astype("string").fillna(frame["staff_id"].astype("string"))
     for column in ("staff_name", "staff", "staff_uuid"):
         if column in frame:
             return frame[column].astype("string")
     raise ValueError("the frame has no staff column: expected staff_name, staff or staff_uuid")
 
 
-def spans(frame: pd.DataFrame) -> pd.DataFrame:
-    """Put an activities, allocations or normalised frame in the normalised span form.
+def _by_source(staff: pd.Series, frame: pd.DataFrame) -> pd.Series:
+    """``staff`` as ``"name (source)"`` when the frame's rows come from several sources, else as it is."""
+    if "source" not in frame or frame["source"].nunique(dropna=True) < 2:
+        return staff
+    return staff + " (" + frame["source"].astype("string").fillna("?") + ")"
 
-    Rows without a start or an end (or ending before they start) are left out.
+
+def day_spans(moments: pd.Series, start_minutes: pd.Series | None = None,
+              end_minutes: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """The span of each moment's day: the whole day, or a window of it.
+
+    For work given for a day (or a window of a day) rather than at fixed times, as dispatch
+    boards show it: from the day's midnight to the next, or from ``start_minutes`` to
+    ``end_minutes`` after midnight where both are given (a window ending at or before its start
+    ends the next day). Where either is missing, the whole day. Give naive (wall-clock) moments:
+    minutes are added to midnight as durations.
+
+    Returns:
+        ``(start, end)``, each with the dtype of ``moments``.
+    """
+    day = moments.dt.normalize()
+    if start_minutes is None or end_minutes is None:
+        return day, day + pd.Timedelta(days=1)
+    first = pd.to_numeric(start_minutes).astype(float).to_numpy()
+    last = pd.to_numeric(end_minutes).astype(float).to_numpy()
+    windowed = ~(np.isnan(first) | np.isnan(last))
+    last = np.where(last > first, last, last + 1440)
+    first, last = np.where(windowed, first, 0.0), np.where(windowed, last, 1440.0)
+    return (day + pd.to_timedelta(first, unit="min")), (day + pd.to_timedelta(last, unit="min"))
+
+
+def activity_kinds(frame: pd.DataFrame) -> pd.Series:
+    """Each activity's kind: ``recorded`` where ``activity_was_recorded`` is set, else ``booking``."""
+    recorded = frame["activity_was_recorded"].fillna(False).astype(bool) if "activity_was_recorded" in frame \
+        else pd.Series(False, index=frame.index)
+    return pd.Series(np.where(recorded, "recorded", "booking"), index=frame.index, dtype="string")
+
+
+def spans(frame: pd.DataFrame) -> pd.DataFrame:
+    """Put an activities, allocations or normalised frame in the span form.
+
+    Rows without a start, an end or a staff member (or ending before they start) are left out.
 
     Raises:
         TypeError: ``frame`` is not a DataFrame.
@@ -51,11 +97,10 @@ def spans(frame: pd.DataFrame) -> pd.DataFrame:
     """
     require_frame(frame, "spans")
     out = frame.copy()
+    normalised = False
     if {"start_date", "end_date"} <= set(frame.columns):
         out["start"], out["end"] = frame["start_date"], frame["end_date"]
-        recorded = frame["activity_was_recorded"].fillna(False).astype(bool) if "activity_was_recorded" in frame \
-            else pd.Series(False, index=frame.index)
-        out["kind"] = np.where(recorded, "recorded", "booking")
+        out["kind"] = activity_kinds(frame)
     elif "allocation_date" in frame.columns:
         out["start"] = frame["allocation_date"]
         out["end"] = frame["completion_timestamp"].fillna(frame["expiry_timestamp"])
@@ -63,10 +108,12 @@ def spans(frame: pd.DataFrame) -> pd.DataFrame:
     elif {"start", "end"} <= set(frame.columns):
         if "kind" not in frame:
             out["kind"] = "booking"
+        normalised = True
     else:
         raise ValueError("expected an activities frame (start_date, end_date), an allocations frame "
                          "(allocation_date) or a frame with staff, start and end columns")
-    out["staff"] = _staff(frame)
+    out["staff"] = _by_source(_staff(frame), frame) if normalised else _staff(frame)
+    out["kind"] = out["kind"].astype("string")
     out["start"] = pd.to_datetime(out["start"])
     out["end"] = pd.to_datetime(out["end"])
     keep = out["start"].notna() & out["end"].notna() & (out["end"] >= out["start"]) & out["staff"].notna()
@@ -196,8 +243,9 @@ def utilisation(frame: pd.DataFrame, *, freq: str = "W", hours_per_day: float = 
     """Booked hours and utilisation per staff member per period, on working days only.
 
     Booked time is each staff member's spans of the given ``kinds`` merged (a double-booking counts
-    once), cut at midnight, and kept on Monday to Friday. Capacity is ``hours_per_day`` for each
-    working day of the period that lies within the data's days (or ``start``..``end``). With
+    once), cut at midnight, and kept on Monday to Friday (a normalised frame of several systems
+    keeps each person apart per system: see the module's docstring). Capacity is ``hours_per_day``
+    for each working day of the period that lies within the data's days (or ``start``..``end``). With
     tz-aware spans, a naive ``start``/``end`` is wall time in their zone.
 
     Returns:

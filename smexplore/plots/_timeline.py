@@ -24,9 +24,14 @@ _COLOUR_COLUMNS = {"category": "category_name", "client": "client_name", "status
 _OTHER = "other"
 _MAX_LEGEND = 12
 _LABEL_CHARS = 22
-# How each kind of span is drawn: (height in the row, alpha, hatch)
-_STYLE = {"booking": (0.7, 0.9, None), "allocation": (0.7, 0.35, "//"), "recorded": (0.25, 1.0, None)}
-_KIND_LABELS = {"booking": "bookings", "recorded": "recorded time (thin)", "allocation": "allocations"}
+# How each kind of span is drawn: (height in the row, alpha, hatch); thin kinds sit at the top of the row, outlined.
+_STYLE = {"booking": (0.7, 0.9, None), "allocation": (0.7, 0.35, "//"), "recorded": (0.25, 1.0, None),
+          "placeholder": (0.7, 0.3, ".."), "time_off": (0.7, 0.45, "xx"), "time_entry": (0.25, 1.0, None),
+          "task": (0.7, 0.6, "\\\\")}
+_THIN = ("recorded", "time_entry")
+_KIND_LABELS = {"booking": "bookings", "recorded": "recorded time (thin)", "allocation": "allocations",
+                "placeholder": "placeholders", "time_off": "time off", "time_entry": "time entries (thin)",
+                "task": "tasks"}
 WORK_START_HOUR, WORK_END_HOUR = 7, 18
 
 
@@ -97,12 +102,15 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
     """Draw a timeline of bookings, recorded time and allocations, one row per staff member.
 
     Args:
-        frame: An activities frame, an allocations frame, or any frame with ``staff``, ``start``
-            and ``end`` (enrich it for names; see ``smexplore.core.spans``).
+        frame: An activities frame, an allocations frame, a normalised timeline frame
+            (``sm.normalise``; several systems concatenated draw each person once per system), or
+            any frame with ``staff``, ``start`` and ``end`` (enrich it for names; see
+            ``smexplore.core.spans``).
         by: The column that makes the rows (``staff`` by default).
         start: First moment shown (default: the earliest span).
         end: Last moment shown (default: the latest span).
-        color_by: ``category``, ``client``, ``status``, ``staff`` or any column; ``None`` for one colour.
+        color_by: ``category``, ``client``, ``status``, ``staff`` or any column (``source``, ``job``,
+            ``kind`` in a normalised frame); ``None`` for one colour.
         ax: Axes to draw on (a new figure sized to the rows when ``None``).
         tz: Show aware timestamps in this zone (default: each in its own zone); naive ones are account time.
         highlight_overlaps: Outline double-bookings (overlapping scheduled bookings of one person) in red.
@@ -142,6 +150,8 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
     if ax is None:
         _, ax = plt.subplots(figsize=(12, max(2.5, 0.38 * len(rows) + 1.6)), layout="constrained")
     colour_column = _COLOUR_COLUMNS.get(color_by or "", color_by)
+    if colour_column not in data:  # a normalised frame names them plainly: client, job, source
+        colour_column = color_by
     if colour_column and colour_column in data:
         colours, legend = _colours(data[colour_column])
     else:
@@ -152,10 +162,10 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
     for key, index in data.groupby(["staff", "kind"], sort=False).indices.items():
         name, kind = cast(tuple[str, str], key)
         height, alpha, hatch = _STYLE.get(kind, _STYLE["booking"])
-        base = row_of[name] - 0.35 if kind == "recorded" else row_of[name] - height / 2
+        base = row_of[name] - 0.35 if kind in _THIN else row_of[name] - height / 2
         ax.broken_barh(list(zip(left[index], width[index])), (base, height),
                        facecolors=[(*c[:3], alpha) for c in colours.iloc[index]],
-                       edgecolor="black" if kind == "recorded" else "none", linewidth=0.3, hatch=hatch,
+                       edgecolor="black" if kind in _THIN else "none", linewidth=0.3, hatch=hatch,
                        label=f"_{kind} {name}", gid=f"{kind}:{name}")
     if highlight_overlaps and len(data):
         doubled = overlaps(data[["staff", "start", "end", "kind"] + (["uuid"] if "uuid" in data else [])])
@@ -193,10 +203,10 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
         handles = [Patch(facecolor="none" if k == "double-booked" else c, edgecolor=c if k in ("double-booked", "now")
                          else "none", label=k) for k, c in legend.items()]
         handles += [Patch(facecolor=(0.5, 0.5, 0.5, _STYLE[k][1]), hatch=_STYLE[k][2],
-                          edgecolor="black" if k == "recorded" else "none", label=_KIND_LABELS[k])
+                          edgecolor="black" if k in _THIN else "none", label=_KIND_LABELS[k])
                     for k in kinds_shown if k in _STYLE and len(kinds_shown) > 1]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False,
-                  title=color_by if column else None)
+                  title=color_by if colour_column and colour_column in data else None)
     kinds = ", ".join(_KIND_LABELS.get(k, k) for k in kinds_shown) or "nothing"
     ax.set_title(f"{kinds} per {by}, {first:%d %b %Y} – {last:%d %b %Y}", loc="left", fontsize="medium")
     return ax

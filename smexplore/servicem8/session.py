@@ -38,6 +38,7 @@ from ..core.paging import HeaderCursor
 from .dialect import plan
 from .enrich import enrich as add_enrichment
 from .enrich import enriched_columns, names_by_uuid
+from .normalise import timeline_frame
 from .resources import CUSTOM_FIELD_PREFIX, Resource, canonical_uuid, get_resource, resource_names
 from .writes import WritesMixin
 
@@ -236,9 +237,20 @@ class Session(WritesMixin):
         if not include_inactive and "active" in result and "active" not in planned.fields:
             result = result[result["active"].fillna(True).astype(bool)].reset_index(drop=True)
         # JSON-serialisable only (Parquet and Feather store attrs as JSON): ``now`` as ISO-8601 text.
-        result.attrs.update(now=self.now.isoformat(), filter=planned.filter, pulled=int(pulled),
-                            fetched_at=fetched_at)
+        result.attrs.update(source="servicem8", resource=spec.name, now=self.now.isoformat(),
+                            filter=planned.filter, pulled=int(pulled), fetched_at=fetched_at)
         return result
+
+    def timeline_frame(self, where: Where = None, start: Any = None, end: Any = None) -> pd.DataFrame:
+        """Bookings, recorded time and allocations as one normalised timeline frame (see ``sm.normalise``).
+
+        Args:
+            where: A filter both job activities and allocations can run (``staff_name``,
+                ``staff_uuid``, ``job_uuid`` …).
+            start: Keep spans that end after this moment.
+            end: Keep spans that start before this moment.
+        """
+        return timeline_frame(self, where, start, end)
 
     def explain(self, resource: str, where: Where) -> Plan:
         """How a filter would run: the ``$filter`` sent, the local remainder, and why.
