@@ -1,6 +1,7 @@
 """The ``smexplore`` command line (also ``python -m smexplore``).
 
-``smexplore emulator`` serves the ServiceM8 API emulator until interrupted;
+``smexplore emulator`` serves the ServiceM8 API emulator until interrupted (``--system ruddr``:
+the Ruddr API emulator);
 ``smexplore demo`` starts it in the background and explores the demo account through a
 ``Session``: jobs by status and this week's bookings per staff member.
 
@@ -38,17 +39,26 @@ _EPILOG = """\
 examples:
   smexplore demo                     summarise the demo account, pictures in ./demo-output
   smexplore emulator --port 8000     serve the ServiceM8 API emulator on 127.0.0.1:8000
+  smexplore emulator --system ruddr  serve the Ruddr API emulator instead
   smexplore emulator --help          the emulator's options
 
 exit status: 0 done, 1 failed, 2 wrong usage, 130 interrupted"""
 _EMULATOR_DESCRIPTION = """\
-Serve the ServiceM8 REST API (/api_1.0) over a synthetic trades business until Ctrl-C.
+Serve the ServiceM8 REST API (/api_1.0) over a synthetic trades business until Ctrl-C, or with
+--system ruddr the Ruddr REST API (/api/workspace) over a synthetic consultancy.
 Each request is logged to stderr (coloured on a terminal only; NO_COLOR turns colour off)."""
 _EMULATOR_EPILOG = f"""\
 examples:
   smexplore emulator                            the small account on http://127.0.0.1:8000/api_1.0
   smexplore emulator --port 0 --scale large     a large account on a free port (printed at start)
-  curl -H 'X-Api-Key: {DEMO_API_KEY}' http://127.0.0.1:8000/api_1.0/job.json"""
+  curl -H 'X-Api-Key: {DEMO_API_KEY}' http://127.0.0.1:8000/api_1.0/job.json
+  smexplore emulator --system ruddr --port 8001 --api-key mykey
+  curl -H 'Authorization: Bearer mykey' 'http://127.0.0.1:8001/api/workspace/allocations?limit=5'
+
+--token, --page-size, --per-minute and --per-day are ServiceM8's; --per-second and --burst Ruddr's."""
+_SERVICEM8_ONLY = {"token": "--token", "page_size": "--page-size", "per_minute": "--per-minute",
+                   "per_day": "--per-day"}
+_RUDDR_ONLY = {"per_second": "--per-second", "burst": "--burst"}
 _DEMO_DESCRIPTION = """\
 Start the emulator in the background and summarise the demo account through a Session:
 jobs by status, this week's bookings per staff member, double-bookings, and two pictures
@@ -75,6 +85,17 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535; 0 picks a free one)")
     return port
+
+
+def _rate(text: str) -> float:
+    """A number of requests per second above 0."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number above 0")
+    return number
 
 
 def _positive(text: str) -> int:
@@ -107,19 +128,29 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    emulator = _subparser(commands, "emulator", "serve the ServiceM8 API emulator until interrupted",
+    emulator = _subparser(commands, "emulator", "serve the ServiceM8 (or Ruddr) API emulator until interrupted",
                           _EMULATOR_DESCRIPTION, _EMULATOR_EPILOG)
+    emulator.add_argument("--system", choices=("servicem8", "ruddr"), default="servicem8",
+                          help="the API to serve (default servicem8)")
     emulator.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     emulator.add_argument("--port", type=_port, default=8000,
                           help="port to listen on, 0 to 65535 (default 8000; 0 picks a free one)")
-    emulator.add_argument("--api-key", default=DEMO_API_KEY, help="the API key to accept (default: the demo key)")
-    emulator.add_argument("--token", type=_token, action="append", default=[], metavar="TOKEN=SCOPES",
-                          help="also accept an OAuth bearer token with these comma-separated scopes")
-    emulator.add_argument("--page-size", type=_positive, default=5000, help="records per cursor page (default 5000)")
-    emulator.add_argument("--per-minute", type=_positive, default=180,
-                          help="requests allowed per minute (default 180)")
-    emulator.add_argument("--per-day", type=_positive, default=20_000, help="requests allowed per day (default 20000)")
+    emulator.add_argument("--api-key", default=None,
+                          help="the API key to accept (Ruddr: the bearer token; default: the system's demo key)")
+    emulator.add_argument("--token", type=_token, action="append", default=None, metavar="TOKEN=SCOPES",
+                          help="ServiceM8: also accept an OAuth bearer token with these comma-separated scopes")
+    emulator.add_argument("--page-size", type=_positive, default=None,
+                          help="ServiceM8: records per cursor page (default 5000)")
+    emulator.add_argument("--per-minute", type=_positive, default=None,
+                          help="ServiceM8: requests allowed per minute (default 180)")
+    emulator.add_argument("--per-day", type=_positive, default=None,
+                          help="ServiceM8: requests allowed per day (default 20000)")
+    emulator.add_argument("--per-second", type=_rate, default=None,
+                          help="Ruddr: requests allowed per second on average (default 20)")
+    emulator.add_argument("--burst", type=_positive, default=None,
+                          help="Ruddr: requests allowed at once after a quiet spell (default 60)")
     emulator.add_argument("--quiet", action="store_true", help="do not log each request")
+    emulator.set_defaults(usage_error=emulator.error)
 
     demo = _subparser(commands, "demo", "summarise the embedded demo account", _DEMO_DESCRIPTION, _DEMO_EPILOG)
     demo.add_argument("--out", default="demo-output", help="folder for the pictures (default demo-output)")
@@ -127,12 +158,35 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    emulator = Emulator(seed=args.seed, scale=args.scale, api_key=args.api_key, tokens=dict(args.token),
-                        page_size=args.page_size, per_minute=args.per_minute, per_day=args.per_day)
+    other = _RUDDR_ONLY if args.system == "servicem8" else _SERVICEM8_ONLY
+    given = [flag for name, flag in other.items() if getattr(args, name) is not None]
+    if given:
+        args.usage_error(f"{', '.join(given)} cannot be used with --system {args.system}")
+    return _serve_ruddr(args) if args.system == "ruddr" else _serve_servicem8(args)
+
+
+def _serve_servicem8(args: argparse.Namespace) -> int:
+    emulator = Emulator(seed=args.seed, scale=args.scale, api_key=args.api_key or DEMO_API_KEY,
+                        tokens=dict(args.token or []), page_size=args.page_size or 5000,
+                        per_minute=args.per_minute or 180, per_day=args.per_day or 20_000)
 
     def ready(emu: Emulator) -> None:
         print(f"ServiceM8 emulator ({args.scale} account, seed {args.seed}) serving at {emu.base_url}", flush=True)
         print(f"API key: {emu.api_key}   (send it in the X-Api-Key header; Ctrl-C stops)", flush=True)
+
+    emulator.serve_forever(args.host, args.port, on_ready=ready, log_requests=not args.quiet)
+    return 0
+
+
+def _serve_ruddr(args: argparse.Namespace) -> int:
+    from .ruddr.emulator import DEMO_TOKEN, RuddrEmulator
+
+    emulator = RuddrEmulator(seed=args.seed, scale=args.scale, token=args.api_key or DEMO_TOKEN,
+                             per_second=args.per_second or 20, burst=args.burst or 60)
+
+    def ready(emu: RuddrEmulator) -> None:
+        print(f"Ruddr emulator ({args.scale} workspace, seed {args.seed}) serving at {emu.base_url}", flush=True)
+        print(f"API key: {emu.token}   (send it as 'Authorization: Bearer <key>'; Ctrl-C stops)", flush=True)
 
     emulator.serve_forever(args.host, args.port, on_ready=ready, log_requests=not args.quiet)
     return 0

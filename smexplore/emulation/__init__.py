@@ -1,6 +1,22 @@
-"""The shared emulator framework: faults, rate limits, the request log and the server runner."""
+"""The shared emulator framework: what every system's emulator is built on.
+
+- ``server``: ``EmulatorServer``, the runner (a background thread or the foreground, ``base_url``
+  from the API's path prefix, a context manager);
+- ``wsgi``: ``EmulatorApp``, the WSGI skeleton (500 guard, request log with secrets redacted,
+  faults before the answer, spoiled bodies) and ``json_response``;
+- ``auth``: bearer tokens and credential ids; ``body``: the safe JSON body reader;
+- ``limits``: ``RateLimiter`` over named ``SlidingWindow`` and ``TokenBucket`` limits;
+- ``faults``: ``Faults``, the misbehaviour plan; ``log``: ``RequestLog``;
+- ``paging``: id-cursor pages (``startingAfter`` / ``endingBefore``);
+- ``synth``: the shared "now" (``ANCHOR``), seeded ids and wire timestamps.
+
+Only the modules without werkzeug are imported here; import ``server``, ``wsgi`` and ``body``
+from their modules.
+"""
 
 from .faults import Fault, Faults
+from .limits import RateLimiter, SlidingWindow, TokenBucket
 from .log import LoggedRequest, RequestLog
+from .synth import ANCHOR
 
-__all__ = ["Fault", "Faults", "LoggedRequest", "RequestLog"]
+__all__ = ["ANCHOR", "Fault", "Faults", "LoggedRequest", "RateLimiter", "RequestLog", "SlidingWindow", "TokenBucket"]

@@ -8,8 +8,6 @@ a 5xx was injected on purpose (``Faults``).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
 import uuid as uuidlib
@@ -22,18 +20,23 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ...emulation.faults import Fault, Faults
-from ...emulation.limits import MSG_PER_DAY, MSG_PER_MINUTE, RateLimiter
+from ...core.filters.text import FilterSyntaxError
+from ...emulation.auth import bearer_token, credential_id
+from ...emulation.body import read_json_object
+from ...emulation.faults import Faults
+from ...emulation.limits import RateLimiter, SlidingWindow
 from ...emulation.log import RequestLog
-from ..filter_text import FilterSyntaxError
+from ...emulation.wsgi import EmulatorApp, json_response
 from ..resources import Resource, get_resource
 from ..wire_filter import compile_filter
 from .store import Store, WriteError
 from .synth import Account
 
-__all__ = ["ServiceM8App"]
+__all__ = ["MSG_PER_DAY", "MSG_PER_MINUTE", "ServiceM8App", "servicem8_limiter"]
 
 API_PREFIX = "/api_1.0"
+MSG_PER_MINUTE = "Number of allowed API requests per minute exceeded"
+MSG_PER_DAY = "Number of allowed API requests per day exceeded"
 MSG_UNAUTHORIZED = "Authentication failed. Please check your API key or OAuth token."
 MSG_FORBIDDEN = "Access forbidden. You don't have permission to access this resource."
 MSG_NOT_FOUND = "Resource not found. The requested record does not exist or has been deleted."
@@ -61,16 +64,23 @@ class _Caller:
     scopes: frozenset[str] | None  # None: an API key, which may do everything
 
 
-def _json(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    return Response(body, status=status, headers=dict(headers or {}), content_type="application/json; charset=utf-8")
+_json = json_response
+
+
+def servicem8_limiter(per_minute: int = 180, per_day: int = 20_000,
+                      clock: Callable[[], float] = time.monotonic) -> RateLimiter:
+    """ServiceM8's limits per credential: ``per_minute`` in any 60 s and ``per_day`` in any 24 h.
+
+    The day is checked first: once it is spent, the answer names the day limit.
+    """
+    return RateLimiter([SlidingWindow("day", per_day, 86_400), SlidingWindow("minute", per_minute, 60)], clock)
 
 
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     return _json({"errorCode": status, "message": message}, status, headers)
 
 
-class ServiceM8App:
+class ServiceM8App(EmulatorApp):
     """A WSGI app that answers like ``https://api.servicem8.com/api_1.0``.
 
     Args:
@@ -106,15 +116,15 @@ class ServiceM8App:
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
+        super().__init__(faults=faults if faults is not None else Faults(),
+                         log=log if log is not None else RequestLog(API_PREFIX))
         self.account = account
         self.resources = {name: get_resource(name) for name in account.tables}
         self.store = Store(self.resources.values(), account.tables)
         self.api_keys = frozenset(api_keys)
         self.tokens = {token: frozenset(scopes) for token, scopes in (tokens or {}).items()}
         self.page_size = page_size
-        self.limiter = limiter if limiter is not None else RateLimiter(clock=clock)
-        self.faults = faults if faults is not None else Faults()
-        self.log = log if log is not None else RequestLog()
+        self.limiter = limiter if limiter is not None else servicem8_limiter(clock=clock)
         self.rate_limit_body = rate_limit_body
         self.retry_after = retry_after
         self.numbers_as_strings = numbers_as_strings
@@ -131,17 +141,12 @@ class ServiceM8App:
             strict_slashes=False,
         )
 
-    # --- WSGI -------------------------------------------------------------------------------
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        request = Request(environ)
-        try:
-            response = self._dispatch(request)
-        except Exception:  # noqa: BLE001 - the API answers a generic 500, never a traceback
-            response = _error(500, MSG_SERVER_ERROR)
-        secrets = (*self.api_keys, *self.tokens)
-        query = {k: "[redacted]" if any(secret in v for secret in secrets) else v for k, v in request.args.items()}
-        self.log.record(request.method, request.path, query, response.status_code)
-        return response(environ, start_response)
+    # --- WSGI (the pipeline is EmulatorApp's) ------------------------------------------------
+    def _server_error(self) -> Response:
+        return _error(500, MSG_SERVER_ERROR)
+
+    def _secrets(self) -> Iterable[str]:
+        return (*self.api_keys, *self.tokens)
 
     def now(self) -> datetime:
         """The account's clock: its anchored "now" plus the time this app has been running."""
@@ -182,14 +187,6 @@ class ServiceM8App:
             response = self._spoil(response)  # only when no fault was taken: one queued fault per request
         return response
 
-    def _fault_before(self, faulty: bool) -> Fault | None:
-        """The latency, then the fault this request takes before it is answered (``None`` if none)."""
-        if not faulty:
-            return None
-        if self.faults.latency:
-            time.sleep(self.faults.latency)
-        return self.faults.before_answer()
-
     def _operation(self, endpoint: str, method: str) -> Operation:
         if endpoint == "collection":
             return "list" if method in ("GET", "HEAD") else "create"
@@ -198,12 +195,10 @@ class ServiceM8App:
     def _authenticate(self, request: Request) -> _Caller | None:
         key = request.headers.get("X-Api-Key")
         if key:
-            return _Caller(_credential_id(key), None) if key in self.api_keys else None
-        authorization = request.headers.get("Authorization", "")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() == "bearer" and token.strip() in self.tokens:
-            token = token.strip()
-            return _Caller(_credential_id(token), self.tokens[token])
+            return _Caller(credential_id(key), None) if key in self.api_keys else None
+        token = bearer_token(request.headers.get("Authorization"))
+        if token is not None and token in self.tokens:
+            return _Caller(credential_id(token), self.tokens[token])
         return None
 
     def _allowed(self, caller: _Caller, resource: Resource, operation: Operation) -> bool:
@@ -217,20 +212,6 @@ class ServiceM8App:
         if self.rate_limit_body == "text":
             return Response(message, status=429, headers=headers, content_type="text/plain; charset=utf-8")
         return _error(429, message, headers)
-
-    def _spoil(self, response: Response) -> Response:
-        fault = self.faults.on_body()
-        if fault is None:
-            return response
-        body = response.get_data()
-        half = body[: max(1, len(body) // 2)]
-        if fault.kind == "truncate":
-            response.set_data(half)
-            return response
-        spoiled = Response(iter([half]), status=200, content_type=response.content_type)
-        spoiled.headers["Content-Length"] = str(len(body))
-        spoiled.headers["Connection"] = "close"
-        return spoiled
 
     # --- operations -----------------------------------------------------------------------------
     def _handle(self, request: Request, resource: Resource, operation: Operation, record_uuid: str | None) -> Response:
@@ -313,54 +294,9 @@ class ServiceM8App:
         return {k: str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for k, v in record.items()}
 
 
-def _credential_id(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def _body(request: Request) -> dict[str, Any] | Response:
     """The JSON object a create or update sends, or the 400 answer that says what is wrong with it.
 
-    Every malformed body is a 400, never a 500: one that cannot be read (a bad chunked encoding,
-    shorter than its ``Content-Length``), that is not JSON, nests too deeply, is not an object,
-    or holds text that cannot be stored (lone surrogates).
+    Every malformed body is a 400, never a 500 (see ``emulation.body.read_json_object``).
     """
-    try:
-        text = request.get_data(as_text=True)
-    except (OSError, ValueError, HTTPException) as exc:
-        return _error(400, f"The request body could not be read ({_reason(exc)}): send a complete body, "
-                           "with a valid Content-Length or chunked encoding")
-    try:
-        body = json.loads(text or "null", parse_constant=_no_constant)
-    except RecursionError:
-        return _error(400, "The request body is not valid JSON: it nests too deeply")
-    except ValueError as exc:
-        return _error(400, f"The request body is not valid JSON: {exc}")
-    if not isinstance(body, dict):
-        return _error(400, "The request body must be a JSON object of field names and values")
-    if not all(map(_storable, (*body, *body.values()))):
-        return _error(400, "The request body holds text with an unpaired surrogate (a \\ud800-\\udfff "
-                           "escape without its pair), which no record can store")
-    return body
-
-
-def _storable(value: Any) -> bool:
-    """Whether ``value`` (a field name or value) can be stored and sent back as UTF-8.
-
-    Only top-level text matters: nested values are refused as fields, with messages that escape them.
-    """
-    if not isinstance(value, str):
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _reason(exc: Exception) -> str:
-    """A short reason for an unreadable body (werkzeug's HTTP errors carry theirs in ``description``)."""
-    return (exc.description if isinstance(exc, HTTPException) else str(exc)) or type(exc).__name__
+    return read_json_object(request, _error)

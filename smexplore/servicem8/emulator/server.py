@@ -1,23 +1,15 @@
-"""Run the emulator: in a background thread on a free loopback port, or in the foreground."""
+"""The ServiceM8 emulator runner: its account, app and limits on the shared server (``EmulatorServer``)."""
 
 from __future__ import annotations
 
-import atexit
-import os
-import re
-import socket
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal, Self
-
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server, select_address_family
+from typing import Any, ClassVar, Literal
 
 from ...emulation.faults import Faults
-from ...emulation.limits import RateLimiter
 from ...emulation.log import RequestLog
-from .app import API_PREFIX, ServiceM8App
+from ...emulation.server import EmulatorServer
+from .app import API_PREFIX, ServiceM8App, servicem8_limiter
 from .synth import Account, build_account
 
 __all__ = ["DEMO_API_KEY", "Emulator"]
@@ -26,54 +18,7 @@ DEMO_API_KEY = "smexplore-demo-key-0000"
 """The fixed API key the demo account accepts (public on purpose: it guards nothing real)."""
 
 
-_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _colour_wanted() -> bool:
-    """Whether to colour the request log: only on a terminal, and never with ``NO_COLOR`` set."""
-    return sys.stderr.isatty() and not os.environ.get("NO_COLOR")
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Request handler that keeps the console clean (the request log records every request)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-class _LoggingHandler(WSGIRequestHandler):
-    """Request handler logging one line per request to stderr, coloured by status only on a terminal.
-
-    werkzeug styles the request line with ANSI escapes whatever the stream; they are removed here
-    (the path itself cannot carry one: werkzeug escapes control characters in it).
-    """
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        if not _colour_wanted():
-            args = tuple(_ANSI_STYLE.sub("", arg) if isinstance(arg, str) else arg for arg in args)
-        super().log(type, message, *args)
-
-
-def _make_server(host: str, port: int, app: Any, handler: type[WSGIRequestHandler]) -> BaseWSGIServer:
-    """A threaded server on ``host:port``.
-
-    Raises:
-        OSError: The address cannot be used (the port is taken, the host unknown). werkzeug alone
-            would print to stderr and exit the process instead.
-    """
-    listening = socket.socket(select_address_family(host, port), socket.SOCK_STREAM)
-    try:
-        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listening.bind((host, port))
-        listening.listen()
-    except OSError as error:
-        listening.close()
-        raise OSError(error.errno, f"cannot listen on {host}:{port}: {error.strerror or error}") from error
-    with listening:  # the server listens on a duplicate of it
-        return make_server(host, port, app, threaded=True, request_handler=handler, fd=listening.fileno())
-
-
-class Emulator:
+class Emulator(EmulatorServer):
     """A ServiceM8 API emulator serving a synthetic account over real HTTP.
 
     Use it as a context manager in tests, or keep it running for a notebook::
@@ -101,7 +46,11 @@ class Emulator:
         account: The records being served (writes change them).
         log: Every request served (method, path, query, status; never credentials).
         faults: The fault plan in force.
+        limiter: The per-credential rate limits (``minute`` and ``day`` sliding windows).
+        base_url: ``http://HOST:PORT/api_1.0`` of the running server.
     """
+
+    url_prefix: ClassVar[str] = API_PREFIX
 
     def __init__(
         self,
@@ -118,77 +67,16 @@ class Emulator:
         clock: Callable[[], float] = time.monotonic,
         **options: Any,
     ) -> None:
+        super().__init__()
         self.api_key = api_key
         self.account = account if account is not None else build_account(seed, scale)
-        self.log = RequestLog()
+        self.log = RequestLog(API_PREFIX)
         self.faults = faults if faults is not None else Faults()
-        self.limiter = RateLimiter(per_minute, per_day, clock)
+        self.limiter = servicem8_limiter(per_minute, per_day, clock)
         self.app = ServiceM8App(
             self.account, api_keys=[api_key], tokens=tokens, page_size=page_size, limiter=self.limiter,
             faults=self.faults, log=self.log, clock=clock, **options,
         )
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def __repr__(self) -> str:
-        where = self.base_url if self._server else "not running"
-        return f"<Emulator {where} seed={self.account.seed} scale={self.account.scale!r}>"
-
-    @property
-    def base_url(self) -> str:
-        """``http://HOST:PORT/api_1.0`` of the running server."""
-        if self._server is None:
-            raise RuntimeError("the emulator is not running; call start() first")
-        host = self._server.host
-        return f"http://{f'[{host}]' if ':' in host else host}:{self._server.port}{API_PREFIX}"
-
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
-        """Serve in a daemon thread (port 0 picks a free port); stopped at interpreter exit.
-
-        Raises:
-            OSError: ``host:port`` cannot be listened on (e.g. the port is in use).
-        """
-        if self._server is not None:
-            return self
-        self._server = _make_server(host, port, self.app, _QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="smexplore-emulator", daemon=True)
-        self._thread.start()
-        atexit.register(self.stop)
-        return self
-
-    def serve_forever(self, host: str = "127.0.0.1", port: int = 8000,
-                      on_ready: Callable[[Emulator], None] | None = None, log_requests: bool = True) -> None:
-        """Serve in this thread until interrupted (Ctrl-C), logging one line per request to stderr.
-
-        The log is coloured by status on a terminal only (not into a pipe or file, nor with ``NO_COLOR``).
-
-        Raises:
-            OSError: ``host:port`` cannot be listened on (e.g. the port is in use).
-        """
-        self._server = _make_server(host, port, self.app, _LoggingHandler if log_requests else _QuietHandler)
-        if on_ready is not None:
-            on_ready(self)
-        try:
-            self._server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            self._server.server_close()
-            self._server = None
-
-    def stop(self) -> None:
-        """Stop serving and release the port (safe to call twice)."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        atexit.unregister(self.stop)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def _describe(self) -> str:
+        return f"seed={self.account.seed} scale={self.account.scale!r}"

@@ -20,15 +20,13 @@ What it holds, and why it looks like a real account:
 from __future__ import annotations
 
 import random
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-__all__ = ["ANCHOR", "SCALES", "Account", "Scale", "build_account"]
+from ...emulation.synth import ANCHOR, seeded_uuid
 
-ANCHOR = datetime(2026, 3, 2, 12, 0, 0)
-"""The demo account's "now": Monday 2 March 2026, noon (account-local time)."""
+__all__ = ["ANCHOR", "SCALES", "Account", "Scale", "build_account"]
 
 ZERO = "0000-00-00 00:00:00"
 Record = dict[str, Any]
@@ -139,7 +137,7 @@ class _Builder:
         self.start = ANCHOR - timedelta(days=scale.history_days)
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return seeded_uuid(self.rng)
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
