@@ -5,7 +5,7 @@
 >>> s.activities(enrich=True)          # bookings and recorded time, one row each
 """
 
-from . import servicem8
+from . import ruddr, servicem8
 from .core.errors import (
     APIError,
     AuthenticationError,
@@ -75,6 +75,7 @@ __all__ = [
     "overlaps",
     "parse_filter",
     "plot_utilisation",
+    "ruddr",
     "servicem8",
     "spans",
     "timeline",

@@ -1,4 +1,4 @@
-"""Credentials: where the API key comes from, the headers that carry it, and how it never shows."""
+"""Credentials: the headers that carry a secret, a secret read from an argument or the environment, never shown."""
 
 from __future__ import annotations
 
@@ -8,25 +8,23 @@ from dataclasses import dataclass, field
 
 from .errors import AuthenticationError
 
-__all__ = ["ENV_API_KEY", "Credential", "resolve_credential"]
-
-ENV_API_KEY = "SERVICEM8_API_KEY"
+__all__ = ["Credential", "check_type", "resolve_secret"]
 
 
 @dataclass(frozen=True)
 class Credential:
-    """An API key (``X-Api-Key``) or an OAuth access token (``Authorization: Bearer``).
+    """An API key (``X-Api-Key``), or a token sent as ``Authorization: Bearer`` (``oauth``, ``token``).
 
     The secret is excluded from ``repr`` and comparisons print nothing; ``hint`` shows at most
     its last four characters.
     """
 
     secret: str = field(repr=False)
-    kind: str = "api_key"  # or "oauth"
+    kind: str = "api_key"  # or "oauth" (an OAuth access token), or "token" (an API token sent as a bearer token)
 
     def headers(self) -> dict[str, str]:
         """The request headers that carry the credential."""
-        if self.kind == "oauth":
+        if self.kind in ("oauth", "token"):
             return {"Authorization": f"Bearer {self.secret}"}
         return {"X-Api-Key": self.secret}
 
@@ -41,7 +39,7 @@ class Credential:
         return digest[:16]
 
 
-def _check_type(name: str, value: object) -> None:
+def check_type(name: str, value: object) -> None:
     """``TypeError`` unless ``value`` is a ``str`` or ``None``; says what it was, never what it holds."""
     if value is None or isinstance(value, str):
         return
@@ -49,30 +47,18 @@ def _check_type(name: str, value: object) -> None:
     raise TypeError(f"{name} must be a str, not {type(value).__name__}{hint}")
 
 
-def resolve_credential(api_key: str | None, oauth_token: str | None) -> Credential:
-    """The credential to use: ``oauth_token``, else ``api_key``, else ``$SERVICEM8_API_KEY``.
+def resolve_secret(value: str | None, *, argument: str, env: str, system: str) -> str:
+    """A secret from ``value``, else from the environment variable ``env``; checked, never echoed.
 
     Raises:
-        AuthenticationError: None was given and the environment variable is unset, or the
-            value is blank.
-        TypeError: ``api_key`` or ``oauth_token`` is not a ``str`` (the message never shows it).
-        ValueError: Both an API key and an OAuth token were given.
+        AuthenticationError: Neither gives one, or it holds characters a header cannot carry.
+        TypeError: ``value`` is not a ``str`` (the message never shows it).
     """
-    _check_type("api_key", api_key)
-    _check_type("oauth_token", oauth_token)
-    if api_key is not None and oauth_token is not None:
-        raise ValueError("give either api_key or oauth_token, not both")
-    if oauth_token is not None:
-        secret, kind = oauth_token, "oauth"
-    else:
-        secret, kind = (api_key if api_key is not None else os.environ.get(ENV_API_KEY, "")), "api_key"
-    secret = secret.strip()
+    check_type(argument, value)
+    secret = (value if value is not None else os.environ.get(env, "")).strip()
     if not secret:
-        raise AuthenticationError(
-            f"no ServiceM8 credentials: pass api_key= (or oauth_token=), or set {ENV_API_KEY}; "
-            "sm.demo() needs none"
-        )
+        raise AuthenticationError(f"no {system} credentials: pass {argument}=, or set {env}")
     if not (secret.isascii() and secret.isprintable()):  # said without echoing it
         raise AuthenticationError("the credential holds characters an HTTP header cannot carry (a line break, a "
                                   "space-like or non-ASCII character?); copy it again")
-    return Credential(secret, kind)
+    return secret

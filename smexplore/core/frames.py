@@ -5,7 +5,9 @@ Column names are the API's field names; dtypes follow the field's kind (``_resou
 ========== ========================================= =====================================
 kind       dtype                                     wire values
 ========== ========================================= =====================================
-timestamp  ``datetime64[ns]`` (tz-aware if asked)     ``'YYYY-MM-DD HH:MM:SS'``; zero/``''`` → NaT
+timestamp  ``datetime64[ns]`` (tz-aware if asked)     ``'YYYY-MM-DD HH:MM:SS'``; zero/``''`` → NaT;
+                                                     ISO 8601 instants where ``wire_format``
+                                                     is ``ISO8601`` (see below)
 date       ``datetime64[ns]``                         ``'YYYY-MM-DD'``; zero/``''`` → NaT
 flag       ``boolean``                                ``0``/``1``, ``'0'``/``'1'``
 int        ``Int64``                                  int or numeric string
@@ -14,7 +16,14 @@ money      ``Float64``                                numeric string
 uuid       ``string`` (``''`` → ``<NA>``)             uuid string
 text       ``string``                                 string
 category   ``category`` (the spec's values first)     one of the spec's values
+list       ``object`` (each cell the list itself)      JSON array; ``None`` stays ``None``
 ========== ========================================= =====================================
+
+Timestamps are wall times of the account by default (ServiceM8's ``'YYYY-MM-DD HH:MM:SS'``): naive
+in a session without a time zone, localised to the session's zone otherwise. A field whose
+``wire_format`` is ``"ISO8601"`` holds instants (``'2025-03-01T12:34:56.789Z'``, any offset;
+Ruddr's): they are converted, not localised: to naive **UTC** in a session without a time zone,
+and to the session's zone in one with a zone. Fractions of a second are kept.
 
 Fields the spec does not list (custom fields ``customfield_*``) are kept, as ``string``.
 """
@@ -44,6 +53,8 @@ def column_dtype(field: Field, tz: str | None = None) -> Any:
         return "Float64"
     if field.kind == "category":
         return pd.CategoricalDtype(list(field.choices or ()))
+    if field.kind == "list":
+        return "object"
     return "string"
 
 
@@ -52,7 +63,18 @@ _ZERO_DATES = ("0000-00-00 00:00:00", "0000-00-00", "")
 _FLAG_VALUES = {"1": True, "0": False, 1: True, 0: False}  # True == 1 and False == 0: bools map too
 
 
+def _instants(series: pd.Series, missing: pd.Series, tz: str | None) -> pd.Series:
+    """ISO 8601 instants → naive UTC (no ``tz``) or ``tz``; a time without an offset is taken as UTC."""
+    parsed = pd.to_datetime(series.mask(missing), format="ISO8601", utc=True, errors="coerce")
+    parsed = parsed.dt.tz_convert(None)
+    # A time a nanosecond column cannot hold (before 1677, after 2262) is missing, not a failed pull.
+    parsed = parsed.mask((parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max)).astype("datetime64[ns]")
+    return parsed.dt.tz_localize("UTC").dt.tz_convert(tz) if tz else parsed
+
+
 def _timestamps(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
+    if field.kind == "timestamp" and field.wire_format == "ISO8601":
+        return _instants(series, series.isin(_ZERO_DATES) | series.isna(), tz)
     # Zero dates and blanks are masked first (far faster than letting them fail the parse); the
     # exact wire format is the fast path; anything else (date-only, ISO 'T') gets a tolerant parse.
     missing = series.isin(_ZERO_DATES) | series.isna()
@@ -105,6 +127,8 @@ def _column(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
         return _numbers(series)
     if kind == "category":
         return _category(series, field)
+    if kind == "list":
+        return series.astype(object).where(series.notna(), None)
     return _strings(series, empty_is_missing=kind == "uuid")
 
 

@@ -12,13 +12,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Field", "Kind", "Resource", "Wire", "canonical_uuid"]
+__all__ = ["Field", "Kind", "Resource", "Wire", "WireFormat", "canonical_uuid"]
 
-Kind = Literal["uuid", "text", "timestamp", "date", "flag", "int", "float", "money", "category"]
-"""How a field's values are meant: drives frame dtypes and filter comparisons."""
+Kind = Literal["uuid", "text", "timestamp", "date", "flag", "int", "float", "money", "category", "list"]
+"""How a field's values are meant: drives frame dtypes and filter comparisons.
 
-Wire = Literal["str", "int", "float"]
+``list`` is a JSON array kept whole in one ``object`` column (Ruddr's ``availabilityPeriods``…);
+filters take only ``isna``/``notna`` on it.
+"""
+
+Wire = Literal["str", "int", "float", "bool", "list"]
 """The JSON type a field has on the wire, as the spec declares it."""
+
+WireFormat = Literal["ISO8601"]
+"""How a timestamp is written on the wire, where it is not the account-local ``'YYYY-MM-DD HH:MM:SS'``.
+
+``ISO8601``: an instant in ISO 8601 with a zone (``2025-03-01T12:34:56.789Z``); frames show it in
+the session's time zone, or as naive UTC in a session without one.
+"""
 
 # A uuid as people write it: hyphenated or not, bare, in braces or as a URN.
 _HEX = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}"
@@ -54,6 +65,9 @@ class Field:
         description: The spec's description (with known slips corrected).
         max_length: Longest string the spec allows, if it says.
         choices: The allowed values, where the spec lists them.
+        wire_format: How a timestamp is written on the wire (``WireFormat``); ``None``: the
+            account-local ``'YYYY-MM-DD HH:MM:SS'`` wall time (ServiceM8's), or ``'YYYY-MM-DD'``
+            for a date.
     """
 
     name: str
@@ -63,6 +77,7 @@ class Field:
     description: str = ""
     max_length: int | None = None
     choices: tuple[Any, ...] | None = None
+    wire_format: WireFormat | None = None
 
     def text_problem(self, text: str) -> str | None:
         """What is wrong with ``text`` as this field's value (uuid form, choices, length), if anything."""

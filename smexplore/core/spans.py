@@ -184,8 +184,12 @@ def _merged(data: pd.DataFrame) -> pd.DataFrame:
     return data.groupby(block).agg(staff=("staff", "first"), start=("start", "min"), end=("end", "max"))
 
 
-def _by_day(data: pd.DataFrame) -> pd.DataFrame:
-    """Spans cut at midnight: one row per staff member, day and piece, with its hours."""
+def _by_day(data: pd.DataFrame, amounts: pd.Series | None = None) -> pd.DataFrame:
+    """Spans cut at midnight: one row per staff member, day and piece, with its hours.
+
+    With ``amounts`` (hours per row, on ``data``'s index), each row's amount is shared among its
+    days in proportion to the span's time on each (all of it on the first day of an empty span).
+    """
     first_day = data["start"].dt.normalize()
     days = ((data["end"] - pd.Timedelta(1, "ns")).dt.normalize() - first_day).dt.days.clip(lower=0) + 1
     pieces = data.loc[data.index.repeat(days)].copy()
@@ -193,7 +197,21 @@ def _by_day(data: pd.DataFrame) -> pd.DataFrame:
     start = pieces[["start", "day"]].max(axis=1)
     end = pd.concat([pieces["end"], pieces["day"] + pd.Timedelta(days=1)], axis=1).min(axis=1)
     pieces["hours"] = (end - start).dt.total_seconds() / 3600
+    if amounts is not None:
+        length = ((data["end"] - data["start"]).dt.total_seconds() / 3600).loc[pieces.index].to_numpy()
+        amount = amounts.loc[pieces.index].to_numpy(dtype=float)
+        share = np.divide(pieces["hours"].to_numpy(dtype=float), length, out=np.ones(len(pieces)), where=length > 0)
+        pieces["hours"] = amount * share
     return pieces[["staff", "day", "hours"]].reset_index(drop=True)
+
+
+def _amounts(data: pd.DataFrame) -> pd.Series:
+    """Which rows' ``hours`` are an amount of work rather than their span's length (see ``utilisation``)."""
+    if "hours" not in data:
+        return pd.Series(False, index=data.index)
+    hours = pd.to_numeric(data["hours"].astype(object), errors="coerce").astype(float)
+    length = (data["end"] - data["start"]).dt.total_seconds() / 3600
+    return pd.Series(hours.notna() & ~np.isclose(hours, length, rtol=1e-9, atol=1e-6), index=data.index)
 
 
 def check_hours_per_day(hours_per_day: Any) -> float:
@@ -244,7 +262,13 @@ def utilisation(frame: pd.DataFrame, *, freq: str = "W", hours_per_day: float = 
 
     Booked time is each staff member's spans of the given ``kinds`` merged (a double-booking counts
     once), cut at midnight, and kept on Monday to Friday (a normalised frame of several systems
-    keeps each person apart per system: see the module's docstring). Capacity is ``hours_per_day``
+    keeps each person apart per system: see the module's docstring). In a frame with ``hours`` (a
+    normalised one), a row whose ``hours`` differ from its span's length is an amount of work given
+    for a day or a range rather than time at fixed times (a Ruddr allocation of 6.5 h on a day
+    spans the whole day): its ``hours`` are what it books, added to the person's other hours, not
+    merged, and shared among its span's days in proportion to the span's time on each. Rows whose
+    ``hours`` equal their span (bookings, recorded time) or are ``<NA>`` (ServiceM8 allocations)
+    are measured by their spans as before. Capacity is ``hours_per_day``
     for each working day of the period that lies within the data's days (or ``start``..``end``). With
     tz-aware spans, a naive ``start``/``end`` is wall time in their zone.
 
@@ -263,15 +287,22 @@ def utilisation(frame: pd.DataFrame, *, freq: str = "W", hours_per_day: float = 
     columns = {"staff": "string", "period": "datetime64[ns]", "booked_hours": "Float64",
                "capacity_hours": "Float64", "utilisation": "Float64"}
     data = spans(frame)
-    data = data[data["kind"].isin(kinds) & (data["end"] > data["start"])]
+    data = data[data["kind"].isin(kinds)]
+    amounts = _amounts(data)
+    timed = data[~amounts & (data["end"] > data["start"])]
+    given = data[amounts]
+    data = pd.concat([timed, given]) if len(given) else timed
     if data.empty:
         return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
     zone = data["start"].dt.tz
-    days = _by_day(_merged(data))
+    pieces = [_by_day(_merged(timed))] if len(timed) else []
+    if len(given):
+        pieces.append(_by_day(given, pd.to_numeric(given["hours"].astype(object), errors="coerce").astype(float)))
+    days = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
     days = days[days["day"].dt.day_of_week < 5]
     first = _bound(start, "start", zone).normalize() if start is not None else data["start"].min().normalize()
-    last = (_bound(end, "end", zone).normalize() if end is not None
-            else (data["end"].max() - pd.Timedelta(1, "ns")).normalize())
+    last_moment = (data["end"] - pd.Timedelta(1, "ns")).where(data["end"] > data["start"], data["start"]).max()
+    last = _bound(end, "end", zone).normalize() if end is not None else last_moment.normalize()
     days = days[(days["day"] >= first) & (days["day"] <= last)]
     calendar = pd.DataFrame({"day": pd.bdate_range(first, last)})
     def to_period(day: pd.Series) -> pd.Series:  # periods of wall-clock days (a period has no zone)

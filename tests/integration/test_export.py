@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import smexplore as sm
-from smexplore.core.auth import resolve_credential
 from smexplore.emulator import Emulator
+from smexplore.servicem8.auth import resolve_credential
 from smexplore.servicem8.resources import resource_names
 from smexplore.servicem8.session import Settings
 
@@ -73,7 +73,8 @@ def _strict_read(read: Callable[[], pd.DataFrame], write: Callable[[], object]) 
 @pytest.mark.parametrize("resource", resource_names())
 def test_attrs_are_json(pull: Pull, resource: str, tz: str | None, enrich: bool) -> None:
     frame = pull(resource, tz, enrich)
-    assert set(frame.attrs) == {"now", "filter", "pulled", "fetched_at"}
+    assert set(frame.attrs) == {"source", "resource", "now", "filter", "pulled", "fetched_at"}
+    assert (frame.attrs["source"], frame.attrs["resource"]) == ("servicem8", resource)
     assert json.loads(json.dumps(frame.attrs)) == frame.attrs
     now = pd.Timestamp(frame.attrs["now"])  # ISO-8601, the offset included in a time zone
     assert pd.Timestamp(NOW[tz]) <= now < pd.Timestamp(NOW[tz]) + pd.Timedelta(hours=1)  # the emulator's clock runs

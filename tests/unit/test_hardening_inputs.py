@@ -27,11 +27,11 @@ from smexplore import (
     ValidationError,
     parse_filter,
 )
-from smexplore.core.auth import resolve_credential
 from smexplore.core.filters.evaluate import evaluate
 from smexplore.core.filters.expr import Compare
 from smexplore.core.filters.values import FilterField, coerce, wire_text
 from smexplore.servicem8 import resources as _resources
+from smexplore.servicem8.auth import resolve_credential
 from smexplore.servicem8.dialect import plan
 from smexplore.servicem8.resources import get_resource
 from smexplore.servicem8.writes import to_wire

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from smexplore import AuthenticationError, RateLimitError
-from smexplore.core.auth import Credential, resolve_credential
+from smexplore.core.auth import Credential
 from smexplore.core.http import RequestBudget, RetryPolicy
+from smexplore.servicem8.auth import resolve_credential
 from tests.conftest import FakeClock
 
 

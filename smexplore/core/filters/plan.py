@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, Protocol
 
 from ..errors import FilterError
 from ..schema import Kind, Resource
-from .expr import Compare, Expr, IsIn, TextMatch, _Leaf, conjuncts
+from .expr import Compare, Expr, IsIn, Missing, TextMatch, _Leaf, conjuncts
 from .values import ORDERED_KINDS, TEXT_KINDS, FilterField, coerce, resolve_field
 
 __all__ = ["Context", "Dialect", "Form", "Lookup", "Plan", "Step", "describe_kind", "plan"]
@@ -202,7 +202,7 @@ def describe_kind(kind: Kind) -> str:
     """``kind`` in words, for messages ("a time", "a whole number" …)."""
     return {"timestamp": "a time", "date": "a date", "flag": "a flag", "int": "a whole number",
             "float": "a number", "money": "an amount", "uuid": "a uuid", "category": "a category",
-            "text": "text"}[kind]
+            "text": "text", "list": "a list"}[kind]
 
 
 class _Planner:
@@ -230,6 +230,9 @@ class _Planner:
             raise FilterError(f"{exc}{context}", exc.position) from None
 
     def _typed(self, leaf: _Leaf, field: FilterField) -> Any:
+        if field.kind == "list" and not isinstance(leaf, Missing):
+            raise FilterError(f"{field.name} holds a list: filters take only .isna()/.notna() on it "
+                              "(filter the frame's column in pandas for more)")
         if isinstance(leaf, Compare):
             if leaf.op not in ("==", "!=") and field.kind not in ORDERED_KINDS:
                 raise FilterError(f"{leaf.op} does not fit {field.name}, which holds {describe_kind(field.kind)}: "

@@ -1,0 +1,246 @@
+"""The Ruddr Session: a workspace's allocations, members, projects and time as typed DataFrames.
+
+``connect()`` opens a workspace with its API key (sent as a bearer token), ``demo()`` the embedded
+emulator's synthetic consultancy. Everything but the field table, the paging style (``hasMore`` and
+``startingAfter``) and the filter dialect (query parameters) is the shared core's
+(``smexplore.core.session.BaseSession``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+import requests
+
+from ..core.auth import Credential, resolve_secret
+from ..core.filters.plan import Dialect
+from ..core.paging import JsonCursor, Paginator
+from ..core.schema import Resource, canonical_uuid
+from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Where, cache_dir
+from ..core.session import Settings as BaseSettings
+from .capacity import utilisation_against_capacity
+from .dialect import dialect_for
+from .flatten import flatten
+from .normalise import timeline_frame
+from .resources import get_resource, resource_names
+
+__all__ = ["DEFAULT_BASE_URL", "ENV_TOKEN", "Session", "Settings", "connect", "demo"]
+
+DEFAULT_BASE_URL = "https://www.ruddr.io/api/workspace"
+ENV_TOKEN = "RUDDR_TOKEN"
+PAGE_SIZE = 100
+"""Records per page: the most Ruddr's ``limit`` allows."""
+_PAGING_PARAMS = frozenset({"limit", "startingAfter", "endingBefore"})
+# Convenience method → list.
+METHODS = {
+    "allocations": "allocations",
+    "members": "members",
+    "projects": "projects",
+    "clients": "clients",
+    "time_entries": "time-entries",
+    "placeholders": "resource-placeholders",
+    "roles": "project-roles",
+    "tasks": "project-tasks",
+}
+# The column a list's frame is sorted by (the API sends newest ``createdAt`` first).
+_ORDER = {"allocations": ["start", "end"], "time-entries": ["date"]}
+
+
+@dataclass(frozen=True)
+class Settings(BaseSettings):
+    """Every behaviour flag of a Ruddr Session (see ``smexplore.core.session.Settings``).
+
+    Ruddr allows 20 requests a second (with bursts of 60) per workspace: the client keeps to 20 a
+    second; the minute and day budgets are wide (the API sets none).
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    per_minute: int = 1_200
+    per_day: int = 1_000_000
+    per_second: int | None = 20
+
+
+class Session(BaseSession):
+    """A connection to one Ruddr workspace that returns typed pandas DataFrames (read-only).
+
+    Nested objects are flattened into columns (``member_id``, ``member_name``,
+    ``project_client_name`` …); allocations are sorted by start, time entries by date.
+
+    Attributes:
+        settings: Every behaviour flag (see ``Settings``).
+        emulator: The embedded emulator serving a demo session (``None`` when live).
+    """
+
+    source: ClassVar[str] = "ruddr"
+    display_name: ClassVar[str] = "smexplore.ruddr.Session"
+    credential_hint: ClassVar[str] = f"check the workspace's API key (token= or {ENV_TOKEN})"
+    methods: ClassVar[Mapping[str, str]] = METHODS
+    settings: Settings
+
+    def frame(self, resource: str, where: Where = None) -> pd.DataFrame:
+        """Records of a Ruddr list as a typed DataFrame; see ``BaseSession.frame``.
+
+        Filters on ids, enumerations, names (``==``, ``contains`` …) and dates go to Ruddr as its
+        query parameters where they are exact; the rest runs on the frame (``explain`` says which).
+        """
+        result = super().frame(resource, where)
+        order = [c for c in _ORDER.get(self._resource(resource).name, []) if c in result]
+        if order and len(result):
+            result = result.sort_values(order, kind="stable", ignore_index=True)
+        return result
+
+    def allocations(self, where: Where = None) -> pd.DataFrame:
+        """Allocations of members and placeholders (``/allocations``), by start."""
+        return self.frame("allocations", where)
+
+    def members(self, where: Where = None) -> pd.DataFrame:
+        """Workspace members (``/members``)."""
+        return self.frame("members", where)
+
+    def projects(self, where: Where = None) -> pd.DataFrame:
+        """Projects (``/projects``)."""
+        return self.frame("projects", where)
+
+    def clients(self, where: Where = None) -> pd.DataFrame:
+        """Clients (``/clients``)."""
+        return self.frame("clients", where)
+
+    def time_entries(self, where: Where = None) -> pd.DataFrame:
+        """Time entries (``/time-entries``), by date."""
+        return self.frame("time-entries", where)
+
+    def placeholders(self, where: Where = None) -> pd.DataFrame:
+        """Resource placeholders: unfilled demand (``/resource-placeholders``)."""
+        return self.frame("resource-placeholders", where)
+
+    def roles(self, where: Where = None) -> pd.DataFrame:
+        """Project roles (``/project-roles``)."""
+        return self.frame("project-roles", where)
+
+    def tasks(self, where: Where = None) -> pd.DataFrame:
+        """Project tasks (``/project-tasks``)."""
+        return self.frame("project-tasks", where)
+
+    def timeline_frame(self, where: Where = None, start: Any = None, end: Any = None) -> pd.DataFrame:
+        """Allocation days, placeholder demand, time off and time entries as one normalised timeline
+        frame (see ``sm.normalise``), recorded time counted once.
+
+        Args:
+            where: A filter both allocations and time entries can run (``member_id``, ``project_id`` …).
+            start: Keep days ending after this moment.
+            end: Keep days starting before this moment.
+        """
+        frame = timeline_frame(self.allocations(where), self.members(), self.time_entries(where),
+                               start=start, end=end)
+        frame.attrs.update(source=self.source, resource="timeline", now=self.now.isoformat())
+        return frame
+
+    def utilisation(self, start: Any = None, end: Any = None, freq: str = "W") -> pd.DataFrame:
+        """Each member's capacity, allocated and logged hours, target and utilisation per week (or ``freq="M"``).
+
+        Capacity comes from the members' availability periods less time off; the target from their
+        utilisation target periods (see ``smexplore.ruddr.capacity``).
+        """
+        return utilisation_against_capacity(self.allocations(), self.members(), self.time_entries(), start, end,
+                                            freq)
+
+    # --- what Ruddr says ----------------------------------------------------------------------
+    def paging(self) -> Paginator:
+        return JsonCursor(limit=PAGE_SIZE)
+
+    def _get_resource(self, name: str) -> Resource:
+        return get_resource(name)
+
+    def _resource_names(self) -> tuple[str, ...]:
+        return tuple(resource_names())
+
+    def _dialect(self, spec: Resource) -> Dialect:
+        return dialect_for(spec.name)
+
+    def _check_id(self, record_id: str) -> str:
+        return canonical_uuid(record_id)
+
+    def _demo_now(self) -> Any:
+        return self.emulator.workspace.now
+
+    def _prepare(self, spec: Resource, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [flatten(record, spec) for record in records]
+
+    def _filter_of(self, params: Mapping[str, str]) -> str | None:
+        """The filter parameters of a first-page request (a 400 to a later page is about its cursor)."""
+        if "startingAfter" in params or "endingBefore" in params:
+            return None
+        sent = {name: value for name, value in params.items() if name not in _PAGING_PARAMS}
+        return " & ".join(f"{name}={value}" for name, value in sent.items()) or None
+
+
+def connect(token: str | None = None, *, base_url: str = DEFAULT_BASE_URL, session: requests.Session | None = None,
+            cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
+            timezone: str | None = None, offline: bool = False, progress: bool = True, per_second: int = 20,
+            retry_budget: float = 120.0, timeout: float = 60.0) -> Session:
+    """Open a Ruddr workspace.
+
+    Args:
+        token: The workspace's API key (Settings → API keys in Ruddr), sent as a bearer token;
+            ``$RUDDR_TOKEN`` when ``None``.
+        base_url: The API's base URL.
+        session: Your own ``requests.Session`` or ``requests_cache.CachedSession`` (used as given).
+        cache: Folder for the cache files; default the user cache folder; ``False`` for none.
+        expire_after: How long cached answers stay fresh; default one hour.
+        timezone: IANA zone for timestamps (``createdAt`` …); ``None`` keeps them naive UTC.
+            Dates (``start``, ``end``, ``date``) are calendar days either way.
+        offline: Serve from the cache only.
+        progress: Show a progress bar on pulls of more than one page, in Jupyter or on a terminal.
+        per_second: Client-side limit of requests per second (Ruddr allows 20, bursts of 60).
+        retry_budget: Seconds to keep retrying 429 and 5xx answers before raising.
+        timeout: Seconds to wait for each answer.
+
+    Raises:
+        AuthenticationError: No token given or in the environment (the message never shows one).
+    """
+    credential = Credential(resolve_secret(token, argument="token", env=ENV_TOKEN, system="Ruddr"), "token")
+    settings = Settings(base_url=base_url.rstrip("/"), cache_dir=None if session is not None else cache_dir(cache),
+                        expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
+                        per_second=per_second, retry_budget=retry_budget, timeout=timeout)
+    return Session(credential, settings, session=session)
+
+
+def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, progress: bool = True,
+         **emulator_options: Any) -> Session:
+    """A Session on the embedded Ruddr emulator's synthetic consultancy (no key needed).
+
+    The emulator runs on a free loopback port and the Session has a cache of its own in a
+    temporary folder; both go when the Session is closed or Python exits.
+
+    Args:
+        seed: Seed of the synthetic workspace.
+        scale: ``small`` (default) or a larger scale the emulator knows.
+        timezone: As for ``connect``.
+        progress: As for ``connect``.
+        **emulator_options: Passed to ``smexplore.ruddr.emulator.RuddrEmulator``.
+    """
+    from .emulator import DEMO_TOKEN, RuddrEmulator  # imported here: live sessions never load the emulator
+
+    emulator = RuddrEmulator(seed=seed, scale=scale, **emulator_options).start()  # type: ignore[arg-type]
+    folder = Path(tempfile.mkdtemp(prefix="smexplore-ruddr-demo-"))
+    try:
+        settings = Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
+                            mode="demo")
+        result = Session(Credential(DEMO_TOKEN, "token"), settings, emulator=emulator)
+    except BaseException:
+        _stop_demo(emulator, folder)
+        raise
+    result._cleanup.append(weakref.finalize(result, _stop_demo, emulator, folder))
+    return result
+
+
+def _stop_demo(emulator: Any, folder: Path) -> None:
+    emulator.stop()
+    shutil.rmtree(folder, ignore_errors=True)
