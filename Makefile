@@ -45,7 +45,7 @@ $(FLOOR_VENV)/.installed: pyproject.toml constraints/floor.txt | $(FLOOR_PY)
 $(SPEC): | $(VENV)/.installed-test
 	$(PY) tools/fetch_spec.py $(SPEC)
 
-## demo: install, then explore the embedded demo account (emulator on loopback, no key needed)
+## demo: install, then explore the embedded demo accounts of all four systems (emulators on loopback, no key needed)
 demo: $(VENV)/.installed
 	$(PY) -m smexplore.cli demo
 

@@ -44,6 +44,9 @@ def run() -> dict[str, Any]:
         expected = everything[(everything["member_id"] == member) & (everything["start"] <= last)
                               & (everything["end"] >= first)]
         assert selected.reset_index(drop=True).equals(expected.reset_index(drop=True)), "the filtered pull differs"
+    ratio = len(everything) / max(1, int(selected.attrs.get("pulled", len(selected))))
+    if ratio < 10:  # the connector's promise (issue 14): a selective filter pulls at least 10x fewer records
+        raise AssertionError(f"the selective filter pulled only {ratio:.1f}x fewer records than the whole list")
     return {
         "workspace": "small (seed 0)",
         "filter": f"member_id == {member} & start <= {last.date()} & end >= {first.date()}",
@@ -53,7 +56,7 @@ def run() -> dict[str, Any]:
         "rows_filtered": len(selected),
         "requests_unfiltered": all_requests,
         "requests_filtered": selected_requests,
-        "records_ratio": round(len(everything) / max(1, int(selected.attrs.get("pulled", len(selected)))), 1),
+        "records_ratio": round(ratio, 1),
     }
 
 

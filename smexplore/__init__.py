@@ -5,7 +5,7 @@
 >>> s.activities(enrich=True)          # bookings and recorded time, one row each
 """
 
-from . import ruddr, servicem8
+from . import accelo, ruddr, servicem8, syncd
 from .core.errors import (
     APIError,
     AuthenticationError,
@@ -69,6 +69,7 @@ __all__ = [
     "UnknownResourceError",
     "ValidationError",
     "__version__",
+    "accelo",
     "connect",
     "demo",
     "normalise",
@@ -78,6 +79,7 @@ __all__ = [
     "ruddr",
     "servicem8",
     "spans",
+    "syncd",
     "timeline",
     "utilisation",
 ]

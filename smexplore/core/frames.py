@@ -7,9 +7,10 @@ kind       dtype                                     wire values
 ========== ========================================= =====================================
 timestamp  ``datetime64[ns]`` (tz-aware if asked)     ``'YYYY-MM-DD HH:MM:SS'``; zero/``''`` → NaT;
                                                      ISO 8601 instants where ``wire_format``
-                                                     is ``ISO8601`` (see below)
+                                                     is ``ISO8601``, unix seconds where it is
+                                                     ``unix`` (see below)
 date       ``datetime64[ns]``                         ``'YYYY-MM-DD'``; zero/``''`` → NaT
-flag       ``boolean``                                ``0``/``1``, ``'0'``/``'1'``
+flag       ``boolean``                                ``0``/``1``, ``'0'``/``'1'``, ``'yes'``/``'no'``
 int        ``Int64``                                  int or numeric string
 float      ``Float64``                                number or numeric string
 money      ``Float64``                                numeric string
@@ -22,8 +23,13 @@ list       ``object`` (each cell the list itself)      JSON array; ``None`` stay
 Timestamps are wall times of the account by default (ServiceM8's ``'YYYY-MM-DD HH:MM:SS'``): naive
 in a session without a time zone, localised to the session's zone otherwise. A field whose
 ``wire_format`` is ``"ISO8601"`` holds instants (``'2025-03-01T12:34:56.789Z'``, any offset;
-Ruddr's): they are converted, not localised: to naive **UTC** in a session without a time zone,
-and to the session's zone in one with a zone. Fractions of a second are kept.
+Ruddr's), and one whose ``wire_format`` is ``"unix"`` instants as seconds since 1970 UTC (numbers
+or strings of them, ``"1495245600"``; Accelo's): they are converted, not localised: to naive
+**UTC** in a session without a time zone, and to the session's zone in one with a zone. Fractions
+of a second are kept; ``''`` and nulls are ``NaT``. A field whose ``wire_format`` is
+``"ISO8601-wall"`` holds times written with their writer's offset (``'2007-08-30T08:28:00-04:00'``;
+Syncd's): converted to the session's zone in one with a zone, and the wall time as written (08:28,
+naive) in a session without one.
 
 Fields the spec does not list (custom fields ``customfield_*``) are kept, as ``string``.
 """
@@ -31,6 +37,7 @@ Fields the spec does not list (custom fields ``customfield_*``) are kept, as ``s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -60,7 +67,8 @@ def column_dtype(field: Field, tz: str | None = None) -> Any:
 
 _WIRE_FORMATS = {"timestamp": "%Y-%m-%d %H:%M:%S", "date": "%Y-%m-%d"}
 _ZERO_DATES = ("0000-00-00 00:00:00", "0000-00-00", "")
-_FLAG_VALUES = {"1": True, "0": False, 1: True, 0: False}  # True == 1 and False == 0: bools map too
+# True == 1 and False == 0: bools map too. Some APIs spell flags "yes"/"no".
+_FLAG_VALUES = {"1": True, "0": False, 1: True, 0: False, "yes": True, "no": False}
 
 
 def _instants(series: pd.Series, missing: pd.Series, tz: str | None) -> pd.Series:
@@ -72,9 +80,38 @@ def _instants(series: pd.Series, missing: pd.Series, tz: str | None) -> pd.Serie
     return parsed.dt.tz_localize("UTC").dt.tz_convert(tz) if tz else parsed
 
 
+def _unix_instants(series: pd.Series, tz: str | None) -> pd.Series:
+    """Seconds since 1970 UTC (numbers or numeric strings) → naive UTC (no ``tz``) or ``tz``."""
+    seconds = _numbers(series).astype("float64")  # blank and unreadable values: NaN
+    # Beyond what a nanosecond column holds (before 1677, after 2262): missing, not a failed pull.
+    seconds = seconds.mask((seconds < -9.2e9) | (seconds > 9.2e9))
+    parsed = pd.to_datetime(seconds, unit="s", errors="coerce").astype("datetime64[ns]")
+    return parsed.dt.tz_localize("UTC").dt.tz_convert(tz) if tz else parsed
+
+
+def _wall_times(series: pd.Series, tz: str | None) -> pd.Series:
+    """ISO 8601 times with offsets → the session's zone (``tz``), or the wall times as written (naive)."""
+    missing = series.isin(_ZERO_DATES) | series.isna()
+    if tz:
+        return _instants(series, missing, tz)
+
+    def wall(value: Any) -> Any:
+        try:
+            return datetime.fromisoformat(str(value)).replace(tzinfo=None)
+        except ValueError:
+            return None
+
+    parsed = pd.to_datetime(series.mask(missing).map(wall, na_action="ignore"), errors="coerce")
+    return parsed.mask((parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max)).astype("datetime64[ns]")
+
+
 def _timestamps(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
+    if field.kind == "timestamp" and field.wire_format == "ISO8601-wall":
+        return _wall_times(series, tz)
     if field.kind == "timestamp" and field.wire_format == "ISO8601":
         return _instants(series, series.isin(_ZERO_DATES) | series.isna(), tz)
+    if field.kind == "timestamp" and field.wire_format == "unix":
+        return _unix_instants(series, tz)
     # Zero dates and blanks are masked first (far faster than letting them fail the parse); the
     # exact wire format is the fast path; anything else (date-only, ISO 'T') gets a tolerant parse.
     missing = series.isin(_ZERO_DATES) | series.isna()

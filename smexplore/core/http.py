@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import math
 import sqlite3
 import sys
 import threading
@@ -58,8 +59,11 @@ from .paging import HeaderCursor, PageError, Paginator
 
 __all__ = [
     "BudgetAdapter",
+    "ErrorDescriber",
+    "ErrorKind",
     "Page",
     "Pull",
+    "RefusedBody",
     "RequestBudget",
     "RetryPolicy",
     "Transport",
@@ -106,8 +110,9 @@ def progress_wanted(setting: bool) -> bool:
 
 
 class RequestBudget:
-    """Client-side limits: at most ``per_second`` requests in any second and ``per_minute`` in any
-    60 s (the next one waits), ``per_day`` in 24 h (the next one is refused).
+    """Client-side limits: at most ``per_second`` requests in any second, ``per_minute`` in any
+    60 s and ``per_hour`` in any hour (the next one waits), ``per_day`` in 24 h (the next one is
+    refused); and the server's own word (``hold``): no request before a moment it names.
 
     Only requests that reach the network are counted: cache hits never get here.
 
@@ -115,19 +120,35 @@ class RequestBudget:
         per_minute: Requests allowed in any 60 seconds; the next one waits.
         per_day: Requests allowed in any 24 hours; the next one raises ``RateLimitError``.
         per_second: Requests allowed in any second (``None``: no such limit); the next one waits.
+        per_hour: Requests allowed in any hour (``None``: no such limit); the next one waits, or
+            raises ``RateLimitError`` when the wait would be longer than ``max_wait``.
+        max_wait: The longest a request waits for a window to open or a hold to end (seconds);
+            beyond it, ``RateLimitError``. The second and minute windows always wait.
         clock: Monotonic seconds.
         sleep: How to wait (tests pass a fake).
     """
 
     def __init__(self, per_minute: int = 180, per_day: int = 20_000, *, per_second: int | None = None,
+                 per_hour: int | None = None, max_wait: float = 120.0,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         self.per_minute = per_minute
         self.per_day = per_day
         self.per_second = per_second
+        self.per_hour = per_hour
+        self.max_wait = max_wait
         self._clock = clock
         self._sleep = sleep
         self._sent: deque[float] = deque()
+        self._held_until = 0.0
+        self._held_why = ""
         self._lock = threading.Lock()
+
+    def hold(self, seconds: float, why: str) -> None:
+        """Send no request for ``seconds`` (the server said its limit is spent until then)."""
+        with self._lock:
+            until = self._clock() + max(0.0, seconds)
+            if until > self._held_until:
+                self._held_until, self._held_why = until, why
 
     def _forget_old(self, now: float) -> None:
         while self._sent and self._sent[0] <= now - 86_400:
@@ -146,7 +167,10 @@ class RequestBudget:
 
     def _wait(self, now: float) -> tuple[float, int, str]:
         """Seconds until one more request fits every waiting window (0: now); the count and window."""
-        for seconds, allowed, name in ((1, self.per_second, "second"), (60, self.per_minute, "minute")):
+        if now < self._held_until:
+            return self._held_until - now, 0, ""
+        windows = ((1, self.per_second, "second"), (60, self.per_minute, "minute"), (3600, self.per_hour, "hour"))
+        for seconds, allowed, name in windows:
             if allowed is None:
                 continue
             count = self._in_last(now, seconds)
@@ -170,12 +194,27 @@ class RequestBudget:
                 if not wait:
                     self._sent.append(now)
                     return
-            log.info("client-side rate limit: %d requests in the last %s; waiting %.1f s", count, window, wait)
+                long_wait = wait > self.max_wait and window not in ("second", "minute")
+                why = self._held_why if not window else f"{count} requests in the last {window}"
+            if long_wait:
+                log.warning("rate limit: %s; the next request would wait %.0f s: refused", why, wait)
+                limit = "the API's rate limit" if not window else f"the client-side limit of {count:,} an {window}"
+                raise RateLimitError(f"{limit} is spent ({why}) for another {wait:.0f} s, longer than the "
+                                     f"{self.max_wait:.0f} s a request may wait; cached answers still work "
+                                     "(offline=True), or try again later")
+            if window:
+                log.info("client-side rate limit: %s; waiting %.1f s", why, wait)
+            else:
+                log.info("the API's rate limit: %s; waiting %.1f s", why, wait)
             self._sleep(wait)  # not holding the lock: others may read the counts meanwhile
 
     def sent_last_minute(self) -> int:
         with self._lock:
             return self._in_last_minute(self._clock())
+
+    def sent_last_hour(self) -> int:
+        with self._lock:
+            return self._in_last(self._clock(), 3600)
 
     def sent_today(self) -> int:
         with self._lock:
@@ -223,6 +262,19 @@ class RetryPolicy:
                 pass  # an HTTP date: fall back to backoff
         return min(self.cap, self.start * self.factor**attempt)
 
+
+ErrorKind = Literal["authentication", "forbidden", "not_found", "filter", "error"]
+"""What an error answer means, whatever its HTTP status: ``AuthenticationError``, ``ForbiddenError``,
+``NotFoundError``, ``FilterError`` (about the filter the request sent) or ``APIError``."""
+
+ErrorDescriber = Callable[[requests.Response], "tuple[ErrorKind | None, str] | None"]
+"""A system's reading of an error answer: ``(kind, message)`` (``kind`` ``None``: judged by the HTTP
+status), or ``None`` to read it the default way (status, and the body's ``message``). For APIs that
+wrap errors in an envelope (``{"meta": {"status": "invalid_request", "message": …}}``)."""
+
+# What an error status means when the system does not say otherwise (423: a locked account, Ruddr's).
+_STATUS_KINDS: dict[int, ErrorKind] = {401: "authentication", 423: "authentication", 403: "forbidden",
+                                       404: "not_found"}
 
 Mode = Literal["normal", "refresh", "cache_only"]
 """How a GET uses the cache: ``normal`` (a fresh cached answer, else the network), ``refresh``
@@ -278,6 +330,12 @@ class Pull:
     fetched: int = 0
 
 
+class RefusedBody(ValueError):
+    """A decoder's refusal of a body that must not be read (unsafe XML, say): the GET raises
+    ``APIError`` at once, with no retry (sending again would bring the same), and the answer is
+    never cached. Any other ``ValueError`` from a decoder is a broken body: retried."""
+
+
 class _NotCached(Exception):
     """A page of a pull served from the cache is missing there (or older than the page before it)."""
 
@@ -295,6 +353,18 @@ def _message(response: requests.Response) -> str:
     if isinstance(body, dict) and "message" in body:
         return str(body["message"])
     return str(body)[:300]
+
+
+def _reset_wait(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds until ``X-RateLimit-Reset`` (a unix time, or seconds from now when small), if the answer says."""
+    value = headers.get("X-RateLimit-Reset")
+    try:
+        reset = float(value) if value else None
+    except ValueError:
+        return None
+    if reset is None or not math.isfinite(reset):
+        return None
+    return max(0.0, reset - now if reset > 1e9 else reset)
 
 
 def _log_get(path: str, params: Mapping[str, str], response: requests.Response, mode: Mode,
@@ -337,18 +407,37 @@ class Transport:
         credential_hint: Ends the message of a 401: where the credentials come from.
         filter_of: The filter a list request's query carries, if any (a 400 to it is a
             ``FilterError`` naming it); ``None``: no 400 is about a filter.
+        describe_error: Reads an error answer (``ErrorDescriber``), for APIs whose errors are
+            not plain statuses with a ``message``; ``None``: by the status and ``message``.
+        renew: Called when the API answers 401: gets a fresh credential (a new token) and says
+            whether it did; the request is then sent once more, and a second 401 is an
+            ``AuthenticationError``. ``None``: a 401 is an ``AuthenticationError`` at once.
+        wall_clock: Unix seconds now, to read ``X-RateLimit-Reset`` against (tests pass a fake one).
+        decode: Turns a 200 answer's body into what ``get`` returns and the paginator reads
+            (default ``json.loads``). A ``ValueError`` from it is a broken body: dropped from the
+            cache and retried like a cut-short one; a ``RefusedBody`` is an ``APIError`` at once.
+
+    Rate limits: a 429 waits ``Retry-After``, else until ``X-RateLimit-Reset`` (else backs off),
+    within the retry budget; an answer saying ``X-RateLimit-Remaining: 0`` holds the next request
+    that would reach the network until ``X-RateLimit-Reset`` (``RequestBudget.hold``).
     """
 
     def __init__(self, session: requests.Session, base_url: str, auth_headers: Callable[[], dict[str, str]],
                  budget: RequestBudget, *, retry: RetryPolicy = RetryPolicy(), offline: bool = False,
                  progress: bool = True, timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep,
                  paging: Paginator | None = None, credential_hint: str = "check the credentials",
-                 filter_of: Callable[[Mapping[str, str]], str | None] | None = None) -> None:
+                 filter_of: Callable[[Mapping[str, str]], str | None] | None = None,
+                 describe_error: ErrorDescriber | None = None, renew: Callable[[], bool] | None = None,
+                 wall_clock: Callable[[], float] = time.time, decode: Callable[[bytes], Any] | None = None) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
         self.paging: Paginator = paging if paging is not None else HeaderCursor()
         self._credential_hint = credential_hint
         self._filter_of = filter_of
+        self._describe_error = describe_error
+        self._renew = renew
+        self._wall_clock = wall_clock
+        self._decode: Callable[[bytes], Any] = decode if decode is not None else json.loads
         self._auth_headers = auth_headers
         self.budget = budget
         self.retry = retry
@@ -413,7 +502,7 @@ class Transport:
 
     def get(self, path: str, params: Mapping[str, str] | None = None, *, mode: Mode = "normal",
             what: str = "") -> tuple[Any, requests.Response]:
-        """GET ``path`` and decode its JSON body, retrying transient failures.
+        """GET ``path`` and decode its body (JSON, or as ``decode`` says), retrying transient failures.
 
         Args:
             path: Below the base URL, e.g. ``/job.json``.
@@ -425,8 +514,9 @@ class Transport:
             The decoded body and the response (for headers and cache status).
 
         Raises:
-            AuthenticationError, ForbiddenError, NotFoundError, FilterError: 401, 403, 404, or a
-                400 answer to a request with a ``$filter``.
+            AuthenticationError, ForbiddenError, NotFoundError, FilterError: 401 (a second one,
+                after ``renew``), 403, 404, or a 400 answer to a request with a filter (or as
+                ``describe_error`` reads the answer).
             RateLimitError: 429 answers went on past the retry budget.
             APIError: Any other error, or 5xx/broken answers past the retry budget.
             CacheMissError: Offline, and the answer is not in the cache.
@@ -434,7 +524,7 @@ class Transport:
         params = dict(params or {})
         what = what or f"GET {path}"
         started = time.monotonic()
-        attempt = 0
+        attempt, renewed = 0, False
         while True:
             problem: str
             status: int | None = None
@@ -453,19 +543,28 @@ class Transport:
                 status = response.status_code
                 if status == 504 and mode == "cache_only":  # requests-cache's answer to only_if_cached
                     raise _NotCached(0, "is not in the cache")
+                if not getattr(response, "from_cache", False):
+                    self._heed_limits(response)
+                if status == 401 and not renewed and self._renewed(what):
+                    renewed = True
+                    continue
                 if status == 200:
                     try:
-                        return json.loads(response.content), response
-                    except ValueError:
+                        return self._decode(response.content), response
+                    except RefusedBody as exc:
+                        self._drop(response)
+                        log.warning("%s: %s", what, exc)
+                        raise APIError(f"{what} failed: GET {path}: {exc}", status) from None
+                    except ValueError as exc:
                         self._drop(response)  # never keep a broken body in the cache
-                        problem = "the answer's body was cut short or is not JSON"
+                        problem = f"the body of GET {path} was cut short or cannot be read ({exc})"
                         status = None
                 elif status in _RETRY_STATUSES:
-                    problem = f"HTTP {status}: {_message(response)}"
+                    problem = f"HTTP {status}: {self._explain(response)[1]}"
                     retry_after = response.headers.get("Retry-After")
                 else:
                     raise self._error(response, what, params)
-            delay = self.retry.delay(attempt, retry_after)
+            delay = self._delay(attempt, retry_after, response if status == 429 else None)
             elapsed = time.monotonic() - started
             if self.offline or elapsed + delay > self.retry.budget:
                 tried = f"{_attempts(attempt + 1)} over {elapsed:.0f} s"
@@ -477,6 +576,45 @@ class Transport:
             log.info("%s: retry %d in %.1f s after %s", what, attempt + 1, delay, problem)
             self._sleep(delay)
             attempt += 1
+
+    def _delay(self, attempt: int, retry_after: str | None, refused: requests.Response | None) -> float:
+        """How long to wait before the next attempt: ``Retry-After``, else (a 429) at least until
+        ``X-RateLimit-Reset``, else the backoff."""
+        delay = self.retry.delay(attempt, retry_after)
+        if refused is not None and not retry_after:
+            reset = _reset_wait(refused.headers, self._wall_clock())
+            if reset is not None:
+                delay = max(delay, reset)
+        return delay
+
+    def _heed_limits(self, response: requests.Response) -> None:
+        """An answer saying the rate limit is spent (``X-RateLimit-Remaining: 0``) holds the next
+        request until ``X-RateLimit-Reset``."""
+        remaining = response.headers.get("X-RateLimit-Remaining", "").strip()
+        if remaining not in ("0", "-1"):
+            return
+        wait = _reset_wait(response.headers, self._wall_clock())
+        if wait:
+            limit = response.headers.get("X-RateLimit-Limit", "")
+            self.budget.hold(wait, f"the API's limit{f' of {limit}' if limit else ''} is spent until "
+                                   "X-RateLimit-Reset")
+
+    def _renewed(self, what: str) -> bool:
+        """After a 401: whether ``renew`` got a fresh credential (then the request goes once more)."""
+        if self._renew is None or self.offline:
+            return False
+        if not self._renew():
+            return False
+        log.info("%s: the API refused the credential (HTTP 401); renewed it, sending again", what)
+        return True
+
+    def _explain(self, response: requests.Response) -> tuple[ErrorKind | None, str]:
+        """What an error answer means and says: the system's reading (``describe_error``), else the status's."""
+        if self._describe_error is not None:
+            described = self._describe_error(response)
+            if described is not None:
+                return described
+        return None, _message(response)
 
     def _fresh_connections(self) -> None:
         """Give the base URL a new connection pool, after a Ctrl-C that may have left the old one's
@@ -633,7 +771,7 @@ class Transport:
         """
         if self.offline:
             raise CacheMissError(f"{what}: writes need the network, and this session is offline")
-        started, attempt = time.monotonic(), 0
+        started, attempt, renewed = time.monotonic(), 0, False
         while True:
             kwargs: dict[str, Any] = {"json": body} if body is not None else {}
             sent = time.perf_counter()
@@ -647,15 +785,20 @@ class Transport:
                 # Not chained: requests' exception holds the request, whose headers hold the credential.
                 raise APIError(f"{what} failed: {problem}") from None
             self._log_write(method, path, body, response, time.perf_counter() - sent)
+            self._heed_limits(response)
             if response.status_code == 200:
                 return response
+            if response.status_code == 401 and not renewed and self._renewed(what):
+                renewed = True  # a refused credential applied nothing: sending again is safe
+                continue
             if response.status_code == 403:
                 raise ForbiddenError(f"{what} needs the OAuth scope {scope!r}, which these credentials lack "
-                                     f"(HTTP 403: {_message(response)})")
+                                     f"(HTTP 403: {self._explain(response)[1]})")
             if response.status_code != 429:
                 raise self._error(response, what, {})
-            delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
-            problem = f"HTTP 429: {_message(response)}"
+            retry_after = response.headers.get("Retry-After")
+            delay = self._delay(attempt, retry_after, response)
+            problem = f"HTTP 429: {self._explain(response)[1]}"
             if time.monotonic() - started + delay > self.retry.budget:
                 log.warning("%s: giving up after %s: %s", what, _attempts(attempt + 1), problem)
                 raise RateLimitError(f"{what}: the API kept refusing ({problem})")
@@ -692,15 +835,21 @@ class Transport:
             log.warning("could not drop the cached answers about %s (%s); this session pulls it afresh", tag, exc)
 
     def _error(self, response: requests.Response, what: str, params: Mapping[str, str]) -> Exception:
-        status, message = response.status_code, _message(response)
-        if status in (401, 423):  # 423: an account that is locked (Ruddr, for one, says so)
+        status = response.status_code
+        kind, message = self._explain(response)
+        if kind is None:
+            kind = _STATUS_KINDS.get(status)
+        sent = self._filter_of(params) if self._filter_of is not None else None
+        if kind is None and status == 400 and sent:
+            kind = "filter"
+        if kind == "authentication":
             return AuthenticationError(f"the API refused the credentials (HTTP {status}: {message}); "
                                        f"{self._credential_hint}")
-        if status == 403:
-            return ForbiddenError(f"{what} is not allowed for these credentials (HTTP 403: {message})")
-        if status == 404:
-            return NotFoundError(f"{what}: not found (HTTP 404: {message})")
-        sent = self._filter_of(params) if self._filter_of is not None and status == 400 else None
-        if sent:
-            return FilterError(f"the API rejected the filter {sent!r}: {message}")
+        if kind == "forbidden":
+            return ForbiddenError(f"{what} is not allowed for these credentials (HTTP {status}: {message})")
+        if kind == "not_found":
+            return NotFoundError(f"{what}: not found (HTTP {status}: {message})")
+        if kind == "filter":
+            return FilterError(f"the API rejected the filter {sent!r}: {message}" if sent
+                               else f"{what}: the API rejected the filter: {message}")
         return APIError(f"{what} failed (HTTP {status}: {message})", status)

@@ -18,17 +18,22 @@ Kind = Literal["uuid", "text", "timestamp", "date", "flag", "int", "float", "mon
 """How a field's values are meant: drives frame dtypes and filter comparisons.
 
 ``list`` is a JSON array kept whole in one ``object`` column (Ruddr's ``availabilityPeriods``…);
-filters take only ``isna``/``notna`` on it.
+filters take only ``isna``/``notna`` on it. ``category`` needs its choices: a field declared a
+category without them is text (categories learnt from each pull would differ between pulls).
 """
 
 Wire = Literal["str", "int", "float", "bool", "list"]
 """The JSON type a field has on the wire, as the spec declares it."""
 
-WireFormat = Literal["ISO8601"]
+WireFormat = Literal["ISO8601", "unix", "ISO8601-wall"]
 """How a timestamp is written on the wire, where it is not the account-local ``'YYYY-MM-DD HH:MM:SS'``.
 
-``ISO8601``: an instant in ISO 8601 with a zone (``2025-03-01T12:34:56.789Z``); frames show it in
-the session's time zone, or as naive UTC in a session without one.
+``ISO8601``: an instant in ISO 8601 with a zone (``2025-03-01T12:34:56.789Z``); ``unix``: an
+instant as seconds since 1970-01-01 UTC, a number or a string of one (``"1495245600"``). Frames
+show either in the session's time zone, or as naive UTC in a session without one.
+``ISO8601-wall``: a time in ISO 8601 with the UTC offset of whoever wrote it
+(``2007-08-30T08:28:00-04:00``): shown in the session's time zone, or, in a session without one,
+as the wall time written (08:28; the offset dropped).
 """
 
 # A uuid as people write it: hyphenated or not, bare, in braces or as a URN.
@@ -78,6 +83,13 @@ class Field:
     max_length: int | None = None
     choices: tuple[Any, ...] | None = None
     wire_format: WireFormat | None = None
+
+    def __post_init__(self) -> None:
+        # A category is a fixed set of values: without its choices, categories learnt from each pull
+        # would differ between pulls (and pd.concat would turn the column to object). An open set
+        # (currencies, statuses no document lists) is text.
+        if self.kind == "category" and not self.choices:
+            object.__setattr__(self, "kind", "text")
 
     def text_problem(self, text: str) -> str | None:
         """What is wrong with ``text`` as this field's value (uuid form, choices, length), if anything."""

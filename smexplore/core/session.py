@@ -13,14 +13,17 @@ from __future__ import annotations
 import html
 import json
 import math
+import shutil
+import tempfile
 import threading
+import weakref
 import zoneinfo
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple, Self
+from typing import Any, ClassVar, NamedTuple, Self, TypeVar
 
 import pandas as pd
 import platformdirs
@@ -28,18 +31,18 @@ import requests
 from requests_cache import CacheMixin
 from requests_cache.session import OriginalSession
 
-from .auth import Credential
+from .auth import Credentials
 from .cache import ACCOUNT_HEADER, AUTH_HEADERS, GuardedSQLiteCache, make_cached_session
 from .errors import UnknownResourceError, did_you_mean
 from .filters.evaluate import evaluate
 from .filters.expr import Expr, as_expression
 from .filters.plan import Dialect, Lookup, Plan, plan
 from .frames import column_dtype, to_frame
-from .http import Page, RequestBudget, RetryPolicy, Transport
+from .http import ErrorKind, Page, RequestBudget, RetryPolicy, Transport
 from .paging import HeaderCursor, Paginator
 from .schema import Resource
 
-__all__ = ["DEFAULT_EXPIRE_AFTER", "BaseSession", "CacheInfo", "Settings", "Where", "cache_dir"]
+__all__ = ["DEFAULT_EXPIRE_AFTER", "BaseSession", "CacheInfo", "Settings", "Where", "cache_dir", "demo_session"]
 
 DEFAULT_EXPIRE_AFTER = timedelta(hours=1)
 Where = Expr | str | None
@@ -66,6 +69,7 @@ class Settings:
         mode: ``"live"`` or ``"demo"``.
         writable: Whether writes are allowed (on systems that have them).
         per_second: Client-side limit of requests per second (``None``: none).
+        per_hour: Client-side limit of requests per hour (``None``: none).
     """
 
     base_url: str = ""
@@ -81,11 +85,12 @@ class Settings:
     mode: str = "live"
     writable: bool = False
     per_second: int | None = None
+    per_hour: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("per_minute", "per_day", "per_second"):
+        for name in ("per_minute", "per_day", "per_second", "per_hour"):
             value = getattr(self, name)
-            if name == "per_second" and value is None:
+            if name in ("per_second", "per_hour") and value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a whole number of requests, at least 1; got {value!r}")
@@ -149,6 +154,36 @@ def cache_dir(cache: str | Path | bool | None) -> Path | None:
     return Path(cache).expanduser()
 
 
+_S = TypeVar("_S", bound="BaseSession")
+
+
+def demo_session(emulator: Any, prefix: str, make: Callable[[Path], _S]) -> _S:
+    """Start ``emulator`` and make a Session on it, its cache in a new temporary folder.
+
+    The emulator stops and the folder goes when the Session is closed, collected, or Python
+    exits, whichever comes first; if the Session cannot be made, at once.
+
+    Args:
+        emulator: An emulator (its ``start()`` and ``stop()`` are called).
+        prefix: The temporary folder's name prefix.
+        make: Makes the Session, given the cache folder.
+    """
+    emulator.start()
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        session = make(folder)
+    except BaseException:
+        _stop_demo(emulator, folder)
+        raise
+    session._cleanup.append(weakref.finalize(session, _stop_demo, emulator, folder))
+    return session
+
+
+def _stop_demo(emulator: Any, folder: Path) -> None:
+    emulator.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 class BaseSession:
     """A connection to one account of one system that returns typed pandas DataFrames.
 
@@ -163,8 +198,10 @@ class BaseSession:
     credential_hint: ClassVar[str] = "check the credentials"
     methods: ClassVar[Mapping[str, str]] = {}
     """Convenience method → resource, for ``resources()``."""
+    timeline_resources: ClassVar[tuple[str, ...]] = ()
+    """Resources whose frames the Explorer draws as a timeline (the first is the one it shows first)."""
 
-    def __init__(self, credential: Credential, settings: Settings, *, session: requests.Session | None = None,
+    def __init__(self, credential: Credentials, settings: Settings, *, session: requests.Session | None = None,
                  emulator: Any = None) -> None:
         self.settings = settings
         self.emulator = emulator
@@ -174,13 +211,15 @@ class BaseSession:
         self._http = self._make_session(session, settings, f"{self.source}-{namespace}")
         if settings.offline and not isinstance(self._http, CacheMixin):
             raise ValueError("offline=True needs a cache: pass cache=<folder> or a requests_cache.CachedSession")
-        headers = {**credential.headers(), ACCOUNT_HEADER: namespace}
-        self._budget = RequestBudget(settings.per_minute, settings.per_day, per_second=settings.per_second)
+        account = {ACCOUNT_HEADER: namespace}
+        self._budget = RequestBudget(settings.per_minute, settings.per_day, per_second=settings.per_second,
+                                     per_hour=settings.per_hour, max_wait=settings.retry_budget)
         self._transport = Transport(
-            self._http, settings.base_url, lambda: dict(headers), self._budget,
+            self._http, settings.base_url, lambda: {**credential.headers(), **account}, self._budget,
             retry=RetryPolicy(budget=settings.retry_budget), offline=settings.offline,
             progress=settings.progress, timeout=settings.timeout, paging=self.paging(),
             credential_hint=self.credential_hint, filter_of=self._filter_of,
+            describe_error=self._describe_error, renew=credential.renew, decode=self._decode,
         )
         self._memo: OrderedDict[tuple[str, str], _Memo] = OrderedDict()  # by (resource, query)
         self._memo_lock = threading.Lock()
@@ -201,6 +240,15 @@ class BaseSession:
     def _dialect(self, spec: Resource) -> Dialect | None:
         """The server's filter language for ``spec`` (``None``: every filter runs locally)."""
         return None
+
+    def _decode(self, content: bytes) -> Any:
+        """A 200 answer's body as Python values (JSON by default; see ``Transport``'s ``decode``)."""
+        return json.loads(content)
+
+    def _list_request(self, spec: Resource, params: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        """The path and query a list pull of ``spec`` with the planned ``params`` is sent as (by
+        default ``spec.path`` and ``params``; a system whose server selects by path says so here)."""
+        return spec.path, dict(params)
 
     def _record_path(self, spec: Resource, record_id: str) -> str:
         """The path of one record (``get``)."""
@@ -224,6 +272,11 @@ class BaseSession:
         """The filter a list request's query carries, if any (a 400 to it is a ``FilterError``)."""
         return None
 
+    def _describe_error(self, response: requests.Response) -> tuple[ErrorKind | None, str] | None:
+        """What an error answer means and says, for an API that does not say it by status and
+        ``message`` alone (see ``core.http.ErrorDescriber``); ``None``: read it the default way."""
+        return None
+
     def _lookup(self, related: Callable[[str], pd.DataFrame]) -> Lookup | None:
         """Finds the ids behind a name, for filters on added name columns (``None``: none)."""
         return None
@@ -234,6 +287,40 @@ class BaseSession:
 
     def _learn(self, spec: Resource, frame: pd.DataFrame) -> None:
         """Called with every frame built from records (to learn per-account fields)."""
+
+    # --- what the widgets ask (FilterBuilder, Explorer) ---------------------------------------
+    def filter_columns(self, resource: str) -> list[str]:
+        """The columns a FilterBuilder offers for ``resource``: its fields in the table's order, then
+        the columns the Session adds (``staff_name`` …). List fields (arrays kept as sent) are left
+        out: no filter compares them.
+
+        Raises:
+            UnknownResourceError: No such resource.
+        """
+        spec = self._resource(resource)
+        return [name for name, field in spec.fields.items() if field.kind != "list"] + list(spec.enriched)
+
+    def named_columns(self, resource: str) -> dict[str, str]:
+        """Columns of ``resource`` whose values a FilterBuilder offers as a list of names: column → the
+        name column listing them (``staff_uuid`` → ``staff_name``; a name column maps to itself).
+        None by default (fields with a fixed set of values are offered as a list anyway)."""
+        return {}
+
+    def preview_columns(self, resource: str) -> list[str]:
+        """The columns the widgets' preview of a result shows first: those the Session adds (``staff_name`` …)."""
+        return list(self._resource(resource).enriched)
+
+    def _names(self, column: str) -> pd.Series:
+        """The names a name column of ``named_columns`` shows, indexed by the related record's id."""
+        raise KeyError(f"{self.display_name} lists no names for {column!r}")
+
+    def _display_frame(self, resource: str, where: Where) -> pd.DataFrame:
+        """The frame the widgets show for ``where``: ``frame(resource, where)``, with the names a system adds."""
+        return self.frame(resource, where)
+
+    def _timeline_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """What ``sm.timeline`` draws for a result of one of ``timeline_resources`` (the frame itself by default)."""
+        return frame
 
     # --- queries ----------------------------------------------------------------------------
     def frame(self, resource: str, where: Where = None) -> pd.DataFrame:
@@ -374,7 +461,7 @@ class BaseSession:
         info = self.cache_info()
         cache = (f"{info.path} ({info.size_bytes / 1e6:.1f} MB, {info.responses} answers)" if info.path
                  else "user session" if self._transport.cached else "off")
-        credential = {"oauth": "OAuth token", "token": "API token"}.get(self._credential.kind, "API key")
+        credential = self._credential.label
         return {
             "account": f"{self.settings.mode}, {credential} {self._credential.hint}, "
                        f"{'writable' if self.settings.writable else 'read-only'}",
@@ -445,14 +532,15 @@ class BaseSession:
         page (no parsing); the transport serves every page from the cache or every page from the
         network (see ``Transport.pull``).
         """
-        key = (spec.name, json.dumps(sorted(params.items())))
+        path, query = self._list_request(spec, params)
+        key = (spec.name, json.dumps([path, sorted(query.items())]))
         with self._memo_lock:
             memo = self._memo.get(key)
-        before = self._transport.version(spec.path)
+        before = self._transport.version(path)
         reuse: Callable[[Page], bool] | None = None
         if memo is not None and before is not None:  # valid while nothing about the resource was stored since
             reuse = lambda page: (page.digest, before) == (memo.digest, memo.version)
-        pulled = self._transport.pull(spec.path, dict(params), label=spec.name, reuse=reuse)
+        pulled = self._transport.pull(path, query, label=spec.name, reuse=reuse)
         if pulled.records is None and memo is not None:
             frame, fetched_at = memo.frame, memo.fetched_at
         else:
@@ -461,7 +549,7 @@ class BaseSession:
                              extra_columns=self._extra_columns(spec, params, bool(records)))
             fetched_at = pulled.fetched_at.isoformat()
             self._learn(spec, frame)
-            after = self._transport.version(spec.path)
+            after = self._transport.version(path)
             # Valid only if the cache changed by exactly the pages this pull stored (no one else's).
             if before is not None and after is not None and after - before == pulled.fetched:
                 with self._memo_lock:

@@ -127,6 +127,9 @@ _OVERLAP_COLUMNS = ["staff", "kind", "first", "second", "first_start", "first_en
 def overlaps(frame: pd.DataFrame) -> pd.DataFrame:
     """The double-bookings: every pair of spans of one staff member, of one kind, that overlap.
 
+    Rows whose ``hours`` are an amount of work rather than their span's length (a Ruddr allocation
+    day of 6.5 h drawn from midnight to midnight) are not booked times and are left out.
+
     Sort and sweep per staff member and kind (not pairwise): spans are taken in start order and
     compared only with those still running.
 
@@ -140,6 +143,7 @@ def overlaps(frame: pd.DataFrame) -> pd.DataFrame:
     """
     require_frame(frame, "overlaps")
     data = spans(frame)
+    data = data[~_amounts(data)]  # a day's allocated hours is an amount of work, not a booked time
     ids = data["uuid"].astype("string") if "uuid" in data else pd.Series(data.index.astype(str), index=data.index)
     data = data.assign(_id=ids).sort_values(["staff", "kind", "start", "end"], kind="stable")
     starts = data["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)

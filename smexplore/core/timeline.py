@@ -1,7 +1,7 @@
 """The normalised timeline frame: one shape for bookings, allocations and time from any system.
 
 Every system's schedule (bookings, recorded time, allocations, placeholders, time off, time
-entries, tasks) can be put in one frame with the same columns and dtypes, so ``pd.concat`` of
+entries, tasks, jobs) can be put in one frame with the same columns and dtypes, so ``pd.concat`` of
 two systems' frames keeps every dtype, and ``timeline``, ``utilisation`` and ``overlaps`` read it
 as they read a system's own frames:
 
@@ -66,10 +66,12 @@ TIMELINE_DTYPES: dict[str, str] = {
 TIMELINE_COLUMNS: tuple[str, ...] = tuple(TIMELINE_DTYPES)
 """The columns of the normalised timeline frame, in order."""
 
-KINDS: tuple[str, ...] = ("booking", "recorded", "allocation", "placeholder", "time_off", "time_entry", "task")
+KINDS: tuple[str, ...] = ("booking", "recorded", "allocation", "placeholder", "time_off", "time_entry", "task",
+                          "job")
 """The values of ``kind``: a scheduled booking, time recorded on site, an allocation (work given
 to someone for a day or a window, without fixed times), a placeholder (a role not yet staffed),
-time off, a time-sheet entry, a task's planned span."""
+time off, a time-sheet entry, a task's planned span, a job's (project's) span under the person
+managing it."""
 
 Normaliser = Callable[..., pd.DataFrame]
 """``function(frame, **options)`` → a frame with the timeline columns (``conform`` finishes it)."""

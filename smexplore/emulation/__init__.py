@@ -4,19 +4,20 @@
   from the API's path prefix, a context manager);
 - ``wsgi``: ``EmulatorApp``, the WSGI skeleton (500 guard, request log with secrets redacted,
   faults before the answer, spoiled bodies) and ``json_response``;
-- ``auth``: bearer tokens and credential ids; ``body``: the safe JSON body reader;
-- ``limits``: ``RateLimiter`` over named ``SlidingWindow`` and ``TokenBucket`` limits;
+- ``auth``: bearer tokens, HTTP Basic credentials and credential ids; ``body``: the safe JSON body reader;
+- ``limits``: ``RateLimiter`` over named ``SlidingWindow``, ``TokenBucket`` and ``FixedWindow`` limits;
 - ``faults``: ``Faults``, the misbehaviour plan; ``log``: ``RequestLog``;
 - ``paging``: id-cursor pages (``startingAfter`` / ``endingBefore``);
-- ``synth``: the shared "now" (``ANCHOR``), seeded ids and wire timestamps.
+- ``synth``: the shared "now" (``ANCHOR``), seeded ids and wire timestamps (ISO 8601, unix seconds).
 
 Only the modules without werkzeug are imported here; import ``server``, ``wsgi`` and ``body``
 from their modules.
 """
 
 from .faults import Fault, Faults
-from .limits import RateLimiter, SlidingWindow, TokenBucket
+from .limits import FixedWindow, RateLimiter, SlidingWindow, TokenBucket
 from .log import LoggedRequest, RequestLog
 from .synth import ANCHOR
 
-__all__ = ["ANCHOR", "Fault", "Faults", "LoggedRequest", "RateLimiter", "RequestLog", "SlidingWindow", "TokenBucket"]
+__all__ = ["ANCHOR", "Fault", "Faults", "FixedWindow", "LoggedRequest", "RateLimiter", "RequestLog", "SlidingWindow",
+           "TokenBucket"]

@@ -18,7 +18,7 @@ class Fault:
     """One injected fault.
 
     Attributes:
-        kind: ``error`` (a 5xx answer), ``rate_limit`` (a 429), ``truncate`` (a 200 whose JSON
+        kind: ``error`` (a 5xx answer), ``rate_limit`` (a 429), ``truncate`` (a 200 whose JSON or XML
             body is cut short) or ``cut_connection`` (a 200 that promises the whole body in
             ``Content-Length`` and closes the connection half way); ``pass`` lets one request
             through untouched (to aim a later fault at, say, the third page).
@@ -67,7 +67,7 @@ class Faults:
         self._push(Fault("rate_limit", 429), times)
 
     def truncate_next(self, times: int = 1) -> None:
-        """Cut the JSON body of the next ``times`` successful answers short."""
+        """Cut the body (JSON, XML) of the next ``times`` successful answers short."""
         self._push(Fault("truncate"), times)
 
     def cut_connection_next(self, times: int = 1) -> None:

@@ -8,6 +8,10 @@ spent. Two kinds model what the vendors document:
 - ``TokenBucket``: a sustained rate with a burst allowance (Ruddr: 20 requests a second on average,
   bursts of up to 60, per workspace). A full bucket lets a burst through at once; afterwards a
   request passes whenever a token has dripped back in (every ``1/rate`` seconds).
+- ``FixedWindow``: at most N requests in each calendar window of S seconds, counted afresh when the
+  window turns (Accelo: 5,000 an hour per deployment, with ``X-RateLimit-Remaining`` and a
+  ``X-RateLimit-Reset`` at the window's end). Its windows are aligned on the clock (whole hours of
+  unix time for a wall clock), so it also says how many requests remain and when the window resets.
 
 Refused requests are not counted, so a client that waits gets through again. Every limit reads one
 clock (monotonic seconds); tests pass a fake one to move time on.
@@ -22,7 +26,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-__all__ = ["Limit", "RateLimiter", "SlidingWindow", "TokenBucket"]
+__all__ = ["FixedWindow", "Limit", "RateLimiter", "SlidingWindow", "TokenBucket"]
 
 _SLACK = 1e-9  # a token that is whole but for floating-point error (0.05 s x 20/s) counts as whole
 
@@ -111,6 +115,54 @@ class TokenBucket:
 
     def retry_after(self, key: str, now: float) -> float:
         return max(0.0, (1.0 - _SLACK - self.tokens(key, now)) / self.rate)
+
+
+class FixedWindow:
+    """At most ``limit`` requests in each window of ``seconds``; windows start at multiples of ``seconds``.
+
+    With a wall clock (``time.time``) and 3600 seconds, the windows are the hours of unix time: the
+    count starts again at every full hour, whatever was sent in the hour before.
+
+    Args:
+        name: What the limit is called (``RateLimiter.hit`` returns it).
+        limit: Requests allowed in a window.
+        seconds: The window's length.
+    """
+
+    def __init__(self, name: str, limit: int, seconds: float) -> None:
+        if limit < 1 or seconds <= 0:
+            raise ValueError("a fixed window needs a limit of at least 1 and a positive length")
+        self.name, self.limit, self.seconds = name, limit, seconds
+        self._state: dict[str, tuple[float, int]] = {}  # key -> (start of its window, requests counted in it)
+
+    def __repr__(self) -> str:
+        return f"FixedWindow({self.name!r}, {self.limit}, {self.seconds:g})"
+
+    def window_start(self, now: float) -> float:
+        """Where the window holding ``now`` starts."""
+        return math.floor(now / self.seconds) * self.seconds
+
+    def used(self, key: str, now: float) -> int:
+        """Requests ``key`` has sent in the window holding ``now``."""
+        start, count = self._state.get(key, (math.nan, 0))
+        return count if start == self.window_start(now) else 0
+
+    def remaining(self, key: str, now: float) -> int:
+        """Requests ``key`` may still send in the window holding ``now``."""
+        return max(0, self.limit - self.used(key, now))
+
+    def resets_at(self, now: float) -> float:
+        """When the window holding ``now`` ends (and the count starts again)."""
+        return self.window_start(now) + self.seconds
+
+    def refuses(self, key: str, now: float) -> bool:
+        return self.used(key, now) >= self.limit
+
+    def spend(self, key: str, now: float) -> None:
+        self._state[key] = (self.window_start(now), self.used(key, now) + 1)
+
+    def retry_after(self, key: str, now: float) -> float:
+        return self.resets_at(now) - now if self.refuses(key, now) else 0.0
 
 
 class RateLimiter:

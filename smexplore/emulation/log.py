@@ -11,7 +11,7 @@ __all__ = ["LoggedRequest", "RequestLog", "redact"]
 # Query parameters that could carry a credential are never logged, whatever a client sends (the app
 # also redacts any value that contains a credential it knows).
 _SECRET_PARAMS = frozenset({"api_key", "apikey", "x-api-key", "authorization", "access_token", "token", "key",
-                            "password", "auth"})
+                            "password", "auth", "_bearer_token", "client_secret", "refresh_token"})
 
 
 def redact(query: Mapping[str, str], secrets: Iterable[str]) -> dict[str, str]:
@@ -41,11 +41,11 @@ class LoggedRequest:
     @property
     def resource(self) -> str:
         """The resource the path addresses: ``job`` for ``/api_1.0/job/….json``, ``allocations`` for
-        ``/api/workspace/allocations/…`` (empty for the prefix itself)."""
+        ``/api/workspace/allocations/…``, ``jobs`` for ``/jobs.xml`` (empty for the prefix itself)."""
         path = self.path
         if self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):
             path = path[len(self.prefix):]
-        return path.strip("/").split("/", 1)[0].removesuffix(".json")
+        return path.strip("/").split("/", 1)[0].removesuffix(".json").removesuffix(".xml")
 
 
 class RequestLog:

@@ -102,12 +102,17 @@ class EmulatorServer:
         return self._server is not None
 
     @property
-    def base_url(self) -> str:
-        """``http://HOST:PORT`` and the API's prefix, of the running server."""
+    def root_url(self) -> str:
+        """``http://HOST:PORT`` of the running server (``base_url`` without the API's prefix)."""
         if self._server is None:
             raise RuntimeError("the emulator is not running; call start() first")
         host = self._server.host
-        return f"http://{f'[{host}]' if ':' in host else host}:{self._server.port}{self.url_prefix}"
+        return f"http://{f'[{host}]' if ':' in host else host}:{self._server.port}"
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT`` and the API's prefix, of the running server."""
+        return self.root_url + self.url_prefix
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
         """Serve in a daemon thread (port 0 picks a free port); stopped at interpreter exit.

@@ -1,4 +1,4 @@
-"""Helpers for synthetic demo data: the shared "now", seeded ids and wire timestamps."""
+"""Helpers for synthetic demo data: the shared "now", seeded ids and wire timestamps (ISO 8601, unix seconds)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 import uuid
 from datetime import UTC, datetime
 
-__all__ = ["ANCHOR", "iso_millis", "seeded_uuid"]
+__all__ = ["ANCHOR", "iso_millis", "seeded_uuid", "unix_seconds"]
 
 ANCHOR = datetime(2026, 3, 2, 12, 0, 0)
 """The demo data's "now": Monday 2 March 2026, noon. Every emulator's synthetic data is anchored
@@ -26,3 +26,10 @@ def iso_millis(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.isoformat(timespec="milliseconds") + "Z"
+
+
+def unix_seconds(moment: datetime) -> int:
+    """``moment`` as whole seconds since 1970-01-01 UTC (a naive ``moment`` is taken to be UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())

@@ -27,11 +27,11 @@ _LABEL_CHARS = 22
 # How each kind of span is drawn: (height in the row, alpha, hatch); thin kinds sit at the top of the row, outlined.
 _STYLE = {"booking": (0.7, 0.9, None), "allocation": (0.7, 0.35, "//"), "recorded": (0.25, 1.0, None),
           "placeholder": (0.7, 0.3, ".."), "time_off": (0.7, 0.45, "xx"), "time_entry": (0.25, 1.0, None),
-          "task": (0.7, 0.6, "\\\\")}
+          "task": (0.7, 0.6, "\\\\"), "job": (0.7, 0.25, "--")}
 _THIN = ("recorded", "time_entry")
 _KIND_LABELS = {"booking": "bookings", "recorded": "recorded time (thin)", "allocation": "allocations",
                 "placeholder": "placeholders", "time_off": "time off", "time_entry": "time entries (thin)",
-                "task": "tasks"}
+                "task": "tasks", "job": "jobs"}
 WORK_START_HOUR, WORK_END_HOUR = 7, 18
 
 

@@ -8,9 +8,6 @@ emulator's synthetic consultancy. Everything but the field table, the paging sty
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +20,9 @@ from ..core.auth import Credential, resolve_secret
 from ..core.filters.plan import Dialect
 from ..core.paging import JsonCursor, Paginator
 from ..core.schema import Resource, canonical_uuid
-from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Where, cache_dir
+from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Where, cache_dir, demo_session
 from ..core.session import Settings as BaseSettings
+from ..core.timeline import normalise
 from .capacity import utilisation_against_capacity
 from .dialect import dialect_for
 from .flatten import flatten
@@ -51,6 +49,16 @@ METHODS = {
 }
 # The column a list's frame is sorted by (the API sends newest ``createdAt`` first).
 _ORDER = {"allocations": ["start", "end"], "time-entries": ["date"]}
+
+# The columns the widgets' preview shows first (ids are left out of it: these name them).
+_PREVIEW = {
+    "allocations": ("member_name", "placeholder_name", "project_name", "start", "end", "total_hours"),
+    "time-entries": ("member_name", "project_name", "date", "minutes", "type_id", "status_id"),
+    "members": ("name", "email", "job_title_name"),
+    "projects": ("name", "client_name", "status_id", "start", "end"),
+    "project-roles": ("name", "project_name"),
+    "project-tasks": ("name", "project_name", "status_id"),
+}
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ class Session(BaseSession):
     display_name: ClassVar[str] = "smexplore.ruddr.Session"
     credential_hint: ClassVar[str] = f"check the workspace's API key (token= or {ENV_TOKEN})"
     methods: ClassVar[Mapping[str, str]] = METHODS
+    timeline_resources: ClassVar[tuple[str, ...]] = ("allocations", "time-entries")
     settings: Settings
 
     def frame(self, resource: str, where: Where = None) -> pd.DataFrame:
@@ -173,6 +182,15 @@ class Session(BaseSession):
     def _prepare(self, spec: Resource, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [flatten(record, spec) for record in records]
 
+    def preview_columns(self, resource: str) -> list[str]:
+        """Who, what and when first (``member_name``, ``project_name``, ``start`` …), or the record's name."""
+        spec = self._resource(resource)
+        return list(_PREVIEW.get(spec.name, ("name",) if "name" in spec.fields else ()))
+
+    def _timeline_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Allocations as their days, time entries as their hours (``sm.normalise``)."""
+        return normalise(frame)
+
     def _filter_of(self, params: Mapping[str, str]) -> str | None:
         """The filter parameters of a first-page request (a 400 to a later page is about its cursor)."""
         if "startingAfter" in params or "endingBefore" in params:
@@ -228,19 +246,8 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     """
     from .emulator import DEMO_TOKEN, RuddrEmulator  # imported here: live sessions never load the emulator
 
-    emulator = RuddrEmulator(seed=seed, scale=scale, **emulator_options).start()  # type: ignore[arg-type]
-    folder = Path(tempfile.mkdtemp(prefix="smexplore-ruddr-demo-"))
-    try:
-        settings = Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
-                            mode="demo")
-        result = Session(Credential(DEMO_TOKEN, "token"), settings, emulator=emulator)
-    except BaseException:
-        _stop_demo(emulator, folder)
-        raise
-    result._cleanup.append(weakref.finalize(result, _stop_demo, emulator, folder))
-    return result
-
-
-def _stop_demo(emulator: Any, folder: Path) -> None:
-    emulator.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+    emulator = RuddrEmulator(seed=seed, scale=scale, **emulator_options)  # type: ignore[arg-type]
+    return demo_session(emulator, "smexplore-ruddr-demo-", lambda folder: Session(
+        Credential(DEMO_TOKEN, "token"),
+        Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress, mode="demo"),
+        emulator=emulator))

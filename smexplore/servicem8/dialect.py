@@ -38,8 +38,8 @@ from .resources import get_resource
 
 __all__ = ["DIALECT", "ServiceM8Dialect", "plan"]
 
-_SECOND = pd.Timedelta(seconds=1)
-_DST_SHIFT = pd.Timedelta(hours=2)  # more than any zone's daylight-saving jump (1 h; 30 min on Lord Howe)
+_SECOND = pd.Timedelta(seconds=1).as_unit("s")  # whole seconds: early years stay in range (pandas < 3)
+_DST_SHIFT = pd.Timedelta(hours=2).as_unit("s")  # more than any zone's daylight-saving jump (1 h; 30 min on Lord Howe)
 # A time bound the API cannot write (before year 1 or after 9999): the condition runs locally.
 _OFF_CALENDAR = "the server would need a time outside the years 0001 to 9999 its filter can write, so it runs here"
 # Rank of a sent condition: lower goes first when more than 10 could be sent.

@@ -6,9 +6,6 @@ account. Both return a ``Session``, whose query methods return pandas DataFrames
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +18,12 @@ from ..core.errors import CacheMissError
 from ..core.filters.evaluate import evaluate
 from ..core.filters.plan import Dialect, Lookup
 from ..core.schema import Resource
-from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, CacheInfo, Where, cache_dir
+from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, CacheInfo, Where, cache_dir, demo_session
 from ..core.session import Settings as BaseSettings
 from .auth import resolve_credential
 from .dialect import DIALECT
+from .enrich import DIRECT_KEYS, enriched_columns, names_by_uuid
 from .enrich import enrich as add_enrichment
-from .enrich import enriched_columns, names_by_uuid
 from .normalise import timeline_frame
 from .resources import CUSTOM_FIELD_PREFIX, canonical_uuid, get_resource, resource_names
 from .writes import WritesMixin
@@ -46,6 +43,9 @@ METHODS = {
     "allocation_windows": "allocationwindow",
     "queues": "queue",
 }
+
+# The FilterBuilder lists these uuids by name: uuid field → the enriched column that names it.
+_NAMED_UUIDS = {key: column for column, key in DIRECT_KEYS.items() if column != "job_number"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
     display_name: ClassVar[str] = "smexplore.Session"
     credential_hint: ClassVar[str] = "check the API key (api_key= or SERVICEM8_API_KEY) or OAuth token"
     methods: ClassVar[Mapping[str, str]] = METHODS
+    timeline_resources: ClassVar[tuple[str, ...]] = ("jobactivity", "joballocation")
     settings: Settings
 
     def __init__(self, credential: Any, settings: Settings, *, session: requests.Session | None = None,
@@ -208,6 +209,19 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
         """The names an enriched ``column`` shows, by the related record's uuid."""
         return names_by_uuid(column, self._related_frame)
 
+    def named_columns(self, resource: str) -> dict[str, str]:
+        """Staff, client and category uuids and names (not job numbers: too many for a list)."""
+        named: dict[str, str] = {}
+        for column in self.filter_columns(resource):
+            if column in _NAMED_UUIDS:
+                named[column] = _NAMED_UUIDS[column]
+            elif column in _NAMED_UUIDS.values():
+                named[column] = column
+        return named
+
+    def _display_frame(self, resource: str, where: Where) -> pd.DataFrame:
+        return self.frame(resource, where, enrich=True)
+
     def _learn(self, spec: Resource, frame: pd.DataFrame) -> None:
         self._custom_fields[spec.name] = tuple(sorted({*self._custom_fields.get(spec.name, ()),
                                                        *(c for c in frame.columns if spec.has_custom_field(c))}))
@@ -282,20 +296,9 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     """
     from .emulator import Emulator  # imported here: live sessions never load the emulator
 
-    emulator = Emulator(seed=seed, scale=scale, **emulator_options).start()  # type: ignore[arg-type]
-    folder = Path(tempfile.mkdtemp(prefix="smexplore-demo-"))
-    try:
-        settings = Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
-                            mode="demo", expire_after=DEFAULT_EXPIRE_AFTER, writable=writable)
-        result = Session(resolve_credential(emulator.api_key, None), settings, emulator=emulator)
-    except BaseException:
-        _stop_demo(emulator, folder)
-        raise
-    # Runs on close(), when the Session is collected, or at interpreter exit, whichever comes first.
-    result._cleanup.append(weakref.finalize(result, _stop_demo, emulator, folder))
-    return result
-
-
-def _stop_demo(emulator: Any, folder: Path) -> None:
-    emulator.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+    emulator = Emulator(seed=seed, scale=scale, **emulator_options)  # type: ignore[arg-type]
+    return demo_session(emulator, "smexplore-demo-", lambda folder: Session(
+        resolve_credential(emulator.api_key, None),
+        Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress, mode="demo",
+                 expire_after=DEFAULT_EXPIRE_AFTER, writable=writable),
+        emulator=emulator))

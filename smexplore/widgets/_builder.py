@@ -3,36 +3,46 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from ..core.errors import SMExploreError
+from ..core.errors import FilterError, SMExploreError
 from ..core.filters.expr import Expr
 from ..core.filters.values import FilterField, resolve_field
-from ..servicem8.enrich import DIRECT_KEYS, NAME_SOURCES, enriched_columns
 from ._editors import ConditionRow
 
 if TYPE_CHECKING:
-    from ..servicem8.session import Session
+    from ..core.schema import Resource
+    from ..core.session import BaseSession
 
 __all__ = ["FilterBuilder", "frame_preview"]
 
-# Fields whose values are offered as a list of names: uuid field → the enriched column that names it,
-# and the enriched name columns themselves (job numbers are too many for a list).
-_NAMED_UUIDS = {key: column for column, key in DIRECT_KEYS.items() if column != "job_number"}
-_NAMED_COLUMNS = frozenset(_NAMED_UUIDS.values())
 _PREVIEW_ROWS = 10
 
 
-def frame_preview(frame: pd.DataFrame, rows: int = _PREVIEW_ROWS) -> str:
-    """The first ``rows`` rows of ``frame`` as a compact HTML table (names rather than uuids)."""
-    names = [column for column in NAME_SOURCES if column in frame.columns]
-    readable = names + [column for column in frame.columns if not column.endswith("uuid") and column not in names]
+def frame_preview(frame: pd.DataFrame, rows: int = _PREVIEW_ROWS, *, first: Sequence[str] = (),
+                  hidden: Collection[str] = ()) -> str:
+    """The first ``rows`` rows of ``frame`` as a compact HTML table.
+
+    Args:
+        frame: The frame.
+        rows: How many rows.
+        first: Columns shown first (the names the Session added).
+        hidden: Columns left out (ids: the names beside them say more).
+    """
+    names = [column for column in first if column in frame.columns]
+    readable = names + [column for column in frame.columns if column not in hidden and column not in names]
     return frame[readable].head(rows).to_html(index=False, max_cols=12, na_rep="", classes="smexplore-table",
                                               border=0)
+
+
+def _hidden_columns(spec: Resource) -> set[str]:
+    """The columns a preview of ``spec``'s frames leaves out: ids (names say more) and lists."""
+    return {name for name, field in spec.fields.items() if field.kind in ("uuid", "list")}
 
 
 def _error_html(text: str) -> str:
@@ -59,20 +69,25 @@ class FilterBuilder(widgets.VBox):
         run_button: Runs the filter.
         expression: HTML widget showing ``where`` as Python.
         plan: HTML widget showing the plan (``Session.explain``) of ``where``.
-        status: HTML widget: the row count and ``$filter`` sent after a run, or the error.
+        status: HTML widget: the row count and the server filter sent after a run (``$filter``, Ruddr's
+            query parameters …), or the error.
         result: HTML widget: the first rows of the last result.
     """
 
     where = traitlets.Any(None, allow_none=True)
     frame = traitlets.Any(None, allow_none=True)
 
-    def __init__(self, session: Session, resource: str, **kwargs: Any) -> None:
+    def __init__(self, session: BaseSession, resource: str, **kwargs: Any) -> None:
         self.session = session
         spec = session._resource(resource)
         self.resource = spec.name
         self._fields: dict[str, FilterField] = {
-            name: resolve_field(spec, name) for name in [*spec.fields, *enriched_columns(spec.fields)]
+            name: resolve_field(spec, name) for name in session.filter_columns(spec.name)
         }
+        self._named = session.named_columns(spec.name)
+        dialect = session._dialect(spec)
+        self._sent_name = dialect.name if dialect is not None else "server filter"
+        self._preview = (session.preview_columns(spec.name), _hidden_columns(spec))
         self._rows: list[ConditionRow] = []
         self.combine = widgets.ToggleButtons(options=[("all of", "all"), ("any of", "any")], value="all",
                                              style={"button_width": "5em"}, tooltips=["and", "or"])
@@ -105,7 +120,9 @@ class FilterBuilder(widgets.VBox):
     def add_condition(self, field: str | None = None) -> ConditionRow:
         """Add a row (for ``field``, default the first) and return it."""
         if field is not None and field not in self._fields:
-            resolve_field(self.session._resource(self.resource), field)  # raises, naming the valid ones
+            known = resolve_field(self.session._resource(self.resource), field)  # raises, naming the valid ones
+            raise FilterError(f"{field} is a {known.kind} field: the filter builder offers no condition on it; "
+                              f"choose one of {', '.join(self._fields)}")
         row = ConditionRow(self._fields, self._names, self._refresh, field)
         row.remove.on_click(lambda _: self.remove_condition(row))
         self._rows.append(row)
@@ -129,7 +146,7 @@ class FilterBuilder(widgets.VBox):
         spec = self.session._resource(self.resource).fields.get(field)
         if spec is not None and spec.choices:
             return [(str(choice), choice) for choice in spec.choices]
-        column = _NAMED_UUIDS.get(field, field if field in _NAMED_COLUMNS else None)
+        column = self._named.get(field)
         if column is None:
             return None
         try:
@@ -139,7 +156,7 @@ class FilterBuilder(widgets.VBox):
                                             "type the value instead")
             return None
         pairs = sorted(zip(names.astype(str), names.index), key=lambda pair: pair[0].casefold())
-        return [(name, uuid if field in _NAMED_UUIDS else name) for name, uuid in pairs]
+        return [(name, name if field == column else uuid) for name, uuid in pairs]
 
     # --- expression and plan ---------------------------------------------------------------------
     def _build(self) -> Expr | None:
@@ -182,13 +199,14 @@ class FilterBuilder(widgets.VBox):
         where = self._build()
         self.status.value = f"<i>pulling {html.escape(self.resource)}…</i>"
         with self.progress:  # the Session's progress bar shows here in a notebook
-            result = self.session.frame(self.resource, where, enrich=True)
+            result = self.session._display_frame(self.resource, where)
         self.progress.outputs = ()
         sent = result.attrs.get("filter") or "(none)"
         self.status.value = (f"<b class='smexplore-count'>{len(result):,} rows</b> "
-                             f"({result.attrs.get('pulled', 0):,} records pulled; $filter sent: "
-                             f"<code>{html.escape(sent)}</code>)")
-        self.result.value = frame_preview(result)
+                             f"({result.attrs.get('pulled', 0):,} records pulled; {html.escape(self._sent_name)} "
+                             f"sent: <code>{html.escape(sent)}</code>)")
+        first, hidden = self._preview
+        self.result.value = frame_preview(result, first=first, hidden=hidden)
         self.frame = result
         return result
 

@@ -9,28 +9,27 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..core.errors import SMExploreError
-from ..servicem8.resources import resource_names
 from ._builder import FilterBuilder, _error_html
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..servicem8.session import Session
+    from ..core.session import BaseSession
 
 __all__ = ["Explorer"]
-
-_TIMELINE_RESOURCES = ("jobactivity", "joballocation")
 
 
 class Explorer(widgets.VBox):
     """A small app in one widget: a resource, its filter, the row count, the first rows, a timeline.
 
-    The timeline (activities and allocations) covers the chosen date range. Errors show in the
-    widget, readable; pulls show the Session's progress bar.
+    The timeline (of the resources the Session draws: ServiceM8's activities and allocations,
+    Ruddr's allocations and time entries) covers the chosen date range. Errors show in the widget,
+    readable; pulls show the Session's progress bar.
 
     Args:
-        session: The Session queries run on.
-        resource: The resource shown first (API name).
+        session: The Session queries run on (any system's).
+        resource: The resource shown first (API name); default the first the Session draws as a
+            timeline (``jobactivity``, ``allocations``), or its first resource.
 
     Attributes:
         session: The Session queries run on.
@@ -38,13 +37,16 @@ class Explorer(widgets.VBox):
         resource: Dropdown of the resources.
         start: DatePicker: first day of the timeline.
         end: DatePicker: last day of the timeline.
-        timeline: Image widget: the timeline (PNG) of the last result, for activities and allocations.
+        timeline: Image widget: the timeline (PNG) of the last result, for the resources drawn as one.
         message: HTML widget: why there is no timeline, if something is wrong.
     """
 
-    def __init__(self, session: Session, resource: str = "jobactivity", **kwargs: Any) -> None:
+    def __init__(self, session: BaseSession, resource: str | None = None, **kwargs: Any) -> None:
         self.session = session
-        self.resource = widgets.Dropdown(options=list(resource_names()), value=session._resource(resource).name,
+        names = list(session._resource_names())
+        if resource is None:
+            resource = (session.timeline_resources or names)[0]
+        self.resource = widgets.Dropdown(options=names, value=session._resource(resource).name,
                                          description="resource")
         today = session.now.date()
         monday = today - timedelta(days=today.weekday())
@@ -68,7 +70,7 @@ class Explorer(widgets.VBox):
         self.builder = FilterBuilder(self.session, resource)
         self.builder.observe(lambda _: self._draw(), names="frame")
         self._slot.children = [self.builder]
-        self._range.layout.display = None if resource in _TIMELINE_RESOURCES else "none"
+        self._range.layout.display = None if resource in self.session.timeline_resources else "none"
         self.timeline.value = b""
         self.message.value = ""
 
@@ -79,13 +81,13 @@ class Explorer(widgets.VBox):
     def _draw(self) -> None:
         frame = self.builder.frame
         self.timeline.value = b""
-        if frame is None or self.builder.resource not in _TIMELINE_RESOURCES:
+        if frame is None or self.builder.resource not in self.session.timeline_resources:
             return
         if self.start.value is None or self.end.value is None or self.end.value < self.start.value:
             self.message.value = _error_html("choose a date range (from ≤ to) for the timeline")
             return
         try:
-            self.timeline.value = _timeline_png(frame, self.start.value, self.end.value)
+            self.timeline.value = _timeline_png(self.session._timeline_rows(frame), self.start.value, self.end.value)
             self.message.value = ""
         except (ValueError, SMExploreError) as exc:
             self.message.value = _error_html(f"timeline: {exc}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import re
@@ -78,20 +79,75 @@ def test_emulator_command_serves_until_interrupted() -> None:
                 stream.close()
 
 
+def _count(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
 def test_demo_command_summarises_the_account(small_account_records: Account, tmp_path: Path) -> None:
-    """`demo` runs, names job statuses with their counts, lists bookings by staff member, draws two PNGs."""
+    """`demo` runs, names job statuses with their counts, lists bookings by staff member; for Ruddr,
+    the records pulled, the busiest members' utilisation and a selective pull; for Accelo and Syncd,
+    the records pulled, last week's hours and a selective pull each; draws three PNGs."""
     result = subprocess.run([sys.executable, "-m", "smexplore.cli", "demo", "--out", str(tmp_path)], cwd=ROOT,
                             env=_env(), capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     statuses = re.findall(r"^\s*(Quote|Work Order|Completed|Unsuccessful)\s+[\d,]+\s*$", out, re.MULTILINE)
     assert {"Quote", "Work Order", "Completed"} <= set(statuses), out
-    assert "Bookings" in out
-    bookings = out[out.index("Bookings"):]
+    headings = ["Bookings", "Ruddr demo workspace", "Accelo demo deployment", "Syncd demo account", "Pictures:"]
+    assert all(heading in out for heading in headings), out
+    starts = [out.index(heading) for heading in headings]
+    assert starts == sorted(starts), out
+    bookings, ruddr, accelo, syncd = (out[a:b] for a, b in itertools.pairwise(starts))
     names = {f"{s['first']} {s['last']}" for s in small_account_records.tables["staff"]}
     assert any(name in bookings for name in names), bookings
-    for picture in ("week-timeline.png", "utilisation.png"):
+
+    pulled = re.search(r"^Records pulled: ([\d,]+) allocations, ([\d,]+) members, ([\d,]+) time entries, "
+                       r"in (\d+) requests$", ruddr, re.MULTILINE)
+    assert pulled and all(_count(n) > 0 for n in pulled.groups()), ruddr
+    assert "Busiest members" in ruddr and "'s allocations this week" in ruddr, ruddr
+    table = ruddr[ruddr.index("Busiest members"):ruddr.index("'s allocations this week")]
+    number = r"\s+(\d+\.\d|NaN)"
+    rows = re.findall(rf"^(\S.*?){number * 5}\s*$", table, re.MULTILINE)
+    assert len(rows) == 5, table
+    busiest = re.search(r"^(.+)'s allocations this week", ruddr, re.MULTILINE)
+    assert busiest and busiest[1] == rows[0][0], ruddr  # the selective pull is the busiest member's
+    assert re.search(r"query parameters sent: memberId=[0-9a-f-]{36} & startOnBefore=\S+ & endOnAfter=\S+", ruddr)
+    selective = re.search(r"^Selective pull: ([\d,]+) records in 1 request, against ([\d,]+) records for the whole "
+                          r"list$", ruddr, re.MULTILINE)
+    assert selective, ruddr
+    assert 0 < _count(selective[1]) < _count(selective[2]) == _count(pulled[1])
+
+    pulled = re.search(r"^Records pulled: ([\d,]+) jobs, ([\d,]+) staff, ([\d,]+) tasks, in (\d+) requests$",
+                       accelo, re.MULTILINE)
+    assert pulled and all(_count(n) > 0 for n in pulled.groups()), accelo
+    logged = re.findall(r"^(\S.*?)\s+(\d+\.\d)\s+(\d+\.\d)\s*$", accelo, re.MULTILINE)
+    assert len(logged) == 5 and all(float(total) >= float(billable) for _, total, billable in logged), accelo
+    busiest = re.search(r"^(.+)'s activities last week, filtered by Accelo's _filters:$", accelo, re.MULTILINE)
+    assert busiest and busiest[1] == logged[0][0], accelo
+    assert re.search(r"_filters sent: staff\(\d+\),date_started_after\(\d+\),date_started_before\(\d+\)$", accelo,
+                     re.MULTILINE), accelo
+    selective = re.search(r"^Selective pull: ([\d,]+) records in 1 request, against ([\d,]+) records for the whole "
+                          r"list \(counted by the server in one request\)$", accelo, re.MULTILINE)
+    assert selective and 0 < _count(selective[1]) < _count(selective[2]), accelo
+
+    pulled = re.search(r"^Records pulled: ([\d,]+) jobs, ([\d,]+) users, ([\d,]+) time entries, in (\d+) requests$",
+                       syncd, re.MULTILINE)
+    assert pulled and all(_count(n) > 0 for n in pulled.groups()), syncd
+    assert re.search(r"^Jobs by level: [\d,]+ \w+(, [\d,]+ \w+)+$", syncd, re.MULTILINE), syncd
+    entered = re.findall(r"^(\S.*?)\s+(\d+\.\d)\s*$", syncd, re.MULTILINE)
+    assert len(entered) == 5, syncd
+    busiest = re.search(r"^(.+)'s time entries last week, selected by Syncd's path and parameters:$", syncd,
+                        re.MULTILINE)
+    assert busiest and busiest[1] == entered[0][0], syncd
+    assert re.search(r"request sent: /time_entries\.xml\?user_id=\d+&start_date=\S+&end_date=\S+$", syncd,
+                     re.MULTILINE), syncd
+    selective = re.search(r"^Selective pull: ([\d,]+) records in 1 request, against ([\d,]+) records for the whole "
+                          r"list$", syncd, re.MULTILINE)
+    assert selective and 0 < _count(selective[1]) < _count(selective[2]) == _count(pulled[3]), syncd
+
+    for picture in ("week-timeline.png", "utilisation.png", "all-systems-timeline.png"):
         assert (tmp_path / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert picture in out
 
 
 def test_a_busy_port_raises_oserror_instead_of_exiting(small_account_records: Account) -> None:

@@ -113,7 +113,7 @@ EXPECTED = [
     (logging.DEBUG, "{'$filter': \"status eq 'Quote'\", 'cursor': '-1'}: HTTP 200"),
     (logging.DEBUG, "GET /job.json {'cursor': '-1'}: HTTP 401"),
     (logging.INFO, "category page 1: retry 1 in 0.5 s after HTTP 503"),
-    (logging.INFO, "staff page 1: retry 1 in 0.5 s after the answer's body was cut short"),
+    (logging.INFO, "staff page 1: retry 1 in 0.5 s after the body of GET /staff.json was cut short"),
     (logging.INFO, "queue page 1: retry 1 in 0.5 s after the connection failed"),
     (logging.INFO, "job page 1: retry 2 in 0.8 s after HTTP 429"),
     (logging.INFO, "client-side rate limit: 1 requests in the last minute; waiting 60.0 s"),

@@ -575,7 +575,7 @@ def test_the_emulator_command_serves_ruddr_on_its_own() -> None:
     (["--system", "ruddr", "--per-minute", "5"], "--per-minute cannot be used with --system ruddr"),
     (["--burst", "5"], "--burst cannot be used with --system servicem8"),
     (["--system", "ruddr", "--per-second", "0"], "argument --per-second"),
-    (["--system", "accelo"], "argument --system"),
+    (["--system", "nosuch"], "argument --system"),
 ])
 def test_options_of_the_other_system_are_usage_errors(args: list[str], message: str) -> None:
     result = subprocess.run([sys.executable, "-m", "smexplore", "emulator", "--port", "0", *args], cwd=ROOT,

@@ -68,7 +68,7 @@ def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
 def test_columns_and_dtypes_are_exactly_the_documented_ones() -> None:
     assert TIMELINE_COLUMNS == tuple(DTYPES)
     assert TIMELINE_DTYPES == DTYPES
-    assert KINDS == ("booking", "recorded", "allocation", "placeholder", "time_off", "time_entry", "task")
+    assert KINDS == ("booking", "recorded", "allocation", "placeholder", "time_off", "time_entry", "task", "job")
     empty = empty_timeline()
     assert len(empty) == 0
     assert list(empty.columns) == list(DTYPES)

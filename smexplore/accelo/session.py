@@ -1,0 +1,368 @@
+"""The Accelo Session: a deployment's jobs, staff, logged time and tasks as typed DataFrames.
+
+``connect()`` opens a deployment (``https://{deployment}.api.accelo.com/api/v0``) with a service
+application's client id and secret, or a bearer token; ``demo()`` the embedded emulator's
+synthetic agency. Everything but the field table (with its ``_fields``), the paging style
+(``_page``/``_limit``, records under ``response``), the filter dialect (``_filters``), the
+envelope's errors and the token renewal is the shared core's
+(``smexplore.core.session.BaseSession``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+import requests
+
+from ..core.errors import APIError, NotFoundError
+from ..core.filters.expr import F
+from ..core.filters.plan import Dialect, Plan
+from ..core.frames import to_frame
+from ..core.http import ErrorKind
+from ..core.paging import PageNumber, Paginator
+from ..core.schema import Resource
+from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Where, cache_dir, demo_session
+from ..core.session import Settings as BaseSettings
+from ..core.spans import as_moment
+from ..core.timeline import normalise
+from .auth import DEFAULT_SCOPE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_TOKEN, BearerToken, ClientCredentials
+from .auth import resolve_credentials as _resolve
+from .dialect import dialect_for
+from .dialect import plan as plan_filters
+from .filter_text import parse_filters
+from .flatten import flatten_all
+from .normalise import timeline_frame
+from .resources import WIRE, get_resource, resource_names
+
+__all__ = ["ENV_DEPLOYMENT", "PAGE_SIZE", "Session", "Settings", "connect", "demo"]
+
+ENV_DEPLOYMENT = "ACCELO_DEPLOYMENT"
+PAGE_SIZE = 100
+"""Records per page: the most Accelo's ``_limit`` allows."""
+METHODS = {"jobs": "jobs", "staff": "staff", "activities": "activities", "tasks": "tasks", "companies": "companies",
+           "job_statuses": "job_statuses", "job_types": "job_types"}
+_DEPLOYMENT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_RECORD_PATH = re.compile(r"/\d+(?:\.json)?/?$")
+
+
+@dataclass(frozen=True)
+class Settings(BaseSettings):
+    """Every behaviour flag of an Accelo Session (see ``smexplore.core.session.Settings``).
+
+    Accelo allows 5,000 requests an hour per deployment: the client keeps to ``per_hour`` (and
+    waits for ``X-RateLimit-Reset`` when the API says the hour is spent); the minute and day
+    budgets are wide (the API sets none).
+
+    Attributes:
+        deployment: The deployment's name (``{deployment}.api.accelo.com``).
+        scope: The OAuth scope asked for.
+        token_url: The token endpoint.
+    """
+
+    per_minute: int = 5_000
+    per_day: int = 120_000
+    per_hour: int | None = 5_000
+    deployment: str = ""
+    scope: str = DEFAULT_SCOPE
+    token_url: str = ""
+
+
+class Session(BaseSession):
+    """A connection to one Accelo deployment that returns typed pandas DataFrames (read-only).
+
+    Linked objects are flattened into columns (``manager_id``, ``manager_firstname``,
+    ``company_name`` …), unix times are datetimes, seconds are hours (``*_hours``); see
+    ``smexplore.accelo.resources``. Filters are expressions or ``_filters`` text
+    (``smexplore.accelo.filter_text``); what Accelo runs exactly goes to the server as
+    ``_filters`` (``smexplore.accelo.dialect``).
+
+    Attributes:
+        settings: Every behaviour flag (see ``Settings``).
+        emulator: The embedded emulator serving a demo session (``None`` when live).
+    """
+
+    source: ClassVar[str] = "accelo"
+    display_name: ClassVar[str] = "smexplore.accelo.Session"
+    credential_hint: ClassVar[str] = (f"check client_id= and client_secret= ({ENV_CLIENT_ID}, {ENV_CLIENT_SECRET}) "
+                                      f"or token= ({ENV_TOKEN})")
+    methods: ClassVar[Mapping[str, str]] = METHODS
+    timeline_resources: ClassVar[tuple[str, ...]] = ("activities", "tasks", "jobs")
+    settings: Settings
+
+    def __init__(self, credential: ClientCredentials | BearerToken, settings: Settings, *,
+                 session: requests.Session | None = None, emulator: Any = None) -> None:
+        super().__init__(credential, settings, session=session, emulator=emulator)
+        if isinstance(credential, ClientCredentials):
+            credential.bind(self._http, settings.timeout)
+
+    # --- lists ------------------------------------------------------------------------------------
+    def jobs(self, where: Where = None) -> pd.DataFrame:
+        """Jobs, Accelo's projects (``/jobs``), with manager, company, type and status names."""
+        return self.frame("jobs", where)
+
+    def staff(self, where: Where = None) -> pd.DataFrame:
+        """Staff (``/staff``)."""
+        return self.frame("staff", where)
+
+    def activities(self, where: Where = None) -> pd.DataFrame:
+        """Activities (``/activities``): logged time in ``billable_hours`` and ``nonbillable_hours``."""
+        return self.frame("activities", where)
+
+    def tasks(self, where: Where = None) -> pd.DataFrame:
+        """Tasks (``/tasks``): assignee, budgeted, logged and remaining hours."""
+        return self.frame("tasks", where)
+
+    def companies(self, where: Where = None) -> pd.DataFrame:
+        """Companies (``/companies``)."""
+        return self.frame("companies", where)
+
+    def job_statuses(self, where: Where = None) -> pd.DataFrame:
+        """Job statuses (``/jobs/statuses``), each with the standing it gives a job."""
+        return self.frame("job_statuses", where)
+
+    def job_types(self, where: Where = None) -> pd.DataFrame:
+        """Job types (``/jobs/types``)."""
+        return self.frame("job_types", where)
+
+    def count(self, resource: str, where: Where = None) -> int:
+        """How many records of ``resource`` match ``where``.
+
+        Asked of Accelo's ``/count`` (one request, the filter sent as ``_filters``) when the server
+        runs the whole filter exactly; otherwise the records are pulled and counted after the local
+        part of the filter (``explain`` says which).
+
+        Raises:
+            UnknownResourceError, FilterError: As for ``frame``.
+        """
+        spec = self._resource(resource)
+        planned = self._plan(spec, where, self._related_lookup())
+        if planned.local is not None:
+            return len(self.frame(resource, where))
+        body, _ = self._transport.get(f"{spec.path}/count", planned.params, what=f"{spec.name} count")
+        try:
+            return int(body["response"]["count"])
+        except (KeyError, TypeError, ValueError):
+            raise APIError(f"{spec.name} count: the answer holds no count") from None
+
+    def get(self, resource: str, record_id: Any) -> pd.DataFrame:
+        """One record by its id, as a one-row frame (the same columns as the list's).
+
+        Raises:
+            NotFoundError: No record has this id (Accelo answers ``invalid_request``).
+            ValueError: ``record_id`` is no id (nothing is sent).
+        """
+        spec = self._resource(resource)
+        record_id = self._check_id(record_id)
+        body, _ = self._transport.get(f"{spec.path}/{record_id}", {"_fields": WIRE[spec.name].fields_param},
+                                      what=f"{spec.name} {record_id}")
+        record = body.get("response") if isinstance(body, dict) else None
+        if not isinstance(record, dict):
+            raise NotFoundError(f"{spec.name} {record_id}: not found")
+        frame = to_frame(self._prepare(spec, [record]), spec, self.settings.timezone)
+        frame.attrs.update(source=self.source, resource=spec.name)
+        return frame
+
+    def timeline_frame(self, start: Any = None, end: Any = None) -> pd.DataFrame:
+        """Logged time, tasks and jobs as one normalised timeline frame (see ``sm.normalise``).
+
+        Activities become ``time_entry`` rows (billable and non-billable time apart), tasks
+        ``task`` spans of their assignee (``hours``: budgeted), jobs ``job`` spans of their manager;
+        job titles and client names come from the jobs. Rows are kept when they end after
+        ``start`` and begin before ``end``; the times bound the activities, tasks and jobs pulled
+        (sent as ``_filters``).
+        """
+        first = as_moment(start, "start") if start is not None else None
+        last = as_moment(end, "end") if end is not None else None
+        bounds = [F.date_started >= first - pd.Timedelta(days=1)] if first is not None else []
+        bounds += [F.date_started < last] if last is not None else []
+        logged = bounds[0] & bounds[1] if len(bounds) == 2 else bounds[0] if bounds else None
+        frame = timeline_frame(self.activities(logged), self.tasks(), self.jobs(), start=first, end=last)
+        frame.attrs.update(source=self.source, resource="timeline", now=self.now.isoformat())
+        return frame
+
+    @property
+    def now(self) -> pd.Timestamp:
+        """The deployment's "now" (the demo agency's anchored clock), in the frames' time: naive UTC or the
+        session's zone."""
+        if self.emulator is not None:
+            now = pd.Timestamp(self.emulator.agency.now).tz_localize("UTC")
+        else:
+            now = pd.Timestamp.now(tz="UTC")
+        now = now.floor("s")
+        return now.tz_convert(self.settings.timezone) if self.settings.timezone else now.tz_localize(None)
+
+    # --- what Accelo says -------------------------------------------------------------------------
+    def paging(self) -> Paginator:
+        return PageNumber(limit=PAGE_SIZE, page_param="_page", limit_param="_limit", start=0, envelope="response")
+
+    def _get_resource(self, name: str) -> Resource:
+        return get_resource(name)
+
+    def _resource_names(self) -> tuple[str, ...]:
+        return tuple(resource_names())
+
+    def _dialect(self, spec: Resource) -> Dialect:
+        return dialect_for(spec.name)
+
+    def _check_id(self, record_id: Any) -> str:
+        text = str(record_id).strip() if isinstance(record_id, (str, int)) and not isinstance(record_id, bool) else ""
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"an Accelo id is a whole number above 0, not {record_id!r}")
+        return str(int(text))
+
+    def _prepare(self, spec: Resource, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return flatten_all(records, spec)
+
+    def _pull(self, spec: Resource, params: Mapping[str, str]) -> pd.DataFrame:
+        return super()._pull(spec, {**params, "_fields": WIRE[spec.name].fields_param})
+
+    def _plan(self, spec: Resource, where: Where, related: Callable[[str], pd.DataFrame]) -> Plan:
+        if isinstance(where, str):  # Accelo's own _filters text (not ServiceM8's $filter)
+            return plan_filters(parse_filters(where, spec, self.settings.timezone), spec, tz=self.settings.timezone,
+                                text=where)
+        return super()._plan(spec, where, related)
+
+    def _filter_of(self, params: Mapping[str, str]) -> str | None:
+        return params.get("_filters") or None
+
+    def _describe_error(self, response: requests.Response) -> tuple[ErrorKind | None, str] | None:
+        """Accelo's envelope: ``meta.status`` names the error (``invalid_request`` is a 400 for a bad
+        filter and for an id with no record alike), ``meta.message`` says it."""
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        meta = body.get("meta") if isinstance(body, dict) else None
+        if not isinstance(meta, dict):
+            return None
+        status = str(meta.get("status") or "")
+        message = str(meta.get("message") or "")[:300]
+        text = f"{status}: {message}" if status and message else status or message
+        kind: ErrorKind | None = None
+        if status in ("invalid_client", "too_many_failed_logins"):
+            kind = "authentication"
+        elif status in ("invalid_permission", "invalid_scope"):
+            kind = "forbidden"
+        elif status == "invalid_request":
+            url = urlsplit(response.url or "")
+            if parse_qs(url.query).get("_filters"):
+                kind = "filter"
+            elif _RECORD_PATH.search(url.path):
+                kind = "not_found"
+        return kind, text
+
+    def _timeline_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Activities as logged time, tasks and jobs as spans (``sm.normalise``)."""
+        return normalise(frame)
+
+    def _summary(self) -> dict[str, str]:
+        summary = super()._summary()
+        if self.settings.per_hour:
+            summary["requests this hour"] = f"{self._budget.sent_last_hour():,} of {self.settings.per_hour:,}"
+        return summary
+
+
+def _base_urls(deployment: str | None, base_url: str | None, token_url: str | None) -> tuple[str, str, str]:
+    """(deployment, API base URL, token URL) from what ``connect`` was given."""
+    import os
+
+    if deployment is None and base_url is None:
+        deployment = os.environ.get(ENV_DEPLOYMENT) or None
+    if deployment is not None:
+        if not isinstance(deployment, str):
+            raise TypeError(f"deployment must be a str, not {type(deployment).__name__}")
+        name = deployment.strip().removeprefix("https://").removeprefix("http://").split("/")[0]
+        name = name.removesuffix(".accelo.com").removesuffix(".api")
+        if not _DEPLOYMENT.match(name):
+            raise ValueError(f"{deployment!r} is not a deployment name: give the part before .api.accelo.com "
+                             "(for https://planet-express.api.accelo.com, 'planet-express')")
+        deployment = name
+    elif base_url is None:
+        raise ValueError(f"which Accelo deployment? pass connect('name') (as in name.api.accelo.com), base_url=, "
+                         f"or set {ENV_DEPLOYMENT}")
+    host = f"https://{deployment}.api.accelo.com"
+    api = (base_url or f"{host}/api/v0").rstrip("/")
+    if token_url is None:
+        root = api.removesuffix("/api/v0") if api.endswith("/api/v0") else \
+            f"{urlsplit(api).scheme}://{urlsplit(api).netloc}"
+        token_url = f"{root}/oauth2/v0/token"
+    return deployment or urlsplit(api).hostname or "", api, token_url
+
+
+def connect(deployment: str | None = None, *, client_id: str | None = None, client_secret: str | None = None,
+            token: str | None = None, scope: str = DEFAULT_SCOPE, base_url: str | None = None,
+            token_url: str | None = None, session: requests.Session | None = None,
+            cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
+            timezone: str | None = None, offline: bool = False, progress: bool = True, per_hour: int = 5_000,
+            retry_budget: float = 120.0, timeout: float = 60.0) -> Session:
+    """Open an Accelo deployment.
+
+    Args:
+        deployment: The deployment's name, as in ``https://{deployment}.api.accelo.com``
+            (``$ACCELO_DEPLOYMENT`` when ``None`` and no ``base_url``).
+        client_id: A service application's client id (Configuration → API in Accelo);
+            ``$ACCELO_CLIENT_ID`` when neither it, ``client_secret`` nor ``token`` is given.
+        client_secret: Its client secret (``$ACCELO_CLIENT_SECRET``). With a client id and secret,
+            the Session asks for a token on its first request and for a new one when it expires.
+        token: A bearer token instead (``$ACCELO_TOKEN``, used when no client id is set); never renewed.
+        scope: The scope asked for (``read(all)``).
+        base_url: The API's base URL (default ``https://{deployment}.api.accelo.com/api/v0``).
+        token_url: The token endpoint (default: ``/oauth2/v0/token`` beside ``/api/v0``).
+        session: Your own ``requests.Session`` or ``requests_cache.CachedSession`` (used as given).
+        cache: Folder for the cache files; default the user cache folder; ``False`` for none.
+        expire_after: How long cached answers stay fresh; default one hour.
+        timezone: IANA zone for timestamps; ``None`` keeps them naive UTC (Accelo sends unix times).
+        offline: Serve from the cache only (no token is asked for).
+        progress: Show a progress bar on pulls of more than one page, in Jupyter or on a terminal.
+        per_hour: Client-side limit of requests an hour (Accelo allows 5,000 per deployment).
+        retry_budget: Seconds to keep retrying 429 and 5xx answers (and to wait for a spent hour's
+            reset) before raising.
+        timeout: Seconds to wait for each answer.
+
+    Raises:
+        AuthenticationError: No credentials given or in the environment (the message never shows one).
+        ValueError: No deployment, or one that is no name; a token and client credentials both given.
+    """
+    name, api, tokens = _base_urls(deployment, base_url, token_url)
+    credential = _resolve(client_id=client_id, client_secret=client_secret, token=token, token_url=tokens,
+                          scope=scope, offline=offline)
+    settings = Settings(base_url=api, cache_dir=None if session is not None else cache_dir(cache),
+                        expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
+                        per_hour=per_hour, retry_budget=retry_budget, timeout=timeout, deployment=name,
+                        scope=scope, token_url=tokens)
+    return Session(credential, settings, session=session)
+
+
+def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, progress: bool = True,
+         **emulator_options: Any) -> Session:
+    """A Session on the embedded Accelo emulator's synthetic agency (no account needed).
+
+    The emulator runs on a free loopback port and the Session, with the demo service
+    application's public client id and secret, has a cache of its own in a temporary folder; both
+    go when the Session is closed or Python exits.
+
+    Args:
+        seed: Seed of the synthetic agency.
+        scale: ``small`` (default), ``medium`` or ``large``.
+        timezone: As for ``connect``.
+        progress: As for ``connect``.
+        **emulator_options: Passed to ``smexplore.accelo.emulator.AcceloEmulator`` (``token_ttl``,
+            ``per_hour``, ``faults`` …).
+    """
+    from .emulator import AcceloEmulator  # imported here: live sessions never load the emulator
+
+    emulator = AcceloEmulator(seed=seed, scale=scale, **emulator_options)  # type: ignore[arg-type]
+
+    def make(folder: Path) -> Session:
+        credential = ClientCredentials(emulator.client_id, emulator.client_secret, emulator.token_url)
+        settings = Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
+                            mode="demo", deployment=emulator.agency.deployment, token_url=emulator.token_url)
+        return Session(credential, settings, emulator=emulator)
+
+    return demo_session(emulator, "smexplore-accelo-demo-", make)
