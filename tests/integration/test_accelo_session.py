@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 import requests
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
 
 import smexplore as sm
 from smexplore import F, accelo
@@ -308,3 +311,43 @@ def test_offline_reads_the_cache_without_asking_for_a_token(emu: AcceloEmulator,
     with pytest.raises(sm.CacheMissError):
         offline.jobs()
     offline.close()
+
+
+# --- every filter family, generated, over HTTP --------------------------------------------------------------
+_IDS = st.integers(min_value=0, max_value=16)
+_DAYS = st.dates(min_value=date(2023, 6, 1), max_value=date(2026, 6, 1)).map(pd.Timestamp)
+_STANDINGS = st.sampled_from(["pending", "active", "paused", "complete", "inactive"])
+_LEAVES = st.one_of(
+    st.builds(lambda v: F.manager_id == v, _IDS),
+    st.builds(lambda v: F.manager_id != v, _IDS),
+    st.builds(lambda vs: F.status_id.isin(vs), st.lists(_IDS, min_size=1, max_size=3)),
+    st.builds(lambda v: F.standing == v, _STANDINGS),
+    st.builds(lambda vs: ~F.standing.isin(vs), st.lists(_STANDINGS, min_size=1, max_size=2)),
+    st.builds(lambda d: F.date_started >= d, _DAYS),
+    st.builds(lambda d: F.date_started < d, _DAYS),
+    st.builds(lambda d: F.date_due > d, _DAYS),
+    st.builds(lambda v: F.rate_charged >= v, st.sampled_from([0, 90.5, 150, 200])),
+    st.just(F.date_completed.isna()),
+    st.builds(lambda v: F.company_id <= v, _IDS),
+    st.builds(lambda v: F.title.contains(v), st.sampled_from(["web", "site", "audit", "a"])),
+)
+_WHERE = st.recursive(_LEAVES, lambda inner: st.one_of(st.builds(lambda a, b: a & b, inner, inner),
+                                                       st.builds(lambda a, b: a | b, inner, inner)),
+                      max_leaves=4)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=_WHERE)
+def test_generated_filters_pulled_equal_the_whole_list_filtered_here(emu: AcceloEmulator, session: accelo.Session,
+                                                                    where: Any) -> None:
+    """Whatever the planner sends as ``_filters`` (any-of, ``_not``, date and number bounds, ``empty``,
+    ``_OR``), the emulator's answer plus the local remainder is exactly the whole list filtered locally."""
+    planned = session.explain("jobs", where)
+    note(f"sent: {planned.filter!r}; local: {planned.local}")
+    emu.log.clear()
+    got = session.jobs(where)
+    assert all(e.status == 200 for e in _api(emu, "/jobs"))
+    everything = session.jobs()
+    expected = everything[evaluate(where, everything, session._resource("jobs"))]
+    assert sorted(got["id"]) == sorted(expected["id"])
+    assert got.attrs["pulled"] >= len(got)
