@@ -15,12 +15,10 @@ from importlib import resources as _importlib_resources
 from types import MappingProxyType
 from typing import Any
 
-from ..core.schema import Field, Kind, Resource, Wire, canonical_uuid
+from ..core.schema import Field, Kind, Resource, Wire
 from .enrich import enriched_columns
 
-__all__ = ["CUSTOM_FIELD_PREFIX", "Field", "Kind", "Resource", "Wire", "canonical_uuid", "get_resource",
-           "resource_names"]
-# Field, Kind, Resource, Wire and canonical_uuid live in smexplore.core.schema; named here too.
+__all__ = ["CUSTOM_FIELD_PREFIX", "get_resource", "resource_names"]
 
 CUSTOM_FIELD_PREFIX = "customfield_"
 # Per-account custom fields (``customfield_*``) exist on jobs and clients only.

@@ -17,7 +17,7 @@ import requests
 from ..core.errors import CacheMissError
 from ..core.filters.evaluate import evaluate
 from ..core.filters.plan import Dialect, Lookup
-from ..core.schema import Resource
+from ..core.schema import Resource, canonical_uuid
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, CacheInfo, Where, cache_dir, demo_session
 from ..core.session import Settings as BaseSettings
 from .auth import resolve_credential
@@ -25,7 +25,7 @@ from .dialect import DIALECT
 from .enrich import DIRECT_KEYS, enriched_columns, names_by_uuid
 from .enrich import enrich as add_enrichment
 from .normalise import timeline_frame
-from .resources import CUSTOM_FIELD_PREFIX, canonical_uuid, get_resource, resource_names
+from .resources import CUSTOM_FIELD_PREFIX, get_resource, resource_names
 from .writes import WritesMixin
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_EXPIRE_AFTER", "CacheInfo", "Session", "Settings", "connect", "demo"]

@@ -16,21 +16,17 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.filters.text import (
-    FIRST_YEAR,
-    LAST_YEAR,
     MSG_INVALID,
     MSG_UNKNOWN_FIELD,
     ZERO_TIMESTAMP,
     Condition,
     FilterSyntaxError,
-    format_timestamp,
     normalise_timestamp,
     parse_filter_text,
 )
 from ..core.schema import Field, Resource
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "ZERO_TIMESTAMP", "compile_filter", "format_timestamp", "normalise_timestamp"]
-# The time literals live in smexplore.core.filters.text (the text form shares them); named here too.
+__all__ = ["compile_filter"]
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]

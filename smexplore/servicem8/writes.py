@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import NotFoundError, ReadOnlyError, UnknownFieldError, ValidationError
+from ..core.filters.text import format_timestamp
 from ..core.http import Transport
-from .resources import Field, Resource, canonical_uuid
-from .wire_filter import format_timestamp
+from ..core.schema import Field, Resource, canonical_uuid
 
 __all__ = ["WritesMixin", "to_wire"]
 

@@ -30,7 +30,7 @@ from smexplore import (
 from smexplore.core.filters.evaluate import evaluate
 from smexplore.core.filters.expr import Compare
 from smexplore.core.filters.values import FilterField, coerce, wire_text
-from smexplore.servicem8 import resources as _resources
+from smexplore.core.schema import canonical_uuid
 from smexplore.servicem8.auth import resolve_credential
 from smexplore.servicem8.dialect import plan
 from smexplore.servicem8.resources import get_resource
@@ -52,14 +52,14 @@ def _close_figures():
 # --- item 9: one uuid form -----------------------------------------------------------------------
 @pytest.mark.parametrize("spelling", SPELLINGS)
 def test_canonical_uuid_gives_the_lower_case_hyphenated_form(spelling: str) -> None:
-    assert _resources.canonical_uuid(spelling) == U
-    assert _resources.canonical_uuid(uuidlib.UUID(U)) == U
+    assert canonical_uuid(spelling) == U
+    assert canonical_uuid(uuidlib.UUID(U)) == U
 
 
 @pytest.mark.parametrize("bad", ["", "not-a-uuid", U[:-1], U + "0", "{" + U, "g" * 32, None, 42, b"x" * 16])
 def test_canonical_uuid_refuses_anything_else_naming_it(bad: object) -> None:
     with pytest.raises(ValueError, match="not a uuid") as caught:
-        _resources.canonical_uuid(bad)  # type: ignore[arg-type]
+        canonical_uuid(bad)  # type: ignore[arg-type]
     assert repr(bad) in str(caught.value)
 
 

@@ -21,13 +21,14 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ...core.filters.text import FilterSyntaxError
+from ...core.schema import Resource
 from ...emulation.auth import bearer_token, credential_id
 from ...emulation.body import read_json_object
 from ...emulation.faults import Faults
 from ...emulation.limits import RateLimiter, SlidingWindow
 from ...emulation.log import RequestLog
 from ...emulation.wsgi import EmulatorApp, json_response
-from ..resources import Resource, get_resource
+from ..resources import get_resource
 from ..wire_filter import compile_filter
 from .store import Store, WriteError
 from .synth import Account

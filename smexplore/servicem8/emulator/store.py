@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from ..resources import Field, Resource
-from ..wire_filter import ZERO_TIMESTAMP, normalise_timestamp
+from ...core.filters.text import ZERO_TIMESTAMP, normalise_timestamp
+from ...core.schema import Field, Resource
 
 __all__ = ["Store", "Table", "WriteError"]
 
