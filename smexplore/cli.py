@@ -9,6 +9,13 @@ member, the busiest Ruddr members' utilisation, a selective pull in each of Rudd
 (what it sent, and the records it pulled against the whole list), and last week of all four on one
 timeline.
 
+Four commands work on one account, live (credentials from the environment only) or with ``--demo``
+the embedded demo account, of any ``--system``: ``smexplore sync`` brings the local Parquet store up
+to date and prints what changed; ``smexplore pull`` writes one resource's records (filtered by
+``--where``) to a Parquet or CSV file; ``smexplore timeline`` draws a window of the account's
+timeline to a PNG file; ``smexplore cache info|clear`` shows or empties the HTTP cache. Only the
+result goes to stdout; progress bars go to stderr, and only when it is a terminal.
+
 Exit status: 0 done, 1 failed (one line on stderr; ``--debug`` adds the traceback), 2 wrong usage,
 130 interrupted.
 """
@@ -17,17 +24,25 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+import zoneinfo
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import __version__
-from .core.errors import SMExploreError
+from .accelo.auth import ENV_CLIENT_ID, ENV_CLIENT_SECRET
+from .accelo.auth import ENV_TOKEN as ACCELO_TOKEN
+from .accelo.session import ENV_DEPLOYMENT
+from .core.errors import AuthenticationError, SMExploreError
 from .emulator import DEMO_API_KEY, SCALES, Emulator
+from .ruddr.session import ENV_TOKEN as RUDDR_TOKEN
+from .servicem8.auth import ENV_API_KEY
+from .syncd.session import ENV_PASSWORD, ENV_USER
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,6 +62,14 @@ examples:
   smexplore emulator --port 8000     serve the ServiceM8 API emulator on 127.0.0.1:8000
   smexplore emulator --system ruddr  serve the Ruddr API emulator instead (or accelo, syncd)
   smexplore emulator --help          the emulator's options
+  smexplore sync                     bring the local store of the ServiceM8 account up to date
+  smexplore pull job -o jobs.csv     the account's jobs as a CSV file (add --demo for the demo account)
+  smexplore timeline -o week.png     the last 7 days of bookings and time, drawn
+  smexplore cache info               where the HTTP cache is and what it holds
+
+sync, pull, timeline and cache read credentials from the environment only (SERVICEM8_API_KEY,
+RUDDR_TOKEN, ACCELO_CLIENT_ID and ACCELO_CLIENT_SECRET or ACCELO_TOKEN, SYNCD_USER and
+SYNCD_PASSWORD); --demo uses the embedded demo account instead.
 
 exit status: 0 done, 1 failed, 2 wrong usage, 130 interrupted"""
 _EMULATOR_DESCRIPTION = """\
@@ -94,6 +117,67 @@ _DEMO_EPILOG = """\
 examples:
   smexplore demo
   smexplore demo --scale medium --seed 3 --out /tmp/pictures"""
+_SESSION_NOTE = """\
+Live accounts: credentials come from the environment only (SERVICEM8_API_KEY; RUDDR_TOKEN;
+ACCELO_CLIENT_ID and ACCELO_CLIENT_SECRET, or ACCELO_TOKEN, with ACCELO_DEPLOYMENT or --account;
+SYNCD_USER and SYNCD_PASSWORD with --account). --demo uses the embedded demo account instead."""
+_SYNC_DESCRIPTION = """\
+Bring the local Parquet store of one account up to date: each resource's new, changed and
+deactivated records are pulled and written beside the ones already there. Prints one line per
+resource (new, changed, deactivated, requests, seconds) to stdout."""
+_SYNC_EPILOG = f"""\
+examples:
+  smexplore sync                                   every resource of the convenience methods
+  smexplore sync --resources job jobactivity --store ~/smexplore-store
+  smexplore sync --system ruddr --demo --cache /tmp/smx
+  smexplore pull job --source store --offline -o jobs.parquet   then read the store, no network
+
+{_SESSION_NOTE}"""
+_PULL_DESCRIPTION = """\
+Write the records of one resource, as a typed frame, to a Parquet or CSV file (by the file's
+suffix), and print how many there are. --where filters them (ServiceM8 $filter text such as
+"status eq 'Quote'", or any system's filter text); the part the API can run is sent to it."""
+_PULL_EPILOG = f"""\
+examples:
+  smexplore pull job -o jobs.parquet
+  smexplore pull job --where "status eq 'Work Order'" -o work-orders.csv
+  smexplore pull jobactivity --enrich --demo -o activities.parquet      ServiceM8: add staff and job names
+  smexplore pull allocations --system ruddr --demo -o allocations.csv
+  smexplore pull time_entries --system syncd --account artworks --source store -o entries.parquet
+  smexplore pull time-entries --system ruddr --where "date gt '2026-01-31'" -o ruddr-time.csv
+
+{_SESSION_NOTE}"""
+_TIMELINE_DESCRIPTION = """\
+Draw a window of the account's timeline (bookings, recorded time, allocations, tasks: whatever the
+system has), one row per person, to a PNG (or SVG, PDF) file. The window is the last 7 days up to
+the account's now; --from alone gives the 7 days from it, --to alone the 7 days up to it. A date
+alone in --to means through the end of that day. Times are account time (or --timezone's)."""
+_TIMELINE_EPILOG = f"""\
+examples:
+  smexplore timeline -o week.png
+  smexplore timeline --from 2026-02-23 --to 2026-02-27 --staff "Zoe Walker" --staff "leo fraser" --demo -o two.png
+  smexplore timeline --system accelo --demo -o accelo-week.png
+
+{_SESSION_NOTE}"""
+_CACHE_DESCRIPTION = """\
+info: where the account's HTTP cache file is, its size and the answers it holds, and where the
+local store is. clear: forget every cached answer (the store is left as it is)."""
+_CACHE_EPILOG = f"""\
+examples:
+  smexplore cache info
+  smexplore cache clear --system ruddr
+  smexplore cache info --demo --cache /tmp/smx
+
+{_SESSION_NOTE}"""
+_SYSTEMS = {"servicem8": "ServiceM8", "ruddr": "Ruddr", "accelo": "Accelo", "syncd": "Syncd"}
+_CREDENTIALS = {  # system -> the environment variables of each way to sign in (any one way will do)
+    "servicem8": ((ENV_API_KEY,),),
+    "ruddr": ((RUDDR_TOKEN,),),
+    "accelo": ((ENV_CLIENT_ID, ENV_CLIENT_SECRET), (ACCELO_TOKEN,)),
+    "syncd": ((ENV_USER, ENV_PASSWORD),),
+}
+_PULL_SUFFIXES = (".parquet", ".csv")
+_PICTURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def _token(text: str) -> tuple[str, list[str]]:
@@ -136,6 +220,54 @@ def _positive(text: str) -> int:
     return number
 
 
+def _zone(text: str) -> str:
+    """An IANA time zone name."""
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"unknown time zone {text!r}; give an IANA name such as "
+                                         "Australia/Melbourne") from None
+    return text
+
+
+def _moment(text: str, *, day_end: bool = False) -> datetime:
+    """A date (its start, or with ``day_end`` its end: the next midnight) or a date and time, without a zone."""
+    try:
+        return datetime.combine(date.fromisoformat(text), time()) + timedelta(days=1 if day_end else 0)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date or time; give e.g. 2026-03-02 or "
+                                         "'2026-03-02 09:00'") from None
+    if moment.tzinfo is not None:
+        raise argparse.ArgumentTypeError(f"{text!r} has a time zone; give account time (or use --timezone)")
+    return moment
+
+
+def _first(text: str) -> datetime:
+    """A ``--from`` value: a date means its start."""
+    return _moment(text)
+
+
+def _last(text: str) -> datetime:
+    """A ``--to`` value: a date means through its end."""
+    return _moment(text, day_end=True)
+
+
+def _output(*suffixes: str) -> Callable[[str], Path]:
+    """The type of an ``-o`` file that must end in one of ``suffixes``."""
+    def output(text: str) -> Path:
+        path = Path(text)
+        if path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(suffixes)} (the format is "
+                                             "chosen by the suffix)")
+        return path
+
+    return output
+
+
 def _subparser(commands: argparse._SubParsersAction, name: str, summary: str, description: str,
                epilog: str) -> argparse.ArgumentParser:
     """A command, with the options every command has (``--debug``, ``--seed``, ``--scale``)."""
@@ -145,6 +277,35 @@ def _subparser(commands: argparse._SubParsersAction, name: str, summary: str, de
                         help="show the full traceback of an error")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic account (default 0)")
     parser.add_argument("--scale", choices=list(SCALES), default="small", help="size of the account (default small)")
+    return parser
+
+
+def _session_subparser(commands: argparse._SubParsersAction, name: str, summary: str, description: str,
+                       epilog: str, run: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    """A command on one account: ``_subparser``'s options and those ``_open`` reads (``--system``, ``--demo`` …)."""
+    parser = _subparser(commands, name, summary, description, epilog)
+    parser.add_argument("--system", choices=list(_SYSTEMS), default="servicem8",
+                        help="the account's system (default servicem8)")
+    parser.add_argument("--demo", action="store_true",
+                        help="use the embedded demo account (no credentials; see --seed, --scale)")
+    parser.add_argument("--account", default=None, metavar="NAME",
+                        help=f"Syncd: the account's subdomain (NAME.syncd.com); Accelo: the deployment "
+                             f"(NAME.api.accelo.com; default {ENV_DEPLOYMENT})")
+    parser.add_argument("--api-key", default=None, metavar="KEY",
+                        help=f"ServiceM8: the API key; it shows in process lists and shell history, so prefer "
+                             f"{ENV_API_KEY} in the environment")
+    parser.add_argument("--cache", default=None, metavar="DIR",
+                        help="folder of the HTTP cache files (default: the user cache folder; with --demo a "
+                             "temporary one)")
+    parser.add_argument("--store", default=None, metavar="DIR",
+                        help="folder of the local Parquet store (default: store in --cache's folder, else the "
+                             "user data folder)")
+    parser.add_argument("--offline", action="store_true",
+                        help="send no request: answer from the cache (and the store) only")
+    parser.add_argument("--timezone", type=_zone, default=None, metavar="ZONE",
+                        help="IANA zone to show times in (default: naive account time)")
+    # None, not 0 and small: to tell whether they were given (they need --demo); the demo's own defaults apply.
+    parser.set_defaults(run=run, usage_error=parser.error, seed=None, scale=None)
     return parser
 
 
@@ -188,10 +349,43 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--user", default=None, help="Syncd: the owner's user name (default: the demo user)")
     emulator.add_argument("--password", default=None, help="Syncd: the owner's password (default: the demo password)")
     emulator.add_argument("--quiet", action="store_true", help="do not log each request")
-    emulator.set_defaults(usage_error=emulator.error)
+    emulator.set_defaults(run=_serve, usage_error=emulator.error)
 
     demo = _subparser(commands, "demo", "summarise the embedded demo accounts", _DEMO_DESCRIPTION, _DEMO_EPILOG)
     demo.add_argument("--out", default="demo-output", help="folder for the pictures (default demo-output)")
+    demo.set_defaults(run=_demo)
+
+    sync = _session_subparser(commands, "sync", "bring the local Parquet store of one account up to date",
+                              _SYNC_DESCRIPTION, _SYNC_EPILOG, _sync)
+    sync.add_argument("--resources", nargs="+", default=None, metavar="RESOURCE",
+                      help="the resources to sync (default: those of the system's convenience methods)")
+
+    pull = _session_subparser(commands, "pull", "write one resource's records to a Parquet or CSV file",
+                              _PULL_DESCRIPTION, _PULL_EPILOG, _pull)
+    pull.add_argument("resource", metavar="RESOURCE", help="the API's name of the resource (job, allocations …)")
+    pull.add_argument("--where", default=None, metavar="EXPR", help="filter text, e.g. \"status eq 'Quote'\"")
+    pull.add_argument("--enrich", action="store_true",
+                      help="ServiceM8: add staff_name, job_number, client_name, category_name")
+    pull.add_argument("--source", choices=("api", "store"), default=None,
+                      help="read from the API or the local store (default: the store when --offline and it "
+                           "holds the resource, else the API)")
+    pull.add_argument("-o", "--output", type=_output(*_PULL_SUFFIXES), required=True,
+                      metavar="FILE.parquet|FILE.csv", help="the file to write (the suffix chooses the format)")
+
+    timeline = _session_subparser(commands, "timeline", "draw a window of one account's timeline to a PNG file",
+                                  _TIMELINE_DESCRIPTION, _TIMELINE_EPILOG, _timeline)
+    timeline.add_argument("--from", dest="start", type=_first, default=None, metavar="DATE",
+                          help="first moment shown (a date, or date and time)")
+    timeline.add_argument("--to", dest="end", type=_last, default=None, metavar="DATE",
+                          help="last moment shown (a date alone: through its end)")
+    timeline.add_argument("--staff", action="append", default=None, metavar="NAME",
+                          help="draw only this person (case-insensitive; repeat for more)")
+    timeline.add_argument("-o", "--output", type=_output(*_PICTURE_SUFFIXES), required=True,
+                          metavar="FILE.png", help="the picture to write (.png, .svg or .pdf)")
+
+    cache = _session_subparser(commands, "cache", "show or clear one account's HTTP cache", _CACHE_DESCRIPTION,
+                               _CACHE_EPILOG, _cache)
+    cache.add_argument("action", choices=("info", "clear"), help="info: show the cache; clear: empty it")
     return parser
 
 
@@ -483,6 +677,179 @@ def _all_systems_picture(weeks: list[pd.DataFrame], monday: datetime, folder: Pa
     return path
 
 
+# --- commands on one account: sync, pull, timeline, cache ---------------------------------------------
+def _check_usage(args: argparse.Namespace) -> None:
+    """Options that do not fit together are wrong usage (exit 2), said before anything is opened."""
+    error, system = args.usage_error, _SYSTEMS[args.system]
+    if args.api_key is not None and args.system != "servicem8":
+        error(f"--api-key is ServiceM8's; {system} reads {_credential_names(args.system)} from the environment")
+    if args.account is not None and args.system not in ("accelo", "syncd"):
+        error(f"--account is Accelo's and Syncd's, not {system}'s")
+    if getattr(args, "enrich", False) and args.system != "servicem8":
+        error(f"--enrich is ServiceM8's; {system}'s frames come with their names already")
+    if args.demo:
+        given = [flag for flag, value in (("--api-key", args.api_key), ("--account", args.account)) if value is not None]
+        if given:
+            error(f"{' and '.join(given)} cannot be used with --demo")
+    elif args.seed is not None or args.scale is not None:
+        error("--seed and --scale choose the demo account: they need --demo")
+    elif args.system == "syncd" and args.account is None:
+        error("--system syncd needs --account NAME (the account's subdomain, as in NAME.syncd.com), or --demo")
+    elif args.system == "accelo" and args.account is None and not os.environ.get(ENV_DEPLOYMENT, "").strip():
+        error(f"--system accelo needs --account NAME (the deployment, as in NAME.api.accelo.com) or "
+              f"{ENV_DEPLOYMENT}, or --demo")
+    start, end = getattr(args, "start", None), getattr(args, "end", None)
+    if start is not None and end is not None and start >= end:
+        error(f"the window is empty: --from {start:%Y-%m-%d %H:%M}, --to {end:%Y-%m-%d %H:%M} (a date alone in --to "
+              "means through its end)")
+
+
+def _credential_names(system: str) -> str:
+    """The environment variables of a system's credentials, as a phrase (``A and B or C``)."""
+    return " or ".join(" and ".join(way) for way in _CREDENTIALS[system])
+
+
+def _require_credentials(system: str, api_key: str | None) -> None:
+    """Fails in one line naming the environment variables when none of the system's credentials is set.
+
+    Half of a pair is left to ``connect``, which says which half is missing. No message shows a value.
+
+    Raises:
+        AuthenticationError: The environment holds none of the system's credentials.
+    """
+    if api_key is not None or any(os.environ.get(variable, "").strip()
+                                  for way in _CREDENTIALS[system] for variable in way):
+        return
+    raise AuthenticationError(f"no {_SYSTEMS[system]} credentials: set {_credential_names(system)} in the "
+                              "environment (--demo needs none)")
+
+
+def _open(args: argparse.Namespace) -> BaseSession:
+    """The Session on the account ``--system``, ``--demo``, ``--account``, ``--cache`` … name.
+
+    Credentials come from the environment only (or ServiceM8's ``--api-key``). Progress bars show on
+    stderr when it is a terminal, never in a pipe or file (see ``core.http.progress_wanted``).
+
+    Raises:
+        AuthenticationError: No credentials are set (the message names the environment variables).
+    """
+    _check_usage(args)
+    module = importlib.import_module(f"{__package__}.{args.system}.session")
+    options: dict[str, Any] = {"timezone": args.timezone, "progress": True}
+    options.update({name: getattr(args, name) for name in ("cache", "store") if getattr(args, name) is not None})
+    if args.offline:
+        options["offline"] = True
+    if args.demo:
+        return cast("BaseSession", module.demo(seed=args.seed or 0, scale=args.scale or "small", **options))
+    _require_credentials(args.system, args.api_key)
+    account = {"servicem8": {"api_key": args.api_key}, "accelo": {"deployment": args.account},
+               "syncd": {"account": args.account}}.get(args.system, {})
+    return cast("BaseSession", module.connect(**account, **options))
+
+
+def _sync(args: argparse.Namespace) -> int:
+    with _open(args) as session:
+        summary = session.sync(args.resources)
+    print(summary.to_string(index=False, float_format="{:.2f}".format))
+    return 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    options: dict[str, Any] = {"enrich": True} if args.enrich else {}
+    if args.source is not None:
+        options["source"] = args.source
+    with _open(args) as session:
+        frame = session.frame(args.resource, args.where, **options)
+    path: Path = args.output
+    if path.suffix.lower() == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    count = len(frame)
+    print(f"{count:,} record{'' if count == 1 else 's'} of {frame.attrs.get('resource', args.resource)} → {path}")
+    return 0
+
+
+def _window(first: datetime | None, last: datetime | None, now: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The timeline's window: the 7 days up to ``now``, from ``first`` or up to ``last``, or between them.
+
+    Given moments are wall time in ``now``'s zone (none: account time)."""
+    import pandas as pd
+
+    def stamp(moment: datetime) -> pd.Timestamp:
+        value = pd.Timestamp(moment)
+        return value if now.tz is None else value.tz_localize(now.tz, ambiguous=True, nonexistent="shift_forward")
+
+    week = pd.Timedelta(days=7)
+    if first is None:
+        end = now if last is None else stamp(last)
+        return end - week, end
+    start = stamp(first)
+    return start, start + week if last is None else stamp(last)
+
+
+def _only_staff(frame: pd.DataFrame, names: Sequence[str] | None, what: str) -> pd.DataFrame:
+    """The rows of the people called ``names`` (case-insensitive; all when ``None``).
+
+    Raises:
+        SMExploreError: No one is in the frame, or no one is called one of ``names`` (the message
+            suggests the closest name and lists a few).
+    """
+    import difflib
+
+    staff = frame["staff"].astype("string")
+    people = sorted({str(name) for name in staff.dropna().unique()})
+    if not people:
+        raise SMExploreError(f"nothing to draw: no one has time in {what}")
+    if not names:
+        return frame
+    by_key = {person.casefold(): person for person in people}
+    for name in names:
+        if name.casefold() not in by_key:
+            close = difflib.get_close_matches(name.casefold(), list(by_key), n=1)
+            hint = f" (did you mean {by_key[close[0]]!r}?)" if close else ""
+            some = ", ".join(people[:5]) + (f" ({len(people)} in all)" if len(people) > 5 else "")
+            raise SMExploreError(f"no one called {name!r} has time in {what}{hint}; some who do: {some}")
+    wanted = {name.casefold() for name in names}
+    return frame[staff.str.casefold().isin(wanted).fillna(False).astype(bool).to_numpy()]
+
+
+def _timeline(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    from .plots import timeline
+
+    with _open(args) as session:
+        start, end = _window(args.start, args.end, session.now)
+        # Every system's Session has timeline_frame, but BaseSession does not declare it.
+        frame = cast("Any", session).timeline_frame(start=start, end=end)
+    what = f"the {_SYSTEMS[args.system]} timeline from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+    frame = _only_staff(frame, args.staff, what)
+    matplotlib.use("Agg")
+    ax = timeline(frame, start=start, end=end)
+    ax.set_title(f"{_SYSTEMS[args.system]}{' demo' if args.demo else ''}, {start:%d %b %Y} to {end:%d %b %Y}",
+                 loc="left")
+    path: Path = args.output
+    cast("Figure", ax.figure).savefig(path, dpi=110)
+    people = frame["staff"].nunique()
+    print(f"{len(frame):,} spans of {people} {'person' if people == 1 else 'people'}, {what.removeprefix('the ')} "
+          f"→ {path}")
+    return 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    with _open(args) as session:
+        info = session.cache_info()
+        if args.action == "clear":
+            session.clear_cache()
+            print(f"cleared {info.responses:,} answers ({info.size_bytes / 1e6:.1f} MB) from {info.path}")
+            return 0
+        rows = {"cache": info.path or "(none)", "size": f"{info.size_bytes / 1e6:.1f} MB",
+                "answers": f"{info.responses:,}", "store": info.store_path or "(none)"}
+    print("\n".join(f"{name}: {value}" for name, value in rows.items()))
+    return 0
+
+
 def _message(error: Exception) -> str:
     """The error on one line: an OSError's text (and file), a smexplore error's message, else type and message."""
     if isinstance(error, OSError) and error.strerror:
@@ -495,7 +862,8 @@ def _message(error: Exception) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    return _serve(args) if args.command == "emulator" else _demo(args)
+    run: Callable[[argparse.Namespace], int] = args.run
+    return run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,7 +27,7 @@ from ..core.frames import to_frame
 from ..core.http import ErrorKind
 from ..core.paging import PageNumber, Paginator
 from ..core.schema import Resource
-from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Where, cache_dir, demo_session
+from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
 from ..core.spans import as_moment
 from ..core.timeline import normalise
@@ -102,33 +102,33 @@ class Session(BaseSession):
             credential.bind(self._http, settings.timeout)
 
     # --- lists ------------------------------------------------------------------------------------
-    def jobs(self, where: Where = None) -> pd.DataFrame:
+    def jobs(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Jobs, Accelo's projects (``/jobs``), with manager, company, type and status names."""
-        return self.frame("jobs", where)
+        return self.frame("jobs", where, source=source)
 
-    def staff(self, where: Where = None) -> pd.DataFrame:
+    def staff(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Staff (``/staff``)."""
-        return self.frame("staff", where)
+        return self.frame("staff", where, source=source)
 
-    def activities(self, where: Where = None) -> pd.DataFrame:
+    def activities(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Activities (``/activities``): logged time in ``billable_hours`` and ``nonbillable_hours``."""
-        return self.frame("activities", where)
+        return self.frame("activities", where, source=source)
 
-    def tasks(self, where: Where = None) -> pd.DataFrame:
+    def tasks(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Tasks (``/tasks``): assignee, budgeted, logged and remaining hours."""
-        return self.frame("tasks", where)
+        return self.frame("tasks", where, source=source)
 
-    def companies(self, where: Where = None) -> pd.DataFrame:
+    def companies(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Companies (``/companies``)."""
-        return self.frame("companies", where)
+        return self.frame("companies", where, source=source)
 
-    def job_statuses(self, where: Where = None) -> pd.DataFrame:
+    def job_statuses(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Job statuses (``/jobs/statuses``), each with the standing it gives a job."""
-        return self.frame("job_statuses", where)
+        return self.frame("job_statuses", where, source=source)
 
-    def job_types(self, where: Where = None) -> pd.DataFrame:
+    def job_types(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Job types (``/jobs/types``)."""
-        return self.frame("job_types", where)
+        return self.frame("job_types", where, source=source)
 
     def count(self, resource: str, where: Where = None) -> int:
         """How many records of ``resource`` match ``where``.
@@ -219,8 +219,8 @@ class Session(BaseSession):
     def _prepare(self, spec: Resource, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return flatten_all(records, spec)
 
-    def _pull(self, spec: Resource, params: Mapping[str, str]) -> pd.DataFrame:
-        return super()._pull(spec, {**params, "_fields": WIRE[spec.name].fields_param})
+    def _list_request(self, spec: Resource, params: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        return spec.path, {**params, "_fields": WIRE[spec.name].fields_param}
 
     def _plan(self, spec: Resource, where: Where, related: Callable[[str], pd.DataFrame]) -> Plan:
         if isinstance(where, str):  # Accelo's own _filters text (not ServiceM8's $filter)
@@ -300,7 +300,7 @@ def connect(deployment: str | None = None, *, client_id: str | None = None, clie
             token_url: str | None = None, session: requests.Session | None = None,
             cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
             timezone: str | None = None, offline: bool = False, progress: bool = True, per_hour: int = 5_000,
-            retry_budget: float = 120.0, timeout: float = 60.0) -> Session:
+            retry_budget: float = 120.0, timeout: float = 60.0, store: str | Path | None = None) -> Session:
     """Open an Accelo deployment.
 
     Args:
@@ -324,6 +324,8 @@ def connect(deployment: str | None = None, *, client_id: str | None = None, clie
         retry_budget: Seconds to keep retrying 429 and 5xx answers (and to wait for a spent hour's
             reset) before raising.
         timeout: Seconds to wait for each answer.
+        store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
+            you give a cache folder, else the user data folder.
 
     Raises:
         AuthenticationError: No credentials given or in the environment (the message never shows one).
@@ -333,6 +335,7 @@ def connect(deployment: str | None = None, *, client_id: str | None = None, clie
     credential = _resolve(client_id=client_id, client_secret=client_secret, token=token, token_url=tokens,
                           scope=scope, offline=offline)
     settings = Settings(base_url=api, cache_dir=None if session is not None else cache_dir(cache),
+                        store_dir=store_dir(store, cache),
                         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
                         per_hour=per_hour, retry_budget=retry_budget, timeout=timeout, deployment=name,
                         scope=scope, token_url=tokens)
@@ -340,7 +343,8 @@ def connect(deployment: str | None = None, *, client_id: str | None = None, clie
 
 
 def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, progress: bool = True,
-         **emulator_options: Any) -> Session:
+         cache: str | Path | None = None, store: str | Path | None = None,
+         offline: bool = False, **emulator_options: Any) -> Session:
     """A Session on the embedded Accelo emulator's synthetic agency (no account needed).
 
     The emulator runs on a free loopback port and the Session, with the demo service
@@ -352,6 +356,11 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
         scale: ``small`` (default), ``medium`` or ``large``.
         timezone: As for ``connect``.
         progress: As for ``connect``.
+        cache: A folder of your own for the cache and the local store (kept after the Session
+            closes: a later demo of the same seed and scale finds its store there); default: a
+            temporary folder.
+        store: A folder of your own for the local store (default: ``store`` in the cache folder).
+        offline: Answer from the cache and the store only (see ``connect``).
         **emulator_options: Passed to ``smexplore.accelo.emulator.AcceloEmulator`` (``token_ttl``,
             ``per_hour``, ``faults`` …).
     """
@@ -361,8 +370,9 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
 
     def make(folder: Path) -> Session:
         credential = ClientCredentials(emulator.client_id, emulator.client_secret, emulator.token_url)
-        settings = Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
+        settings = Settings(base_url=emulator.base_url, cache_dir=folder, offline=offline,
+                 store_dir=None if store is None else Path(store).expanduser(), timezone=timezone, progress=progress,
                             mode="demo", deployment=emulator.agency.deployment, token_url=emulator.token_url)
         return Session(credential, settings, emulator=emulator)
 
-    return demo_session(emulator, "smexplore-accelo-demo-", make)
+    return demo_session(emulator, "smexplore-accelo-demo-", make, cache=cache)

@@ -18,6 +18,7 @@ What this adds to requests-cache's own SQLite cache:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -48,6 +49,11 @@ ACCOUNT_HEADER = "X-Smexplore-Account"
 _DAMAGE = ("not a database", "malformed", "file is encrypted", "disk image")
 _LOCK_WAIT = 30.0  # seconds a write waits for another writer before giving up (the answer is then not stored)
 _VERSIONS = "smexplore_versions"
+# The page size of a new cache file: a list's pages are MBs, and big SQLite pages copy them (into
+# the WAL, then into the file) in a sixteenth of the system calls of the default 4 KiB: storing a
+# page of 5,000 records costs about half as much.
+_PAGE_SIZE = 65_536
+_WAL_BYTES = 4 * 1024 * 1024  # checkpoint the WAL past this size (SQLite's default of 1,000 pages of 4 KiB)
 _BUMP = (f"INSERT INTO {_VERSIONS} (topic, version) VALUES (?, 1) "
          "ON CONFLICT(topic) DO UPDATE SET version = version + 1")
 _T = TypeVar("_T")
@@ -72,6 +78,19 @@ def _is_damage(exc: sqlite3.Error) -> bool:
     return isinstance(exc, sqlite3.DatabaseError) and any(sign in str(exc) for sign in _DAMAGE)
 
 
+def _start_file(path: Path) -> None:
+    """Give a new (missing or empty) cache file ``_PAGE_SIZE`` pages; the size is fixed once the
+    file is in WAL mode, and requests-cache turns WAL on before it creates a table."""
+    try:
+        if path.exists() and path.stat().st_size:
+            return
+        with contextlib.closing(sqlite3.connect(path, timeout=_LOCK_WAIT)) as con:
+            con.execute(f"PRAGMA page_size={_PAGE_SIZE}")
+            con.execute("PRAGMA journal_mode=WAL")  # writes the header
+    except (OSError, sqlite3.Error):  # another process is starting it: SQLite's default pages, then
+        pass
+
+
 class _Table(SQLiteDict):
     """requests-cache's SQLite table; opened read-only (and never written) when ``read_only``."""
 
@@ -85,6 +104,9 @@ class _Table(SQLiteDict):
     def init_db(self) -> None:
         if not self.read_only:
             super().init_db()
+            with self.connection() as con:  # the WAL checkpointed by size, whatever the page size
+                page_size = con.execute("PRAGMA page_size").fetchone()[0]
+                con.execute(f"PRAGMA wal_autocheckpoint={max(1, _WAL_BYTES // page_size)}")
 
     def _write(self, key: str, value: Any) -> None:
         if not self.read_only:
@@ -214,6 +236,8 @@ class GuardedSQLiteCache(SQLiteCache):
 
     # --- opening and repairing ------------------------------------------------------------------
     def _open(self) -> None:
+        if not self.read_only:
+            _start_file(self.path)
         self.responses = _Responses(self.path, "responses", read_only=self.read_only)
         self.redirects = _Table(self.path, "redirects", read_only=self.read_only, lock=self.responses._lock,
                                 serializer=None)

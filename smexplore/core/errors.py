@@ -20,6 +20,7 @@ __all__ = [
     "RateLimitError",
     "ReadOnlyError",
     "SMExploreError",
+    "StoreError",
     "UnknownFieldError",
     "UnknownResourceError",
     "ValidationError",
@@ -71,6 +72,11 @@ class IncompleteResultError(SMExploreError):
 
 class CacheMissError(SMExploreError):
     """The session is offline and the answer is not in the cache."""
+
+
+class StoreError(SMExploreError):
+    """The local store does not hold what was asked for (never synced), or cannot be read or written;
+    the message names the folder and what to do."""
 
 
 class CacheError(SMExploreError):

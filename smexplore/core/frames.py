@@ -45,7 +45,7 @@ import pandas as pd
 
 from .schema import Field, Resource
 
-__all__ = ["column_dtype", "to_frame"]
+__all__ = ["column_dtype", "localised", "to_frame"]
 
 
 def column_dtype(field: Field, tz: str | None = None) -> Any:
@@ -77,7 +77,23 @@ def _instants(series: pd.Series, missing: pd.Series, tz: str | None) -> pd.Serie
     parsed = parsed.dt.tz_convert(None)
     # A time a nanosecond column cannot hold (before 1677, after 2262) is missing, not a failed pull.
     parsed = parsed.mask((parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max)).astype("datetime64[ns]")
-    return parsed.dt.tz_localize("UTC").dt.tz_convert(tz) if tz else parsed
+    return localised(parsed, Field("", "timestamp", "str", wire_format="ISO8601"), tz)
+
+
+def localised(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
+    """A naive time column of ``field``, as a session without a time zone shows it, in zone ``tz``.
+
+    Instants (``ISO8601``, ``unix``; naive UTC) are converted; account-local wall times are
+    localised (a wall time the clocks pass twice is taken as the first, daylight one). A time
+    written with its writer's offset (``ISO8601-wall``) has lost it: ``ValueError``.
+    """
+    if not tz or field.kind != "timestamp":
+        return series
+    if field.wire_format in ("ISO8601", "unix"):
+        return series.dt.tz_localize("UTC").dt.tz_convert(tz)
+    if field.wire_format == "ISO8601-wall":
+        raise ValueError(f"{field.name} holds wall times without their UTC offsets; they cannot be shown in {tz}")
+    return series.dt.tz_localize(tz, ambiguous=np.ones(len(series), dtype=bool), nonexistent="shift_forward")
 
 
 def _unix_instants(series: pd.Series, tz: str | None) -> pd.Series:
@@ -86,7 +102,7 @@ def _unix_instants(series: pd.Series, tz: str | None) -> pd.Series:
     # Beyond what a nanosecond column holds (before 1677, after 2262): missing, not a failed pull.
     seconds = seconds.mask((seconds < -9.2e9) | (seconds > 9.2e9))
     parsed = pd.to_datetime(seconds, unit="s", errors="coerce").astype("datetime64[ns]")
-    return parsed.dt.tz_localize("UTC").dt.tz_convert(tz) if tz else parsed
+    return localised(parsed, Field("", "timestamp", "str", wire_format="unix"), tz)
 
 
 def _wall_times(series: pd.Series, tz: str | None) -> pd.Series:
@@ -121,10 +137,7 @@ def _timestamps(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
         parsed[odd] = pd.to_datetime(series[odd], format="ISO8601", errors="coerce")
     # A time a nanosecond column cannot hold (before 1677, after 2262) is missing, not a failed pull.
     parsed = parsed.mask((parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max)).astype("datetime64[ns]")
-    if tz and field.kind == "timestamp":
-        # A wall time the clocks pass twice (autumn) is taken as the first (daylight) one, not dropped.
-        parsed = parsed.dt.tz_localize(tz, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward")
-    return parsed
+    return localised(parsed, field, tz)
 
 
 def _numbers(series: pd.Series) -> pd.Series:

@@ -39,7 +39,7 @@ from typing import Any, Literal, cast
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
-from requests_cache import CacheMixin
+from requests_cache import DO_NOT_CACHE, CacheMixin
 
 from .cache import GuardedSQLiteCache, topic
 from .errors import (
@@ -276,10 +276,11 @@ wrap errors in an envelope (``{"meta": {"status": "invalid_request", "message": 
 _STATUS_KINDS: dict[int, ErrorKind] = {401: "authentication", 423: "authentication", 403: "forbidden",
                                        404: "not_found"}
 
-Mode = Literal["normal", "refresh", "cache_only"]
+Mode = Literal["normal", "refresh", "cache_only", "bypass"]
 """How a GET uses the cache: ``normal`` (a fresh cached answer, else the network), ``refresh``
 (the network, and the answer replaces the cached one), ``cache_only`` (a fresh cached answer, or
-``_NotCached``)."""
+``_NotCached``), ``bypass`` (the network, and nothing is stored: for a caller that keeps the
+records itself, as ``sync`` does in the store)."""
 
 
 def _utc(moment: datetime | None) -> datetime:
@@ -483,6 +484,8 @@ class Transport:
             options: dict[str, Any] = {}
             if self.cached:
                 options = {"only_if_cached": mode == "cache_only", "force_refresh": mode == "refresh"}
+                if mode == "bypass":
+                    options["expire_after"] = DO_NOT_CACHE
             response = self.session.get(url, params=dict(params), headers=headers, timeout=self.timeout, **options)
         if getattr(response, "from_cache", False):
             self.hits += 1
@@ -640,7 +643,7 @@ class Transport:
 
     # --- a whole list ------------------------------------------------------------------------------
     def pull(self, path: str, params: Mapping[str, str] | None = None, *, label: str = "",
-             reuse: Callable[[Page], bool] | None = None) -> Pull:
+             reuse: Callable[[Page], bool] | None = None, keep: bool = True) -> Pull:
         """Every page of a list endpoint (walked as ``paging`` says), from one source.
 
         The pages come either all from the cache (as one earlier pull stored them: each page no
@@ -653,6 +656,8 @@ class Transport:
             label: Names the pull in progress bars and errors.
             reuse: Called with a first page that came from the cache; ``True`` ends the pull there
                 (the caller already holds what that page leads to).
+            keep: ``False``: every page from the network, none stored in the cache (the caller
+                keeps the records itself).
 
         Raises:
             IncompleteResultError: A later page failed (nothing partial is returned), or the API
@@ -665,14 +670,14 @@ class Transport:
         with self._lock:
             written = self._written.get(tag)
         try:
-            result = self._collect(path, params, label, reuse, refresh=written is not None)
+            result = self._collect(path, params, label, reuse, refresh=written is not None or not keep, keep=keep)
         except _NotCached as gap:
             if self.offline:
                 raise CacheMissError(f"offline, and {label} page {gap.page} is not in the cache (pages 1–"
                                      f"{gap.page - 1} are); connect with offline=False to fetch it") from None
             log.info("%s: the cache holds only part of this pull (%s); pulling it whole from the network",
                      label, gap)
-            result = self._collect(path, params, label, reuse, refresh=True)
+            result = self._collect(path, params, label, reuse, refresh=True, keep=keep)
         if result.records is None:
             log.debug("%s: the cache serves the same first page as before; what it leads to is reused", label)
         else:
@@ -685,8 +690,8 @@ class Transport:
         return result
 
     def _collect(self, path: str, params: dict[str, str], label: str, reuse: Callable[[Page], bool] | None,
-                 refresh: bool) -> Pull:
-        pages = self._walk(path, params, label, refresh)
+                 refresh: bool, keep: bool = True) -> Pull:
+        pages = self._walk(path, params, label, refresh, keep)
         try:
             first = next(pages)
             if reuse is not None and first.from_cache and reuse(first):
@@ -699,10 +704,12 @@ class Transport:
         finally:
             pages.close()
 
-    def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool) -> Generator[Page, None, None]:
+    def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool,
+              keep: bool = True) -> Generator[Page, None, None]:
         step = self.paging.first()
         seen, number, total = {tuple(sorted(step.items()))}, 1, 0
-        mode: Mode = "refresh" if refresh else "normal"
+        network: Mode = "refresh" if keep else "bypass"
+        mode: Mode = network if refresh else "normal"
         previous: datetime | None = None
         bar: Any = None
         try:
@@ -729,7 +736,7 @@ class Transport:
                 from_cache = bool(getattr(response, "from_cache", False))
                 fetched_at = _utc(getattr(response, "created_at", None)) if from_cache else _utc(None)
                 if number == 1:  # the first page decides where every later page comes from
-                    mode = "cache_only" if from_cache else "refresh"
+                    mode = "cache_only" if from_cache else network
                 elif from_cache and previous is not None and fetched_at < previous and not self.offline:
                     raise _NotCached(number, "in the cache is older than the page before it")
                 previous = fetched_at

@@ -16,14 +16,16 @@ import math
 import shutil
 import tempfile
 import threading
+import time
 import weakref
 import zoneinfo
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple, Self, TypeVar
+from typing import Any, ClassVar, Literal, NamedTuple, Self, TypeVar
 
 import pandas as pd
 import platformdirs
@@ -33,21 +35,30 @@ from requests_cache.session import OriginalSession
 
 from .auth import Credentials
 from .cache import ACCOUNT_HEADER, AUTH_HEADERS, GuardedSQLiteCache, make_cached_session
-from .errors import UnknownResourceError, did_you_mean
+from .errors import CacheMissError, StoreError, UnknownResourceError, did_you_mean
 from .filters.evaluate import evaluate
-from .filters.expr import Expr, as_expression
+from .filters.expr import Expr, FieldRef, as_expression
 from .filters.plan import Dialect, Lookup, Plan, plan
-from .frames import column_dtype, to_frame
-from .http import ErrorKind, Page, RequestBudget, RetryPolicy, Transport
+from .filters.scan import scan_filter
+from .frame_cache import FrameCache, Kept
+from .frames import column_dtype, localised, to_frame
+from .http import ErrorKind, Page, RequestBudget, RetryPolicy, Transport, progress_wanted
 from .paging import HeaderCursor, Paginator
 from .schema import Resource
+from .store import Store, SyncState, loaded_frame, stored_frame
+from .sync import SUMMARY_DTYPES, Counts, upsert
 
-__all__ = ["DEFAULT_EXPIRE_AFTER", "BaseSession", "CacheInfo", "Settings", "Where", "cache_dir", "demo_session"]
+__all__ = ["DEFAULT_EXPIRE_AFTER", "BaseSession", "CacheInfo", "Settings", "Source", "Where", "cache_dir",
+           "demo_session", "store_dir"]
 
 DEFAULT_EXPIRE_AFTER = timedelta(hours=1)
 Where = Expr | str | None
 """A filter: an expression (``F.status == "Quote"``), filter text (``"status eq 'Quote'"``), or ``None``."""
+Source = Literal["api", "store"] | None
+"""Where a query reads: ``"api"`` (through the cache), ``"store"`` (the local store; see ``sync``),
+or ``None``: the store when the session is offline and the store holds the resource, else the API."""
 _MEMO_SIZE = 16
+_SYNC_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class Settings:
         writable: Whether writes are allowed (on systems that have them).
         per_second: Client-side limit of requests per second (``None``: none).
         per_hour: Client-side limit of requests per hour (``None``: none).
+        store_dir: Folder of the local store (see ``store_dir``); ``None``: beside the cache.
     """
 
     base_url: str = ""
@@ -86,6 +98,7 @@ class Settings:
     writable: bool = False
     per_second: int | None = None
     per_hour: int | None = None
+    store_dir: Path | None = None
 
     def __post_init__(self) -> None:
         for name in ("per_minute", "per_day", "per_second", "per_hour"):
@@ -112,7 +125,7 @@ class _Memo(NamedTuple):
 
     digest: str  # of the first page
     version: int  # of the resource's cached answers (see ``Transport.version``)
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None  # None: kept on disk (see ``FrameCache``), not read yet
     fetched_at: str
 
 
@@ -125,6 +138,7 @@ class CacheInfo(NamedTuple):
     hits: int
     misses: int
     expire_after: Any
+    store_path: str | None = None
 
     def _repr_html_(self) -> str:
         """A two-column table (Jupyter): where the cache is, its size, what it holds, hits and misses."""
@@ -135,6 +149,7 @@ class CacheInfo(NamedTuple):
             "answers held": f"{self.responses:,}",
             "hits / misses": f"{self.hits:,} / {self.misses:,}",
             "expire after": "—" if expire is None else "never" if expire == -1 else str(expire),
+            "store": self.store_path or "—",
         }
         return _html_table("smexplore.CacheInfo", rows)
 
@@ -154,34 +169,53 @@ def cache_dir(cache: str | Path | bool | None) -> Path | None:
     return Path(cache).expanduser()
 
 
+def store_dir(store: str | Path | None, cache: str | Path | bool | None) -> Path:
+    """The local store's folder for ``connect(store=..., cache=...)``: ``store`` if given; else
+    ``store`` inside a cache folder you chose; else the user data folder
+    (``platformdirs.user_data_dir("smexplore")/store``), which, unlike the cache folder, no cleaner empties."""
+    if store is not None:
+        return Path(store).expanduser()
+    if cache is not None and not isinstance(cache, bool):
+        return Path(cache).expanduser() / "store"
+    return Path(platformdirs.user_data_dir("smexplore")) / "store"
+
+
 _S = TypeVar("_S", bound="BaseSession")
 
 
-def demo_session(emulator: Any, prefix: str, make: Callable[[Path], _S]) -> _S:
-    """Start ``emulator`` and make a Session on it, its cache in a new temporary folder.
+def demo_session(emulator: Any, prefix: str, make: Callable[[Path], _S], cache: str | Path | None = None) -> _S:
+    """Start ``emulator`` and make a Session on it, its cache (and store) in ``cache``, or in a new
+    temporary folder.
 
-    The emulator stops and the folder goes when the Session is closed, collected, or Python
-    exits, whichever comes first; if the Session cannot be made, at once.
+    The emulator stops, and a temporary folder goes, when the Session is closed, collected, or
+    Python exits, whichever comes first; if the Session cannot be made, at once. A ``cache``
+    folder is kept: a later demo of the same seed and scale finds its store there.
 
     Args:
         emulator: An emulator (its ``start()`` and ``stop()`` are called).
         prefix: The temporary folder's name prefix.
         make: Makes the Session, given the cache folder.
+        cache: A folder of your own for the cache and the store (made if missing).
     """
     emulator.start()
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    temporary = cache is None
     try:
+        folder = Path(tempfile.mkdtemp(prefix=prefix)) if cache is None else Path(cache).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
         session = make(folder)
     except BaseException:
-        _stop_demo(emulator, folder)
+        emulator.stop()
+        if temporary and "folder" in locals():
+            shutil.rmtree(folder, ignore_errors=True)
         raise
-    session._cleanup.append(weakref.finalize(session, _stop_demo, emulator, folder))
+    session._cleanup.append(weakref.finalize(session, _stop_demo, emulator, folder if temporary else None))
     return session
 
 
-def _stop_demo(emulator: Any, folder: Path) -> None:
+def _stop_demo(emulator: Any, folder: Path | None) -> None:
     emulator.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class BaseSession:
@@ -200,6 +234,12 @@ class BaseSession:
     """Convenience method → resource, for ``resources()``."""
     timeline_resources: ClassVar[tuple[str, ...]] = ()
     """Resources whose frames the Explorer draws as a timeline (the first is the one it shows first)."""
+    changed_field: ClassVar[str | None] = None
+    """The field that says when a record last changed, if the API filters on it (``sync`` then pulls
+    only what changed; ``None``: every sync pulls every record)."""
+    sync_overlap: ClassVar[timedelta] = timedelta(minutes=5)
+    """How far before the high-water mark an incremental sync asks again (edits stamped in the same
+    second as the mark, or committed late, are not lost; records seen twice are merged once)."""
 
     def __init__(self, credential: Credentials, settings: Settings, *, session: requests.Session | None = None,
                  emulator: Any = None) -> None:
@@ -207,7 +247,9 @@ class BaseSession:
         self.emulator = emulator
         self._credential = credential
         self._owns_http = session is None
-        namespace = credential.namespace(settings.base_url)
+        # A demo account is the same account whatever port its emulator has today.
+        namespace = credential.namespace(settings.base_url if emulator is None else
+                                         f"demo:{self.source}:{emulator._describe()}")
         self._http = self._make_session(session, settings, f"{self.source}-{namespace}")
         if settings.offline and not isinstance(self._http, CacheMixin):
             raise ValueError("offline=True needs a cache: pass cache=<folder> or a requests_cache.CachedSession")
@@ -223,6 +265,11 @@ class BaseSession:
         )
         self._memo: OrderedDict[tuple[str, str], _Memo] = OrderedDict()  # by (resource, query)
         self._memo_lock = threading.Lock()
+        self._frames = (FrameCache(settings.cache_dir / "frames" / f"{self.source}-{namespace}")
+                        if settings.cache_dir is not None and session is None else None)
+        root = settings.store_dir or (settings.cache_dir / "store" if settings.cache_dir is not None else
+                                      store_dir(None, None))
+        self._store = Store(root, self.source, namespace)
         self._cleanup: list[Any] = []
 
     # --- what a system says (override) ------------------------------------------------------
@@ -323,7 +370,7 @@ class BaseSession:
         return frame
 
     # --- queries ----------------------------------------------------------------------------
-    def frame(self, resource: str, where: Where = None) -> pd.DataFrame:
+    def frame(self, resource: str, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Records of any supported resource as a typed DataFrame.
 
         Args:
@@ -331,28 +378,40 @@ class BaseSession:
             where: A filter expression (``sm.F.status == "Active"``) or filter text. It is checked
                 against the resource before any request; the part the server runs exactly is sent,
                 the rest runs on the frame (see ``explain``).
+            source: ``"api"``, ``"store"`` (the local copy ``sync`` keeps: same columns, dtypes and
+                filter semantics, no request), or ``None``: the store when the session is offline
+                and the store holds ``resource``, else the API.
 
         Raises:
             UnknownResourceError: No such resource.
             FilterError: ``where`` is malformed, names an unknown field (``UnknownFieldError``), or
                 an operator or value does not fit a field's type.
+            StoreError: ``source="store"``, and the store does not hold ``resource``.
             SMExploreError: The API refused or failed (a subclass says how).
         """
         spec = self._resource(resource)
-        planned = self._plan(spec, where, self._related_lookup())
-        result = self._pull(spec, planned.params)
+        stored = self._reads_store(spec, source)
+        planned = self._plan(spec, where, self._related_lookup(stored))
+        result, local = self._rows(spec, planned, stored)
         pulled, fetched_at = len(result), result.attrs["fetched_at"]
-        if planned.local is not None:
-            result = result[evaluate(planned.local, result, spec, self.settings.timezone)].reset_index(drop=True)
-        return self._finish(result, spec, planned, pulled, fetched_at)
+        if local is not None:
+            result = result[evaluate(local, result, spec, self.settings.timezone)].reset_index(drop=True)
+        return self._finish(result, spec, planned, pulled, fetched_at, stored)
 
     def _finish(self, result: pd.DataFrame, spec: Resource, planned: Plan, pulled: int,
-                fetched_at: str) -> pd.DataFrame:
+                fetched_at: str, stored: bool = False) -> pd.DataFrame:
         """The frame's attrs: where it comes from, the filter sent, how many records were pulled, how old."""
         # JSON-serialisable only (Parquet and Feather store attrs as JSON): ``now`` as ISO-8601 text.
         result.attrs.update(source=self.source, resource=spec.name, now=self.now.isoformat(),
-                            filter=planned.filter, pulled=int(pulled), fetched_at=fetched_at)
+                            filter="" if stored else planned.filter, pulled=int(pulled), fetched_at=fetched_at,
+                            read_from="store" if stored else "api")
         return result
+
+    def _rows(self, spec: Resource, planned: Plan, stored: bool) -> tuple[pd.DataFrame, Expr | None]:
+        """The records a planned query starts from, and the part of its filter still to run on them."""
+        if stored:
+            return self._read_store(spec, planned.where), planned.where
+        return self._pull(spec, planned.params), planned.local
 
     def explain(self, resource: str, where: Where) -> Plan:
         """How a filter would run: what is sent to the server, the local remainder, and why.
@@ -409,27 +468,30 @@ class BaseSession:
     def cache_info(self) -> CacheInfo:
         """Where the cache is, how big, how many answers it holds, and hits/misses this session."""
         hits, misses = self._transport.hits, self._transport.misses
+        store = str(self.store_path)
         if not self._transport.cached:
-            return CacheInfo(None, 0, 0, hits, misses, None)
+            return CacheInfo(None, 0, 0, hits, misses, None, store)
         cache = self._http.cache  # type: ignore[attr-defined]
         path = getattr(cache, "db_path", None)
         size = sum(Path(f"{path}{suffix}").stat().st_size for suffix in ("", "-wal", "-shm")
                    if path and Path(f"{path}{suffix}").exists())
         answers = cache.count() if isinstance(cache, GuardedSQLiteCache) else len(cache.responses)
         return CacheInfo(str(path) if path else None, size, answers, hits, misses,
-                         self._http.settings.expire_after)  # type: ignore[attr-defined]
+                         self._http.settings.expire_after, store)  # type: ignore[attr-defined]
 
     def clear_cache(self) -> None:
         """Forget every cached answer of this session's cache (and the frames built from them).
 
         Other sessions and processes reading the same cache are not disturbed: they simply pull
-        again from the network.
+        again from the network. The local store (``sync``) is kept.
 
         Raises:
             CacheError: The cache is read-only, or cannot be used.
         """
         if self._transport.cached:
             self._http.cache.clear()  # type: ignore[attr-defined]
+        if self._frames is not None:
+            shutil.rmtree(self._frames.folder, ignore_errors=True)
         with self._memo_lock:
             self._memo.clear()
 
@@ -468,6 +530,7 @@ class BaseSession:
             "base URL": self.settings.base_url,
             "cache": cache + (" — offline" if self.settings.offline else ""),
             "cache hits / misses": f"{info.hits} / {info.misses}",
+            "store": f"{self.store_path} ({', '.join(self._store.synced()) or 'nothing synced'})",
             "requests this minute": f"{self._budget.sent_last_minute()} of {self.settings.per_minute}",
             "requests today": f"{self._budget.sent_today():,} of {self.settings.per_day:,}",
         }
@@ -510,40 +573,179 @@ class BaseSession:
         return plan(as_expression(where), spec, dialect=self._dialect(spec), tz=self.settings.timezone,
                     lookup=self._lookup(related), text=where if isinstance(where, str) else None)
 
-    def _related_frame(self, name: str) -> pd.DataFrame:
-        """Every record of a related resource, pulled like any other (as fresh as the cache allows)."""
-        return self._pull(self._get_resource(name), {})
+    def _related_frame(self, name: str, stored: bool = False) -> pd.DataFrame:
+        """Every record of a related resource, pulled like any other (as fresh as the cache allows),
+        or, for a query of the store (``stored``), read from the store where it holds them."""
+        spec = self._get_resource(name)
+        if (stored and self._store.state(name) is not None) or self._reads_store(spec, None):
+            return self._read_store(spec)
+        return self._pull(spec, {})
 
-    def _related_lookup(self) -> Callable[[str], pd.DataFrame]:
+    def _related_lookup(self, stored: bool = False) -> Callable[[str], pd.DataFrame]:
         """``_related_frame`` that pulls each resource at most once: for the span of one query."""
         frames: dict[str, pd.DataFrame] = {}
 
         def related(name: str) -> pd.DataFrame:
             if name not in frames:
-                frames[name] = self._related_frame(name)
+                frames[name] = self._related_frame(name, stored)
             return frames[name]
 
         return related
+
+    # --- the local store ------------------------------------------------------------------------
+    @property
+    def store_path(self) -> Path:
+        """The local store's folder (shared by accounts: this one's files are under
+        ``<resource>/source=<system>/account=<account>/``; see ``sync``)."""
+        return self._store.root
+
+    def sync(self, resources: Sequence[str] | str | None = None) -> pd.DataFrame:
+        """Bring the local store up to date with the account, and say what changed.
+
+        The first sync of a resource pulls every record; later ones, on a system whose API filters
+        on a change time (``changed_field``: ServiceM8's ``edit_date``), pull only the records
+        changed since the last (less ``sync_overlap``), and merge them by id: soft deletes arrive
+        as ``active`` false. Other systems pull every record each time. Pages go straight to the
+        store, not through the HTTP cache. Each resource's file is replaced atomically, and one
+        sync of an account runs at a time (other processes wait).
+
+        Args:
+            resources: API names (default: those of the convenience methods, ``methods``).
+
+        Returns:
+            One row per resource: ``resource``, ``new``, ``changed``, ``deactivated`` (soft-deleted,
+            or gone from a full pull), ``requests`` (pages asked for; retries not counted) and
+            ``seconds`` taken (resources are synced side by side, up to four at a time).
+
+        Raises:
+            UnknownResourceError: A name is no resource (nothing is pulled).
+            CacheMissError: The session is offline.
+            StoreError: The store folder cannot be written, or another sync held it too long.
+            SMExploreError: The API refused or failed; the store keeps what it held before.
+        """
+        if self.settings.offline:
+            raise CacheMissError("sync needs the network, and this session is offline")
+        names = [resources] if isinstance(resources, str) else list(resources or dict.fromkeys(self.methods.values()))
+        specs = [self._resource(name) for name in names]
+        bar: Any = None
+        if progress_wanted(self.settings.progress) and len(specs) > 1:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(specs), desc="sync", unit=" resources", leave=False)
+        try:
+            # Resources side by side: their requests overlap, and Parquet releases the GIL.
+            with self._store.locked(), ThreadPoolExecutor(min(_SYNC_THREADS, len(specs)) or 1) as pool:
+                futures = [pool.submit(self._sync_one, spec) for spec in specs]
+                for _ in as_completed(futures):
+                    if bar is not None:
+                        bar.update()
+                rows = [future.result() for future in futures]
+        finally:
+            if bar is not None:
+                bar.close()
+        return pd.DataFrame(rows, columns=list(SUMMARY_DTYPES)).astype(SUMMARY_DTYPES)
+
+    def _sync_one(self, spec: Resource) -> dict[str, Any]:
+        started = time.perf_counter()
+        state = self._store.state(spec.name)
+        changed = self.changed_field if self.changed_field in spec.fields else None
+        incremental = state is not None and state.high_water is not None and changed is not None
+        where = FieldRef(changed) > pd.Timestamp(state.high_water) - self.sync_overlap \
+            if incremental and changed is not None and state is not None and state.high_water else None
+        planned = plan(where, spec, dialect=self._dialect(spec))  # no time zone: the store's times are naive
+        path, query = self._list_request(spec, planned.params)
+        pulled = self._transport.pull(path, query, label=spec.name, keep=False)
+        records = self._prepare(spec, pulled.records or [])
+        fresh = to_frame(records, spec, None, extra_columns=self._extra_columns(spec, planned.params, bool(records)))
+        if planned.local is not None:
+            fresh = fresh[evaluate(planned.local, fresh, spec)]
+        synced_at = datetime.now(UTC).isoformat(timespec="seconds")
+        if incremental and fresh.empty:  # nothing changed: no need to read what is stored
+            merged, counts = fresh, Counts(0, 0, 0)
+        else:
+            old = self._store.read(spec.name) if state is not None else None
+            active = "active" if getattr(spec.fields.get("active"), "kind", None) == "flag" else None
+            key = "uuid" if "uuid" in spec.fields else "id"
+            merged, counts = upsert(old, stored_frame(fresh, spec), key, full=not incremental, active=active)
+        if state is not None and counts == (0, 0, 0):
+            self._store.checked(spec.name, synced_at)  # nothing to write: the file stays as it is
+        else:
+            latest = merged[changed].max() if changed is not None and len(merged) else None
+            self._store.write(spec.name, merged, SyncState(
+                synced_at=synced_at, rows=len(merged),
+                high_water=None if latest is None or pd.isna(latest) else pd.Timestamp(latest).isoformat()))
+        return {"resource": spec.name, **counts._asdict(), "requests": pulled.pages,
+                "seconds": round(time.perf_counter() - started, 3)}
+
+    def _reads_store(self, spec: Resource, source: Source) -> bool:
+        """Whether a query of ``spec`` from ``source`` reads the store (see ``Source``)."""
+        if source not in (None, "api", "store"):
+            raise ValueError(f"source must be 'api', 'store' or None, not {source!r}")
+        if source is None:
+            return self.settings.offline and self._store.state(spec.name) is not None
+        return source == "store"
+
+    def _read_store(self, spec: Resource, where: Expr | None = None) -> pd.DataFrame:
+        """The stored records of ``spec`` (at least those ``where`` keeps), typed as a live pull types them."""
+        state = self._store.state(spec.name)
+        scan = scan_filter(where, spec, self._store.columns(spec.name), self.settings.timezone) \
+            if where is not None and state is not None else None
+        frame = self._typed(loaded_frame(self._store.read(spec.name, scan), spec), spec)
+        frame.attrs["fetched_at"] = state.synced_at if state is not None else ""
+        return frame
+
+    def _typed(self, frame: pd.DataFrame, spec: Resource) -> pd.DataFrame:
+        """A frame read from Parquet with exactly the dtypes ``to_frame`` gives in this session."""
+        tz = self.settings.timezone
+        for name in frame.columns:
+            field = spec.fields.get(name)
+            column = frame[name]
+            if field is not None and field.kind == "timestamp" and tz is not None and \
+                    getattr(column.dtype, "tz", None) is None:
+                try:
+                    column = localised(column, field, tz)
+                except ValueError as exc:
+                    raise StoreError(f"{spec.name}: {exc}; read the store in a session without a time zone, "
+                                     "or pull from the API") from None
+            dtype = pd.api.types.pandas_dtype(column_dtype(field, tz) if field is not None else "string")
+            if column.dtype != dtype:
+                column = column.astype(dtype)
+            frame[name] = column
+        return frame
 
     def _pull(self, spec: Resource, params: Mapping[str, str]) -> pd.DataFrame:
         """All records for the query, typed; ``attrs["fetched_at"]`` says how old.
 
         A repeat pull reuses the frame built last time while the cache still serves the same first
-        page (no parsing); the transport serves every page from the cache or every page from the
-        network (see ``Transport.pull``).
+        page (no parsing): the one this session holds, or, in a new process, the one kept on disk
+        beside the cache (``FrameCache``). The transport serves every page from the cache or every
+        page from the network (see ``Transport.pull``).
         """
         path, query = self._list_request(spec, params)
         key = (spec.name, json.dumps([path, sorted(query.items())]))
+        kept_key = json.dumps([*key, self.settings.timezone])
         with self._memo_lock:
             memo = self._memo.get(key)
+        if memo is None and self._frames is not None:
+            kept = self._frames.kept(kept_key)
+            memo = _Memo(kept.digest, kept.version, None, kept.fetched_at) if kept is not None else None
         before = self._transport.version(path)
         reuse: Callable[[Page], bool] | None = None
         if memo is not None and before is not None:  # valid while nothing about the resource was stored since
             reuse = lambda page: (page.digest, before) == (memo.digest, memo.version)
         pulled = self._transport.pull(path, query, label=spec.name, reuse=reuse)
+        frame: pd.DataFrame | None = None
         if pulled.records is None and memo is not None:
             frame, fetched_at = memo.frame, memo.fetched_at
-        else:
+            if frame is None and self._frames is not None:
+                loaded = self._frames.load(kept_key)
+                frame = self._typed(loaded_frame(loaded, spec), spec) if loaded is not None else None
+                if frame is not None:
+                    self._learn(spec, frame)
+                    self._remember(key, _Memo(memo.digest, memo.version, frame, fetched_at))
+            if frame is None:  # the kept frame could not be read: pull it whole
+                pulled = self._transport.pull(path, query, label=spec.name)
+        if frame is None:
             records = self._prepare(spec, pulled.records or [])
             frame = to_frame(records, spec, self.settings.timezone,
                              extra_columns=self._extra_columns(spec, params, bool(records)))
@@ -552,10 +754,15 @@ class BaseSession:
             after = self._transport.version(path)
             # Valid only if the cache changed by exactly the pages this pull stored (no one else's).
             if before is not None and after is not None and after - before == pulled.fetched:
-                with self._memo_lock:
-                    self._memo[key] = _Memo(pulled.first.digest, after, frame, fetched_at)
-                    while len(self._memo) > _MEMO_SIZE:
-                        self._memo.popitem(last=False)
+                self._remember(key, _Memo(pulled.first.digest, after, frame, fetched_at))
+                if self._frames is not None:
+                    self._frames.save(kept_key, stored_frame(frame, spec), Kept(pulled.first.digest, after, fetched_at))
         result = frame.copy()
         result.attrs["fetched_at"] = fetched_at
         return result
+
+    def _remember(self, key: tuple[str, str], memo: _Memo) -> None:
+        with self._memo_lock:
+            self._memo[key] = memo
+            while len(self._memo) > _MEMO_SIZE:
+                self._memo.popitem(last=False)

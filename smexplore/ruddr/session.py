@@ -20,7 +20,7 @@ from ..core.auth import Credential, resolve_secret
 from ..core.filters.plan import Dialect
 from ..core.paging import JsonCursor, Paginator
 from ..core.schema import Resource, canonical_uuid
-from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Where, cache_dir, demo_session
+from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
 from ..core.timeline import normalise
 from .capacity import utilisation_against_capacity
@@ -93,49 +93,49 @@ class Session(BaseSession):
     timeline_resources: ClassVar[tuple[str, ...]] = ("allocations", "time-entries")
     settings: Settings
 
-    def frame(self, resource: str, where: Where = None) -> pd.DataFrame:
+    def frame(self, resource: str, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Records of a Ruddr list as a typed DataFrame; see ``BaseSession.frame``.
 
         Filters on ids, enumerations, names (``==``, ``contains`` …) and dates go to Ruddr as its
         query parameters where they are exact; the rest runs on the frame (``explain`` says which).
         """
-        result = super().frame(resource, where)
+        result = super().frame(resource, where, source=source)
         order = [c for c in _ORDER.get(self._resource(resource).name, []) if c in result]
         if order and len(result):
             result = result.sort_values(order, kind="stable", ignore_index=True)
         return result
 
-    def allocations(self, where: Where = None) -> pd.DataFrame:
+    def allocations(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Allocations of members and placeholders (``/allocations``), by start."""
-        return self.frame("allocations", where)
+        return self.frame("allocations", where, source=source)
 
-    def members(self, where: Where = None) -> pd.DataFrame:
+    def members(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Workspace members (``/members``)."""
-        return self.frame("members", where)
+        return self.frame("members", where, source=source)
 
-    def projects(self, where: Where = None) -> pd.DataFrame:
+    def projects(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Projects (``/projects``)."""
-        return self.frame("projects", where)
+        return self.frame("projects", where, source=source)
 
-    def clients(self, where: Where = None) -> pd.DataFrame:
+    def clients(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Clients (``/clients``)."""
-        return self.frame("clients", where)
+        return self.frame("clients", where, source=source)
 
-    def time_entries(self, where: Where = None) -> pd.DataFrame:
+    def time_entries(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Time entries (``/time-entries``), by date."""
-        return self.frame("time-entries", where)
+        return self.frame("time-entries", where, source=source)
 
-    def placeholders(self, where: Where = None) -> pd.DataFrame:
+    def placeholders(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Resource placeholders: unfilled demand (``/resource-placeholders``)."""
-        return self.frame("resource-placeholders", where)
+        return self.frame("resource-placeholders", where, source=source)
 
-    def roles(self, where: Where = None) -> pd.DataFrame:
+    def roles(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Project roles (``/project-roles``)."""
-        return self.frame("project-roles", where)
+        return self.frame("project-roles", where, source=source)
 
-    def tasks(self, where: Where = None) -> pd.DataFrame:
+    def tasks(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Project tasks (``/project-tasks``)."""
-        return self.frame("project-tasks", where)
+        return self.frame("project-tasks", where, source=source)
 
     def timeline_frame(self, where: Where = None, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Allocation days, placeholder demand, time off and time entries as one normalised timeline
@@ -202,7 +202,7 @@ class Session(BaseSession):
 def connect(token: str | None = None, *, base_url: str = DEFAULT_BASE_URL, session: requests.Session | None = None,
             cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
             timezone: str | None = None, offline: bool = False, progress: bool = True, per_second: int = 20,
-            retry_budget: float = 120.0, timeout: float = 60.0) -> Session:
+            retry_budget: float = 120.0, timeout: float = 60.0, store: str | Path | None = None) -> Session:
     """Open a Ruddr workspace.
 
     Args:
@@ -219,19 +219,23 @@ def connect(token: str | None = None, *, base_url: str = DEFAULT_BASE_URL, sessi
         per_second: Client-side limit of requests per second (Ruddr allows 20, bursts of 60).
         retry_budget: Seconds to keep retrying 429 and 5xx answers before raising.
         timeout: Seconds to wait for each answer.
+        store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
+            you give a cache folder, else the user data folder.
 
     Raises:
         AuthenticationError: No token given or in the environment (the message never shows one).
     """
     credential = Credential(resolve_secret(token, argument="token", env=ENV_TOKEN, system="Ruddr"), "token")
     settings = Settings(base_url=base_url.rstrip("/"), cache_dir=None if session is not None else cache_dir(cache),
+                        store_dir=store_dir(store, cache),
                         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
                         per_second=per_second, retry_budget=retry_budget, timeout=timeout)
     return Session(credential, settings, session=session)
 
 
 def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, progress: bool = True,
-         **emulator_options: Any) -> Session:
+         cache: str | Path | None = None, store: str | Path | None = None,
+         offline: bool = False, **emulator_options: Any) -> Session:
     """A Session on the embedded Ruddr emulator's synthetic consultancy (no key needed).
 
     The emulator runs on a free loopback port and the Session has a cache of its own in a
@@ -242,6 +246,11 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
         scale: ``small`` (default) or a larger scale the emulator knows.
         timezone: As for ``connect``.
         progress: As for ``connect``.
+        cache: A folder of your own for the cache and the local store (kept after the Session
+            closes: a later demo of the same seed and scale finds its store there); default: a
+            temporary folder.
+        store: A folder of your own for the local store (default: ``store`` in the cache folder).
+        offline: Answer from the cache and the store only (see ``connect``).
         **emulator_options: Passed to ``smexplore.ruddr.emulator.RuddrEmulator``.
     """
     from .emulator import DEMO_TOKEN, RuddrEmulator  # imported here: live sessions never load the emulator
@@ -249,5 +258,6 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     emulator = RuddrEmulator(seed=seed, scale=scale, **emulator_options)  # type: ignore[arg-type]
     return demo_session(emulator, "smexplore-ruddr-demo-", lambda folder: Session(
         Credential(DEMO_TOKEN, "token"),
-        Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress, mode="demo"),
-        emulator=emulator))
+        Settings(base_url=emulator.base_url, cache_dir=folder, offline=offline,
+                 store_dir=None if store is None else Path(store).expanduser(), timezone=timezone, progress=progress, mode="demo"),
+        emulator=emulator), cache=cache)

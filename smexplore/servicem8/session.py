@@ -18,7 +18,16 @@ from ..core.errors import CacheMissError
 from ..core.filters.evaluate import evaluate
 from ..core.filters.plan import Dialect, Lookup
 from ..core.schema import Resource, canonical_uuid
-from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, CacheInfo, Where, cache_dir, demo_session
+from ..core.session import (
+    DEFAULT_EXPIRE_AFTER,
+    BaseSession,
+    CacheInfo,
+    Source,
+    Where,
+    cache_dir,
+    demo_session,
+    store_dir,
+)
 from ..core.session import Settings as BaseSettings
 from .auth import resolve_credential
 from .dialect import DIALECT
@@ -72,6 +81,7 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
     credential_hint: ClassVar[str] = "check the API key (api_key= or SERVICEM8_API_KEY) or OAuth token"
     methods: ClassVar[Mapping[str, str]] = METHODS
     timeline_resources: ClassVar[tuple[str, ...]] = ("jobactivity", "joballocation")
+    changed_field: ClassVar[str | None] = "edit_date"
     settings: Settings
 
     def __init__(self, credential: Any, settings: Settings, *, session: requests.Session | None = None,
@@ -81,7 +91,7 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
 
     # --- queries ----------------------------------------------------------------------------
     def frame(self, resource: str, where: Where = None, *, include_inactive: bool = False,
-              enrich: bool = False) -> pd.DataFrame:
+              enrich: bool = False, source: Source = None) -> pd.DataFrame:
         """Records of any supported resource as a typed DataFrame.
 
         Args:
@@ -93,19 +103,23 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
             include_inactive: Keep soft-deleted records (``active`` is 0); implied when ``where``
                 names ``active`` (``F.active == False`` finds the deleted ones).
             enrich: Add ``staff_name``, ``job_number``, ``client_name``, ``category_name``.
+            source: ``"api"``, ``"store"`` (the local copy ``sync`` keeps: same columns, dtypes and
+                filter semantics, no request), or ``None``: the store when the session is offline
+                and the store holds ``resource``, else the API.
 
         Raises:
             UnknownResourceError: No such resource.
             FilterError: ``where`` is malformed, names an unknown field (``UnknownFieldError``), or
                 an operator or value does not fit a field's type.
+            StoreError: ``source="store"``, and the store does not hold ``resource``.
             SMExploreError: The API refused or failed (a subclass says how).
         """
         spec = self._resource(resource)
-        related = self._related_lookup()
+        stored = self._reads_store(spec, source)
+        related = self._related_lookup(stored)
         planned = self._plan(spec, where, related)
-        result = self._pull(spec, planned.params)
+        result, local = self._rows(spec, planned, stored)
         pulled, fetched_at = len(result), result.attrs["fetched_at"]
-        local = planned.local
         # Enriched columns the local filter reads are added for it, and dropped after unless asked for.
         borrowed = (local.fields() & set(enriched_columns(spec.fields))) if local is not None and not enrich else set()
         if enrich or borrowed:
@@ -116,7 +130,7 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
         # A filter that names ``active`` decides about soft-deleted records itself.
         if not include_inactive and "active" in result and "active" not in planned.fields:
             result = result[result["active"].fillna(True).astype(bool)].reset_index(drop=True)
-        return self._finish(result, spec, planned, pulled, fetched_at)
+        return self._finish(result, spec, planned, pulled, fetched_at, stored)
 
     def timeline_frame(self, where: Where = None, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Bookings, recorded time and allocations as one normalised timeline frame (see ``sm.normalise``).
@@ -246,7 +260,7 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
             session: requests.Session | None = None, cache: str | Path | bool | None = None,
             expire_after: Any = DEFAULT_EXPIRE_AFTER, timezone: str | None = None, offline: bool = False,
             progress: bool = True, per_minute: int = 180, per_day: int = 20_000, retry_budget: float = 120.0,
-            timeout: float = 60.0, writable: bool = False) -> Session:
+            timeout: float = 60.0, writable: bool = False, store: str | Path | None = None) -> Session:
     """Open a ServiceM8 account.
 
     Args:
@@ -268,18 +282,22 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
         timeout: Seconds to wait for each answer.
         writable: Allow writes (``create``, ``update``, ``delete``, ``restore``, ``allocate``, ``book``);
             sessions are read-only by default.
+        store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
+            you give a cache folder, else the user data folder (``platformdirs.user_data_dir``).
     """
     credential = resolve_credential(api_key, oauth_token)
     settings = Settings(
         base_url=base_url.rstrip("/"), cache_dir=None if session is not None else cache_dir(cache),
         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress, per_minute=per_minute,
         per_day=per_day, retry_budget=retry_budget, timeout=timeout, writable=writable,
+        store_dir=store_dir(store, cache),
     )
     return Session(credential, settings, session=session)
 
 
 def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, progress: bool = True,
-         writable: bool = False, **emulator_options: Any) -> Session:
+         writable: bool = False, cache: str | Path | None = None, store: str | Path | None = None,
+         offline: bool = False, **emulator_options: Any) -> Session:
     """A Session on the embedded emulator serving the synthetic demo account (no key needed).
 
     The emulator runs in a background thread on a free loopback port and the Session has a cache
@@ -291,6 +309,11 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
         timezone: As for ``connect``.
         progress: As for ``connect``.
         writable: As for ``connect`` (writes change only the emulator's copy of the account).
+        cache: A folder of your own for the cache and the local store (kept after the Session
+            closes: a later demo of the same seed and scale finds its store there); default: a
+            temporary folder.
+        store: A folder of your own for the local store (default: ``store`` in the cache folder).
+        offline: Answer from the cache and the store only (see ``connect``).
         **emulator_options: Passed to ``smexplore.emulator.Emulator`` (``page_size``,
             ``per_minute``, ``faults``, ``tokens`` …).
     """
@@ -299,6 +322,7 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     emulator = Emulator(seed=seed, scale=scale, **emulator_options)  # type: ignore[arg-type]
     return demo_session(emulator, "smexplore-demo-", lambda folder: Session(
         resolve_credential(emulator.api_key, None),
-        Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress, mode="demo",
+        Settings(base_url=emulator.base_url, cache_dir=folder, offline=offline,
+                 store_dir=None if store is None else Path(store).expanduser(), timezone=timezone, progress=progress, mode="demo",
                  expire_after=DEFAULT_EXPIRE_AFTER, writable=writable),
-        emulator=emulator))
+        emulator=emulator), cache=cache)

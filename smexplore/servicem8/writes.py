@@ -145,7 +145,7 @@ class WritesMixin:
     def _resource(self, name: str) -> Resource:
         raise NotImplementedError
 
-    def _related_frame(self, name: str) -> pd.DataFrame:
+    def _related_frame(self, name: str, stored: bool = False) -> pd.DataFrame:
         raise NotImplementedError
 
     def _forget_frames(self, name: str) -> None:

@@ -20,12 +20,12 @@ import requests
 from ..core import xml
 from ..core.auth import BasicCredential, resolve_basic
 from ..core.errors import NotFoundError
-from ..core.filters.expr import F, as_expression
+from ..core.filters.expr import Expr, F, as_expression
 from ..core.frames import to_frame
 from ..core.http import ErrorKind
 from ..core.paging import ItemRange, Paginator
 from ..core.schema import Resource
-from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Where, cache_dir, demo_session
+from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
 from ..core.timeline import normalise
 from .dialect import SyncdDialect, list_path
@@ -106,21 +106,21 @@ class Session(BaseSession):
     settings: Settings
 
     # --- queries ------------------------------------------------------------------------------
-    def frame(self, resource: str, where: Where = None) -> pd.DataFrame:
+    def frame(self, resource: str, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Records of a Syncd list as a typed DataFrame; see ``BaseSession.frame``.
 
         On jobs, what the API selects by path (active, inactive, a job's children) and ``for=time``
         or ``for=expenses`` is asked of it; the rest runs on the frame (``explain`` says which).
         """
-        result = super().frame(resource, where)
+        result = super().frame(resource, where, source=source)
         order = [c for c in _ORDER.get(self._resource(resource).name, []) if c in result]
         if order and len(result):
             result = result.sort_values(order, kind="stable", ignore_index=True)
         return result
 
-    def jobs(self, where: Where = None) -> pd.DataFrame:
+    def jobs(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Jobs (``/jobs.xml``), with ``depth``, ``path``, ``root_id``, ``root_name`` and ``job_type_name``."""
-        return self.frame("jobs", where)
+        return self.frame("jobs", where, source=source)
 
     def children(self, job_id: int | None = None, where: Where = None) -> pd.DataFrame:
         """The children of one job (``/jobs/{id}/children.xml``), or the top-level jobs (``None``: ``/jobs/root/children.xml``)."""
@@ -136,13 +136,13 @@ class Session(BaseSession):
         """
         return self._job_chain(job_id)
 
-    def job_types(self, where: Where = None) -> pd.DataFrame:
+    def job_types(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """The levels of the work structure (``/job_types.xml``): client, project, task …"""
-        return self.frame("job_types", where)
+        return self.frame("job_types", where, source=source)
 
-    def assignments(self, where: Where = None) -> pd.DataFrame:
+    def assignments(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Job assignments as stored (``/job_assignments.xml?include=users,user_groups,jobs``): who to what."""
-        return self.frame("job_assignments", where)
+        return self.frame("job_assignments", where, source=source)
 
     def resolved_assignments(self, *, expand_users: bool = True) -> pd.DataFrame:
         """Which assignments hold for every job, inheritance resolved down the tree (see ``smexplore.syncd.tree``).
@@ -152,18 +152,18 @@ class Session(BaseSession):
         """
         return resolve_assignments(self.jobs(), self.assignments(), self.users() if expand_users else None)
 
-    def users(self, where: Where = None) -> pd.DataFrame:
+    def users(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Users (``/users.xml``), with ``full_name``."""
-        return self.frame("users", where)
+        return self.frame("users", where, source=source)
 
-    def time_entries(self, where: Where = None) -> pd.DataFrame:
+    def time_entries(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Time entries (``/time_entries.xml``), by date, with ``hours``, ``user_name``, ``job_path`` and ``root_name``.
 
         ``start_time``/``end_time`` are naive wall-clock times as the user wrote them (their offset
         is in ``utc_offset``), or, in a session with a ``timezone``, the instants in that zone;
         ``date`` is the day as the user wrote it either way.
         """
-        return self.frame("time_entries", where)
+        return self.frame("time_entries", where, source=source)
 
     def timeline_frame(self, where: Where = None, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Time entries (one ``time_entry`` row each, per user) as a normalised timeline frame (see ``sm.normalise``).
@@ -272,28 +272,35 @@ class Session(BaseSession):
             frame = self._nothing(spec)
         return self._complete(spec, frame)
 
+    def _read_store(self, spec: Resource, where: Expr | None = None) -> pd.DataFrame:
+        """The stored records (as the API sent them), then the columns the Session adds, from the store."""
+        return self._complete(spec, super()._read_store(spec, where), stored=True)
+
     def _nothing(self, spec: Resource) -> pd.DataFrame:
         frame = to_frame([], spec, self.settings.timezone)
         frame.attrs["fetched_at"] = pd.Timestamp.now(tz="UTC").isoformat()
         return frame
 
-    def _raw(self, name: str) -> pd.DataFrame:
-        """Every record of a list, without the columns the Session adds."""
-        return BaseSession._pull(self, get_resource(name), {})
+    def _raw(self, name: str, stored: bool = False) -> pd.DataFrame:
+        """Every record of a list, without the columns the Session adds (from the store: ``stored``)."""
+        spec = get_resource(name)
+        return BaseSession._read_store(self, spec) if stored else BaseSession._pull(self, spec, {})
 
-    def _complete(self, spec: Resource, frame: pd.DataFrame, tree: pd.DataFrame | None = None) -> pd.DataFrame:
-        """The computed columns of ``spec``'s frame (see ``resources``), from related lists as cached."""
+    def _complete(self, spec: Resource, frame: pd.DataFrame, tree: pd.DataFrame | None = None,
+                  stored: bool = False) -> pd.DataFrame:
+        """The computed columns of ``spec``'s frame (see ``resources``), from related lists as cached
+        (or as stored: ``stored``)."""
         attrs = dict(frame.attrs)
         if spec.name == "jobs":
-            frame = self._complete_jobs(frame, tree)
+            frame = self._complete_jobs(frame, tree, stored)
         elif spec.name == "job_types":
             frame = _type_depths(frame)
         elif spec.name == "job_assignments":
-            paths = self._lookup_column(self._pull(get_resource("jobs"), {}), "path")
+            paths = self._lookup_column(self._related_frame("jobs", stored), "path")
             frame = frame.assign(job_path=frame["job_id"].map(paths).astype("string"))
         elif spec.name == "time_entries":
-            jobs = self._pull(get_resource("jobs"), {}).set_index("id")
-            users = self._lookup_column(self._pull(get_resource("users"), {}), "full_name")
+            jobs = self._related_frame("jobs", stored).set_index("id")
+            users = self._lookup_column(self._related_frame("users", stored), "full_name")
             frame = frame.assign(user_name=frame["user_id"].map(users).astype("string"),
                                  job_name=frame["job_id"].map(jobs["name"]).astype("string"),
                                  job_path=frame["job_id"].map(jobs["path"]).astype("string"),
@@ -305,8 +312,8 @@ class Session(BaseSession):
     def _lookup_column(frame: pd.DataFrame, column: str) -> pd.Series:
         return frame.drop_duplicates("id").set_index("id")[column]
 
-    def _complete_jobs(self, frame: pd.DataFrame, tree: pd.DataFrame | None) -> pd.DataFrame:
-        types = self._pull(get_resource("job_types"), {}).drop_duplicates("id").set_index("id")
+    def _complete_jobs(self, frame: pd.DataFrame, tree: pd.DataFrame | None, stored: bool = False) -> pd.DataFrame:
+        types = self._related_frame("job_types", stored).drop_duplicates("id").set_index("id")
         frame = frame.assign(job_type_name=frame["job_type_id"].map(types["name"]).astype("string"))
         for flag in ("allow_time_entries", "allow_expense_entries"):
             by_type = frame["job_type_id"].map(types[flag]).astype("boolean")
@@ -314,7 +321,7 @@ class Session(BaseSession):
         if tree is None:
             ids = set(frame["id"].dropna())
             complete = frame["parent_id"].dropna().isin(ids).all()
-            tree = frame if complete else self._raw("jobs")
+            tree = frame if complete else self._raw("jobs", stored)
         return job_tree(frame, tree)
 
     def _job_chain(self, job_id: Any) -> pd.DataFrame:
@@ -344,7 +351,7 @@ def connect(account: str | None = None, user: str | None = None, password: str |
             base_url: str | None = None, session: requests.Session | None = None,
             cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
             timezone: str | None = None, offline: bool = False, progress: bool = True, per_second: int = 10,
-            retry_budget: float = 120.0, timeout: float = 60.0) -> Session:
+            retry_budget: float = 120.0, timeout: float = 60.0, store: str | Path | None = None) -> Session:
     """Open a Syncd account.
 
     Args:
@@ -363,6 +370,8 @@ def connect(account: str | None = None, user: str | None = None, password: str |
         per_second: Client-side limit of requests per second (Syncd documents none).
         retry_budget: Seconds to keep retrying 429 and 5xx answers before raising.
         timeout: Seconds to wait for each answer.
+        store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
+            you give a cache folder, else the user data folder.
 
     Raises:
         AuthenticationError: No user name or password given or in the environment (the message
@@ -376,13 +385,15 @@ def connect(account: str | None = None, user: str | None = None, password: str |
         base_url = account_url(account)
     credential = resolve_basic(user, password, env_user=ENV_USER, env_password=ENV_PASSWORD, system="Syncd")
     settings = Settings(base_url=base_url.rstrip("/"), cache_dir=None if session is not None else cache_dir(cache),
+                        store_dir=store_dir(store, cache),
                         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
                         per_second=per_second, retry_budget=retry_budget, timeout=timeout)
     return Session(credential, settings, session=session)
 
 
 def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, progress: bool = True,
-         **emulator_options: Any) -> Session:
+         cache: str | Path | None = None, store: str | Path | None = None,
+         offline: bool = False, **emulator_options: Any) -> Session:
     """A Session on the embedded Syncd emulator's synthetic account (no login needed).
 
     The emulator runs on a free loopback port and the Session has a cache of its own in a
@@ -394,6 +405,11 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
         scale: ``small`` (default) or a larger scale the emulator knows.
         timezone: As for ``connect``.
         progress: As for ``connect``.
+        cache: A folder of your own for the cache and the local store (kept after the Session
+            closes: a later demo of the same seed and scale finds its store there); default: a
+            temporary folder.
+        store: A folder of your own for the local store (default: ``store`` in the cache folder).
+        offline: Answer from the cache and the store only (see ``connect``).
         **emulator_options: Passed to ``smexplore.syncd.emulator.SyncdEmulator``.
     """
     from .emulator import DEMO_PASSWORD, DEMO_USER, SyncdEmulator  # here: live sessions never load the emulator
@@ -401,6 +417,7 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     login = BasicCredential(emulator_options.get("user", DEMO_USER), emulator_options.get("password", DEMO_PASSWORD))
     emulator = SyncdEmulator(seed=seed, scale=scale, **emulator_options)
     return demo_session(emulator, "smexplore-syncd-demo-", lambda folder: Session(
-        login, Settings(base_url=emulator.base_url, cache_dir=folder, timezone=timezone, progress=progress,
+        login, Settings(base_url=emulator.base_url, cache_dir=folder, offline=offline,
+                 store_dir=None if store is None else Path(store).expanduser(), timezone=timezone, progress=progress,
                         mode="demo", per_second=None, per_minute=60_000),
-        emulator=emulator))
+        emulator=emulator), cache=cache)

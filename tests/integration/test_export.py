@@ -73,7 +73,7 @@ def _strict_read(read: Callable[[], pd.DataFrame], write: Callable[[], object]) 
 @pytest.mark.parametrize("resource", resource_names())
 def test_attrs_are_json(pull: Pull, resource: str, tz: str | None, enrich: bool) -> None:
     frame = pull(resource, tz, enrich)
-    assert set(frame.attrs) == {"source", "resource", "now", "filter", "pulled", "fetched_at"}
+    assert set(frame.attrs) == {"source", "resource", "now", "filter", "pulled", "fetched_at", "read_from"}
     assert (frame.attrs["source"], frame.attrs["resource"]) == ("servicem8", resource)
     assert json.loads(json.dumps(frame.attrs)) == frame.attrs
     now = pd.Timestamp(frame.attrs["now"])  # ISO-8601, the offset included in a time zone

@@ -521,6 +521,31 @@ def test_planned_query_in_a_time_zone_returns_what_local_evaluation_returns(
     _check_planned_against_local(sydney, emulator, pool, where)
 
 
+@pytest.fixture(scope="module")
+def synced(session: sm.Session, sydney: sm.Session) -> dict[str | None, sm.Session]:
+    """The two sessions, each with the planned resources and those enrichment reads in its store."""
+    for each in (session, sydney):
+        each.sync([*PLANNED, "staff", "company", "category"])
+    return {None: session, SYDNEY: sydney}
+
+
+@pytest.mark.parametrize(("tz", "resource"), [(None, r) for r in PLANNED] + [(SYDNEY, "jobactivity")])
+@settings(_PROPERTY, max_examples=12)
+@given(data=st.data())
+def test_a_store_query_returns_what_the_live_query_returns(synced: dict, pools: dict, tz: str | None, resource: str,
+                                                            data: st.DataObject) -> None:
+    """Random filters (part pushed into the Parquet scan, all run as a live query runs its local part):
+    the store answers with the live query's frame, row for row, dtype for dtype."""
+    pool, session = pools[tz, resource], synced[tz]
+    enriched = [name for name, kind in pool.kinds.items() if kind == "enriched"]
+    leaves = st.one_of(_leaves(pool), _leaves(pool, enriched))
+    where = data.draw(_expressions(leaves, _row_conjunctions(pool)), label="where")
+    live = session.frame(resource, where, include_inactive=True)
+    stored = session.frame(resource, where, include_inactive=True, source="store")
+    pd.testing.assert_frame_equal(stored, live)
+    event(f"records: {'none' if live.empty else 'some'}")
+
+
 def _dst_leaves(pool: Pool) -> st.SearchStrategy[sm.Expr]:
     """Conditions on times within a couple of hours of a clock change, written naive or aware."""
     times = [n for n, k in pool.kinds.items() if k == "timestamp" and pool.values[n]]

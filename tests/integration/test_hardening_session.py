@@ -367,11 +367,13 @@ def test_a_read_only_cache_folder_is_read_and_never_written(emulator: Emulator, 
     with _connect(emulator, folder) as s:
         s.staff()
         s.categories()
-    files = sorted(folder.iterdir())
-    before = {p.name: p.read_bytes() for p in files}
+    files = sorted(p for p in folder.rglob("*") if p.is_file())  # the typed frames kept beside it too
+    folders = sorted(p for p in folder.rglob("*") if p.is_dir())
+    before = {p: p.read_bytes() for p in files}
     for path in files:
         path.chmod(0o444)
-    folder.chmod(0o555)
+    for path in [*folders, folder]:
+        path.chmod(0o555)
     try:
         args = {"api_key": emulator.api_key, "base_url": emulator.base_url, "folder": str(folder),
                 "offline": ["staff", "category"], "online": ["staff", "category", "queue"]}
@@ -379,15 +381,16 @@ def test_a_read_only_cache_folder_is_read_and_never_written(emulator: Emulator, 
                          preexec_fn=_without_file_permission_override if os.geteuid() == 0 else None)
         result = _worker_result(worker)
     finally:
-        folder.chmod(0o755)
-        for path in folder.iterdir():
+        for path in [folder, *folders]:
+            path.chmod(0o755)
+        for path in files:
             path.chmod(0o644)
     expected = {name: _active_uuids(emulator, name) for name in ("staff", "category", "queue")}
     assert "error" not in result["offline"], result["offline"]["error"]
     assert result["offline"] == {n: expected[n] for n in ("staff", "category")}
     assert "error" not in result["online"], result["online"]["error"]
     assert result["online"] == expected
-    assert {p.name: p.read_bytes() for p in sorted(folder.iterdir())} == before
+    assert {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()} == before
 
 
 def test_clear_cache_in_another_process_never_breaks_a_pull(emulator: Emulator, tmp_path: Path) -> None:

@@ -188,8 +188,11 @@ def test_api_key_never_reaches_the_cache_file(tmp_path: Path) -> None:
         s.activities()
         s.jobs("status eq 'Quote'")
         s.get("staff", emu.account.tables["staff"][0]["uuid"])
-        while_open = {path: path.read_bytes() for path in tmp_path.iterdir()}  # the WAL file included
-    after_close = {path: path.read_bytes() for path in tmp_path.iterdir()}
+        s.sync(["staff"])
+        # every file: the WAL, the typed frames kept beside the cache, the store
+        while_open = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    after_close = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    assert any(path.suffix == ".parquet" and "store" in path.parts for path in after_close)
     assert any(path.suffix == ".sqlite" for path in after_close)
     for path, data in [*while_open.items(), *after_close.items()]:
         assert len(data) > 0 or path.suffix != ".sqlite"

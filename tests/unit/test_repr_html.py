@@ -148,7 +148,8 @@ def test_plan_html_both_and_nothing() -> None:
 
 
 def test_cache_info_html_is_a_two_column_table_of_its_fields() -> None:
-    info = CacheInfo("/cache/servicem8-0123456789abcdef.sqlite", 2_500_000, 1234, 56, 7, timedelta(hours=1))
+    info = CacheInfo("/cache/servicem8-0123456789abcdef.sqlite", 2_500_000, 1234, 56, 7, timedelta(hours=1),
+                     "/data/smexplore/store")
     tree = parse(info._repr_html_())
     table = {row[0]: row[1] for row in tree.rows}
     assert all(len(row) == 2 for row in tree.rows)
@@ -158,6 +159,7 @@ def test_cache_info_html_is_a_two_column_table_of_its_fields() -> None:
         "answers held": "1,234",
         "hits / misses": "56 / 7",
         "expire after": "1:00:00",
+        "store": "/data/smexplore/store",
     }
     assert "CacheInfo" in "".join(tree.caption)
 
