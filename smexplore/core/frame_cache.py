@@ -1,17 +1,16 @@
 """Typed frames kept beside the HTTP cache, so a new process repeats a pull without re-parsing pages.
 
-A frame built from a pull is written (Parquet, atomically) with what makes it valid: the digest
-of the pull's first page and the cache's version of its topic (``Transport.version``). A later
-process that is served the same first page by an unchanged cache reads the frame instead of
-every cached page. A frame that cannot be read is simply built again.
+A frame built from a pull of several pages is written (Parquet, atomically) with what makes it
+valid: the digest of the pull's first page and the cache's version of its topic
+(``Transport.version``). A later process that is served the same first page by an unchanged cache
+reads the frame instead of every cached page. A frame that cannot be read is simply built again;
+the least recently written go once more than ``limit`` are kept.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
-import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .log import get_logger
+from .store import read_metadata, write_atomically
 
 __all__ = ["FrameCache", "Kept"]
 
@@ -36,10 +36,11 @@ class Kept(NamedTuple):
 
 
 class FrameCache:
-    """Frames of one account's pulls, one Parquet file per query, in ``folder``."""
+    """Frames of one account's pulls, one Parquet file per query, in ``folder`` (at most ``limit``)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, limit: int = 64) -> None:
         self.folder = folder
+        self.limit = limit
 
     def _file(self, key: str) -> Path:
         return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.parquet"
@@ -47,8 +48,7 @@ class FrameCache:
     def kept(self, key: str) -> Kept | None:
         """What the frame kept for ``key`` was built from (``None``: none kept, or unreadable)."""
         try:
-            metadata = pq.read_schema(self._file(key)).metadata or {}
-            return Kept(**json.loads(metadata[_META_KEY]))
+            return Kept(**read_metadata(self._file(key), _META_KEY))
         except FileNotFoundError:
             return None
         except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as exc:
@@ -65,17 +65,12 @@ class FrameCache:
 
     def save(self, key: str, frame: pd.DataFrame, kept: Kept) -> None:
         """Keep ``frame`` for ``key`` (failures are logged: the frame is only a shortcut)."""
-        path = self._file(key)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                                   _META_KEY: json.dumps(kept._asdict()).encode()})
-            pq.write_table(table, temporary, compression="zstd")
-            os.replace(temporary, path)
+            write_atomically(self._file(key), frame, {_META_KEY: kept._asdict()}, durable=False)
+            files = sorted(self.folder.glob("*.parquet"), key=lambda p: p.stat().st_mtime)
+            for old in files[:-self.limit]:
+                with contextlib.suppress(OSError):
+                    old.unlink()
         except (OSError, pa.ArrowException, TypeError, ValueError) as exc:
             log.info("could not keep the typed frame in %s (%s)", self.folder, exc)
-        finally:
-            with contextlib.suppress(OSError):
-                temporary.unlink()

@@ -683,7 +683,7 @@ class Transport:
         else:
             log.debug("%s: %d records in %d pages from the %s", label, len(result.records), result.pages,
                       "cache" if result.first.from_cache else "network")
-        if written is not None:
+        if written is not None and keep:  # a pull that stored nothing leaves the cache as stale as it was
             with self._lock:
                 if self._written.get(tag) == written:  # no write since this pull began
                     del self._written[tag]

@@ -45,7 +45,7 @@ from .frames import column_dtype, localised, to_frame
 from .http import ErrorKind, Page, RequestBudget, RetryPolicy, Transport, progress_wanted
 from .paging import HeaderCursor, Paginator
 from .schema import Resource
-from .store import Store, SyncState, loaded_frame, stored_frame
+from .store import Store, SyncState, fingerprint, loaded_frame, stored_frame
 from .sync import SUMMARY_DTYPES, Counts, upsert
 
 __all__ = ["DEFAULT_EXPIRE_AFTER", "BaseSession", "CacheInfo", "Settings", "Source", "Where", "cache_dir",
@@ -189,7 +189,9 @@ def demo_session(emulator: Any, prefix: str, make: Callable[[Path], _S], cache: 
 
     The emulator stops, and a temporary folder goes, when the Session is closed, collected, or
     Python exits, whichever comes first; if the Session cannot be made, at once. A ``cache``
-    folder is kept: a later demo of the same seed and scale finds its store there.
+    folder is kept: a later demo of the same seed and scale finds its store there (written by a
+    demo with ``writable=True``, it holds that demo's changes, which a new emulator does not have:
+    a full sync, into a new folder, starts afresh).
 
     Args:
         emulator: An emulator (its ``start()`` and ``stop()`` are called).
@@ -197,16 +199,14 @@ def demo_session(emulator: Any, prefix: str, make: Callable[[Path], _S], cache: 
         make: Makes the Session, given the cache folder.
         cache: A folder of your own for the cache and the store (made if missing).
     """
-    emulator.start()
     temporary = cache is None
+    folder = Path(tempfile.mkdtemp(prefix=prefix)) if cache is None else Path(cache).expanduser()
     try:
-        folder = Path(tempfile.mkdtemp(prefix=prefix)) if cache is None else Path(cache).expanduser()
+        emulator.start()
         folder.mkdir(parents=True, exist_ok=True)
         session = make(folder)
     except BaseException:
-        emulator.stop()
-        if temporary and "folder" in locals():
-            shutil.rmtree(folder, ignore_errors=True)
+        _stop_demo(emulator, folder if temporary else None)
         raise
     session._cleanup.append(weakref.finalize(session, _stop_demo, emulator, folder if temporary else None))
     return session
@@ -237,9 +237,10 @@ class BaseSession:
     changed_field: ClassVar[str | None] = None
     """The field that says when a record last changed, if the API filters on it (``sync`` then pulls
     only what changed; ``None``: every sync pulls every record)."""
-    sync_overlap: ClassVar[timedelta] = timedelta(minutes=5)
-    """How far before the high-water mark an incremental sync asks again (edits stamped in the same
-    second as the mark, or committed late, are not lost; records seen twice are merged once)."""
+    sync_overlap: ClassVar[timedelta] = timedelta(minutes=65)
+    """How far before the high-water mark an incremental sync asks again: edits stamped in the same
+    second as the mark, committed late, or (an account's wall clock) in the hour the clocks go back
+    and repeat are not lost; records seen twice are merged once."""
 
     def __init__(self, credential: Credentials, settings: Settings, *, session: requests.Session | None = None,
                  emulator: Any = None) -> None:
@@ -575,9 +576,10 @@ class BaseSession:
 
     def _related_frame(self, name: str, stored: bool = False) -> pd.DataFrame:
         """Every record of a related resource, pulled like any other (as fresh as the cache allows),
-        or, for a query of the store (``stored``), read from the store where it holds them."""
+        or, for a query of the store (``stored``), read from the store where it holds them (a
+        related resource never synced is pulled: through the cache, or from it when offline)."""
         spec = self._get_resource(name)
-        if (stored and self._store.state(name) is not None) or self._reads_store(spec, None):
+        if (stored and self._stored_state(spec) is not None) or self._reads_store(spec, None):
             return self._read_store(spec)
         return self._pull(spec, {})
 
@@ -626,7 +628,7 @@ class BaseSession:
         if self.settings.offline:
             raise CacheMissError("sync needs the network, and this session is offline")
         names = [resources] if isinstance(resources, str) else list(resources or dict.fromkeys(self.methods.values()))
-        specs = [self._resource(name) for name in names]
+        specs = list({spec.name: spec for spec in map(self._resource, names)}.values())  # each once (aliases too)
         bar: Any = None
         if progress_wanted(self.settings.progress) and len(specs) > 1:
             from tqdm.auto import tqdm
@@ -636,9 +638,13 @@ class BaseSession:
             # Resources side by side: their requests overlap, and Parquet releases the GIL.
             with self._store.locked(), ThreadPoolExecutor(min(_SYNC_THREADS, len(specs)) or 1) as pool:
                 futures = [pool.submit(self._sync_one, spec) for spec in specs]
-                for _ in as_completed(futures):
-                    if bar is not None:
-                        bar.update()
+                try:
+                    for _ in as_completed(futures):
+                        if bar is not None:
+                            bar.update()
+                except BaseException:  # Ctrl-C: start no more; those under way finish their files
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
                 rows = [future.result() for future in futures]
         finally:
             if bar is not None:
@@ -647,16 +653,16 @@ class BaseSession:
 
     def _sync_one(self, spec: Resource) -> dict[str, Any]:
         started = time.perf_counter()
-        state = self._store.state(spec.name)
+        state = self._stored_state(spec)
         changed = self.changed_field if self.changed_field in spec.fields else None
-        incremental = state is not None and state.high_water is not None and changed is not None
-        where = FieldRef(changed) > pd.Timestamp(state.high_water) - self.sync_overlap \
-            if incremental and changed is not None and state is not None and state.high_water else None
+        where = None
+        if state is not None and state.high_water is not None and changed is not None:
+            where = FieldRef(changed) > pd.Timestamp(state.high_water) - self.sync_overlap
+        incremental = where is not None
         planned = plan(where, spec, dialect=self._dialect(spec))  # no time zone: the store's times are naive
         path, query = self._list_request(spec, planned.params)
         pulled = self._transport.pull(path, query, label=spec.name, keep=False)
-        records = self._prepare(spec, pulled.records or [])
-        fresh = to_frame(records, spec, None, extra_columns=self._extra_columns(spec, planned.params, bool(records)))
+        fresh = to_frame(self._prepare(spec, pulled.records or []), spec, None)
         if planned.local is not None:
             fresh = fresh[evaluate(planned.local, fresh, spec)]
         synced_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -670,24 +676,40 @@ class BaseSession:
         if state is not None and counts == (0, 0, 0):
             self._store.checked(spec.name, synced_at)  # nothing to write: the file stays as it is
         else:
-            latest = merged[changed].max() if changed is not None and len(merged) else None
             self._store.write(spec.name, merged, SyncState(
-                synced_at=synced_at, rows=len(merged),
-                high_water=None if latest is None or pd.isna(latest) else pd.Timestamp(latest).isoformat()))
+                synced_at=synced_at, high_water=self._high_water(merged, changed), rows=len(merged),
+                fields=fingerprint(spec)))
         return {"resource": spec.name, **counts._asdict(), "requests": pulled.pages,
                 "seconds": round(time.perf_counter() - started, 3)}
+
+    def _high_water(self, merged: pd.DataFrame, changed: str | None) -> str | None:
+        """The latest change time stored, but never later than the account's clock (one record
+        stamped in the future must not stop every later sync from asking for what changed)."""
+        if changed is None or merged.empty or merged[changed].isna().all():
+            return None
+        now = self.now
+        now = now.tz_localize(None) if now.tzinfo is not None else now  # the account's wall clock
+        return pd.Timestamp(min(merged[changed].max(), now)).isoformat()
+
+    def _stored_state(self, spec: Resource) -> SyncState | None:
+        """The store's state of ``spec``, if its file was written with today's field table."""
+        state = self._store.state(spec.name)
+        return state if state is not None and state.fields == fingerprint(spec) else None
 
     def _reads_store(self, spec: Resource, source: Source) -> bool:
         """Whether a query of ``spec`` from ``source`` reads the store (see ``Source``)."""
         if source not in (None, "api", "store"):
             raise ValueError(f"source must be 'api', 'store' or None, not {source!r}")
         if source is None:
-            return self.settings.offline and self._store.state(spec.name) is not None
+            return self.settings.offline and self._stored_state(spec) is not None
         return source == "store"
 
     def _read_store(self, spec: Resource, where: Expr | None = None) -> pd.DataFrame:
         """The stored records of ``spec`` (at least those ``where`` keeps), typed as a live pull types them."""
         state = self._store.state(spec.name)
+        if state is not None and state.fields != fingerprint(spec):
+            raise StoreError(f"the store's {spec.name} was written with another version of its fields "
+                             f"(another smexplore); run session.sync([{spec.name!r}]) to bring it up to date")
         scan = scan_filter(where, spec, self._store.columns(spec.name), self.settings.timezone) \
             if where is not None and state is not None else None
         frame = self._typed(loaded_frame(self._store.read(spec.name, scan), spec), spec)
@@ -723,7 +745,7 @@ class BaseSession:
         """
         path, query = self._list_request(spec, params)
         key = (spec.name, json.dumps([path, sorted(query.items())]))
-        kept_key = json.dumps([*key, self.settings.timezone])
+        kept_key = json.dumps([*key, self.settings.timezone, fingerprint(spec)])
         with self._memo_lock:
             memo = self._memo.get(key)
         if memo is None and self._frames is not None:
@@ -755,7 +777,7 @@ class BaseSession:
             # Valid only if the cache changed by exactly the pages this pull stored (no one else's).
             if before is not None and after is not None and after - before == pulled.fetched:
                 self._remember(key, _Memo(pulled.first.digest, after, frame, fetched_at))
-                if self._frames is not None:
+                if self._frames is not None and pulled.pages > 1:  # one page parses as fast as a file reads
                     self._frames.save(kept_key, stored_frame(frame, spec), Kept(pulled.first.digest, after, fetched_at))
         result = frame.copy()
         result.attrs["fetched_at"] = fetched_at

@@ -11,14 +11,22 @@ frame types it without a time zone (list columns as JSON text), and, in its sche
 sync state (``SyncState``): both change together, written to a hidden temporary file and moved into
 place (``os.replace``), so a reader sees the old file or the new one, never half of one. One sync
 of an account at a time: a file lock (``filelock``) beside the datasets.
+
+The ``account=`` name is a keyed hash (HMAC) of the account's cache name, under a random key kept
+in the store folder (``.key``): it travels with every export of the data, so it must not let anyone
+test guesses of the credential it was derived from.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
+import hmac
 import json
 import os
+import secrets
+import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,13 +36,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from .errors import StoreError
 from .log import get_logger
 from .schema import Resource
 
-__all__ = ["FILE_NAME", "Store", "SyncState", "loaded_frame", "stored_frame"]
+__all__ = ["FILE_NAME", "Store", "SyncState", "fingerprint", "loaded_frame", "read_metadata", "stored_frame",
+           "write_atomically"]
 
 log = get_logger("store")
 
@@ -42,6 +51,7 @@ FILE_NAME = "part-0.parquet"
 _CHECKED = ".checked"  # hidden, as engines expect of files that are not data
 _STATE_KEY = b"smexplore.sync"
 _FORMAT = 1  # of the state; a file written by another format is pulled again
+_LOCK_WAIT = 3600.0  # seconds a sync waits for another process's sync of the same account
 
 
 @dataclass(frozen=True)
@@ -53,13 +63,21 @@ class SyncState:
         high_water: The latest change time among the records (the account's wall clock, ISO 8601),
             or ``None`` for a system that cannot say what changed.
         rows: Records in the file.
+        fields: The field table's ``fingerprint`` the file was written with (another: sync again).
         format: The layout version of the file.
     """
 
     synced_at: str
     high_water: str | None
     rows: int
+    fields: str = ""
     format: int = _FORMAT
+
+
+def fingerprint(spec: Resource) -> str:
+    """A short hash of ``spec``'s field names and kinds: a stored file of another table is stale."""
+    text = json.dumps([(f.name, f.kind, f.wire_format) for f in spec.fields.values()])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class Store:
@@ -68,13 +86,22 @@ class Store:
     Args:
         root: The store folder (shared by every account and system).
         source: The system (``servicem8`` …): the ``source=`` partition.
-        account: The account's one-way name (as its cache is keyed): the ``account=`` partition.
+        namespace: The account's cache name; its keyed hash names the ``account=`` partition.
     """
 
-    def __init__(self, root: Path, source: str, account: str) -> None:
+    def __init__(self, root: Path, source: str, namespace: str) -> None:
         self.root = root
         self.source = source
-        self.account = account
+        self._namespace = namespace
+        self._account: str | None = None
+
+    @property
+    def account(self) -> str:
+        """The ``account=`` partition's name (the store folder's key is made on first use)."""
+        if self._account is None:
+            key = _folder_key(self.root)
+            self._account = hmac.new(key, self._namespace.encode(), hashlib.sha256).hexdigest()[:16]
+        return self._account
 
     def __repr__(self) -> str:
         return f"<smexplore Store {self.root} source={self.source} account={self.account}>"
@@ -91,15 +118,13 @@ class Store:
         """What the last sync of ``resource`` recorded (``None``: never synced, or another format)."""
         path = self.file(resource)
         try:
-            metadata = pq.read_schema(path).metadata or {}
+            state = SyncState(**read_metadata(path, _STATE_KEY))
         except FileNotFoundError:
+            return None
+        except (KeyError, TypeError, ValueError):
             return None
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"the store file {path} cannot be read ({exc}); delete it and sync again") from None
-        try:
-            state = SyncState(**json.loads(metadata[_STATE_KEY]))
-        except (KeyError, TypeError, ValueError):
-            return None
         if state.format != _FORMAT:
             return None
         try:  # a later sync that found nothing changed
@@ -141,43 +166,54 @@ class Store:
             return []
 
     def write(self, resource: str, frame: pd.DataFrame, state: SyncState) -> None:
-        """Replace ``resource``'s file with ``frame`` and ``state``, atomically."""
+        """Replace ``resource``'s file with ``frame`` and ``state``, atomically and durably.
+
+        Raises:
+            StoreError: The file cannot be written (the previous one is left as it was).
+        """
         folder = self.folder(resource)
-        folder.mkdir(parents=True, exist_ok=True)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                               _STATE_KEY: json.dumps(asdict(state)).encode()})
-        # Hidden (a leading dot): DuckDB's and Spark's globs skip it while it is written.
-        temporary = folder / f".{FILE_NAME}.{os.getpid()}.tmp"
-        with contextlib.suppress(FileNotFoundError):
-            (folder / _CHECKED).unlink()  # the new file's own state is the newest
         try:
-            with open(temporary, "wb") as sink:
-                pq.write_table(table, sink, compression="snappy")
-                sink.flush()
-                os.fsync(sink.fileno())
-            os.replace(temporary, self.file(resource))
-        finally:
+            folder.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
-        _sync_folder(folder)
+                (folder / _CHECKED).unlink()  # the new file's own state is the newest
+            write_atomically(self.file(resource), frame, {_STATE_KEY: asdict(state)}, durable=True)
+        except OSError as exc:
+            raise StoreError(f"the store file {self.file(resource)} cannot be written ({exc}); the previous "
+                             "one is left as it was") from None
 
     def checked(self, resource: str, synced_at: str) -> None:
         """Record that a sync at ``synced_at`` found ``resource`` unchanged (its file is kept as it is)."""
         folder = self.folder(resource)
-        temporary = folder / f"{_CHECKED}.{os.getpid()}.tmp"
-        temporary.write_text(synced_at, encoding="utf-8")
-        os.replace(temporary, folder / _CHECKED)
+        try:
+            descriptor, name = tempfile.mkstemp(dir=folder, prefix=f"{_CHECKED}.", suffix=".tmp")
+            with os.fdopen(descriptor, "w", encoding="utf-8") as sink:
+                sink.write(synced_at)
+            os.replace(name, folder / _CHECKED)
+        except OSError as exc:
+            raise StoreError(f"the store folder {folder} cannot be written ({exc})") from None
 
     @contextlib.contextmanager
-    def locked(self, timeout: float = 600.0) -> Iterator[None]:
-        """Hold the account's sync lock (other processes' syncs of this account wait)."""
+    def locked(self, timeout: float = _LOCK_WAIT) -> Iterator[None]:
+        """Hold the account's sync lock (other processes' syncs of this account wait, up to ``timeout``).
+
+        Raises:
+            StoreError: The folder cannot be written, or another sync held the lock past ``timeout``.
+        """
         locks = self.root / ".locks"
-        locks.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(locks / f"{self.source}-{self.account}.lock", timeout=timeout)
-        with lock:
+        try:
+            locks.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(locks / f"{self.source}-{self.account}.lock", timeout=timeout)
+            lock.acquire()
+        except Timeout:
+            raise StoreError(f"another sync of this account has held the store at {self.root} for "
+                             f"{timeout:.0f} s; try again when it ends") from None
+        except OSError as exc:
+            raise StoreError(f"the store folder {self.root} cannot be used ({exc})") from None
+        try:
             self._remove_leftovers()
             yield
+        finally:
+            lock.release()
 
     def synced(self) -> list[str]:
         """The resources this account has in the store."""
@@ -191,6 +227,67 @@ class Store:
         for leftover in self.root.glob(f"*/source={self.source}/account={self.account}/.*.tmp"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def write_atomically(path: Path, frame: pd.DataFrame, metadata: dict[bytes, Any], *, durable: bool) -> None:
+    """Write ``frame`` to the Parquet file ``path`` with ``metadata`` (JSON values) in its schema, atomically.
+
+    The file is written beside ``path`` under a hidden, unique name (DuckDB's and Spark's globs skip
+    it; threads and processes never share one) and moved into place. ``durable``: synced to disk
+    first, and the rename too (a crash then loses nothing a reader saw).
+    """
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           **{key: json.dumps(value).encode() for key, value in metadata.items()}})
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as sink:
+            pq.write_table(table, sink, compression="zstd")
+            if durable:
+                sink.flush()
+                os.fsync(sink.fileno())
+        os.replace(name, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+    if durable:
+        _sync_folder(path.parent)
+
+
+def read_metadata(path: Path, key: bytes) -> Any:
+    """The JSON value under ``key`` in a Parquet file's schema metadata.
+
+    Raises:
+        FileNotFoundError: No such file.
+        OSError, pyarrow.ArrowException: The file cannot be read.
+        KeyError, ValueError: It holds no (readable) value under ``key``.
+    """
+    return json.loads((pq.read_schema(path).metadata or {})[key])
+
+
+def _folder_key(root: Path) -> bytes:
+    """The store folder's secret key (``.key``), made the first time (by one process, if several race)."""
+    path = root / ".key"
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"the store folder's key {path} cannot be read ({exc})") from None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(dir=root, prefix=".key.", suffix=".tmp")
+        with os.fdopen(descriptor, "w", encoding="ascii") as sink:
+            sink.write(secrets.token_hex(32))
+        try:
+            os.link(name, path)  # fails if another process made the key first: theirs is used
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(name)
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"the store folder {root} cannot be used ({exc})") from None
 
 
 def _sync_folder(folder: Path) -> None:

@@ -486,7 +486,7 @@ def _check_planned_against_local(session: sm.Session, emulator: Emulator, pool: 
         event("zero date sent")
 
 
-_PROPERTY = settings(max_examples=50, deadline=None, database=None,
+_PROPERTY = settings(max_examples=35, deadline=None, database=None,
                      phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -530,7 +530,7 @@ def synced(session: sm.Session, sydney: sm.Session) -> dict[str | None, sm.Sessi
 
 
 @pytest.mark.parametrize(("tz", "resource"), [(None, r) for r in PLANNED] + [(SYDNEY, "jobactivity")])
-@settings(_PROPERTY, max_examples=12)
+@settings(_PROPERTY, max_examples=8)
 @given(data=st.data())
 def test_a_store_query_returns_what_the_live_query_returns(synced: dict, pools: dict, tz: str | None, resource: str,
                                                             data: st.DataObject) -> None:

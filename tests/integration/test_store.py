@@ -181,6 +181,31 @@ def test_incremental_sync_applies_inserts_updates_and_soft_deletes(writable: tup
     assert session.activities(source="store")["uuid"].isin(deleted).sum() == 0  # soft-deleted: hidden by default
 
 
+def test_a_quiet_sync_in_a_new_session_sends_one_request_per_resource(emulator: Emulator, tmp_path: Path) -> None:
+    with _connect(emulator, tmp_path) as first:
+        first.sync(["job", "company"])
+    emulator.log.clear()
+    with _connect(emulator, tmp_path) as again:  # knows nothing of the account's custom fields
+        summary = again.sync(["job", "company", "job"])  # a name given twice is synced once
+    assert summary["resource"].tolist() == ["job", "company"]
+    assert summary[["new", "changed", "deactivated"]].sum().sum() == 0
+    sent = emulator.log.entries()
+    assert len(sent) == 2 and all("edit_date gt" in e.query.get("$filter", "") for e in sent), sent
+    assert not list((tmp_path / "frames").rglob("*.parquet"))  # nothing went through the HTTP cache
+
+
+def test_a_store_of_another_field_table_is_pulled_afresh(emulator: Emulator, tmp_path: Path) -> None:
+    with _connect(emulator, tmp_path) as session:
+        session.sync(["staff"])
+        state = session._store.state("staff")
+        assert state is not None
+        session._store.write("staff", session._store.read("staff"), dataclasses.replace(state, fields="0" * 16))
+        with pytest.raises(sm.StoreError, match="another version of its fields"):
+            session.staff(source="store")
+        assert session.sync(["staff"])["new"].tolist() == [len(session.staff(include_inactive=True))]
+        pd.testing.assert_frame_equal(session.staff(source="store"), session.staff())
+
+
 def test_an_edit_in_the_same_second_as_the_high_water_mark_is_not_lost(tmp_path: Path) -> None:
     clock = FakeClock()  # the account's clock stands still: every write is stamped with the same second
     with Emulator(seed=0, scale="small", per_minute=100_000, per_day=1_000_000, clock=clock) as emu:
@@ -260,7 +285,7 @@ def test_a_killed_sync_leaves_the_previous_state_readable(writable: tuple[Emulat
     editor = threading.Thread(target=_keep_editing, args=(session, stop))
     editor.start()
     try:
-        for delay in (0.3, 0.6, 0.9, 1.3):
+        for delay in (0.3, 0.7, 1.2):
             worker = _worker(emu, tmp_path)  # syncs one after another, each with a file to write
             assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
             time.sleep(delay)
