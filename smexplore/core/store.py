@@ -98,10 +98,23 @@ class Store:
     @property
     def account(self) -> str:
         """The ``account=`` partition's name (the store folder's key is made on first use)."""
+        account = self._name(create=True)
+        assert account is not None
+        return account
+
+    def _name(self, create: bool) -> str | None:
+        """The ``account=`` name; ``None`` when the folder has no key and ``create`` is false
+        (nothing was ever stored there: reading never writes, so a read-only folder is fine)."""
         if self._account is None:
-            key = _folder_key(self.root)
+            key = _folder_key(self.root, create)
+            if key is None:
+                return None
             self._account = hmac.new(key, self._namespace.encode(), hashlib.sha256).hexdigest()[:16]
         return self._account
+
+    def _stored_file(self, resource: str) -> Path | None:
+        """``resource``'s file, if this folder could hold one (without making the folder's key)."""
+        return self.file(resource) if self._name(create=False) is not None else None
 
     def __repr__(self) -> str:
         return f"<smexplore Store {self.root} source={self.source} account={self.account}>"
@@ -116,7 +129,9 @@ class Store:
 
     def state(self, resource: str) -> SyncState | None:
         """What the last sync of ``resource`` recorded (``None``: never synced, or another format)."""
-        path = self.file(resource)
+        path = self._stored_file(resource)
+        if path is None:
+            return None
         try:
             state = SyncState(**read_metadata(path, _STATE_KEY))
         except FileNotFoundError:
@@ -139,11 +154,10 @@ class Store:
         Raises:
             StoreError: ``resource`` was never synced, or its file cannot be read.
         """
-        path = self.file(resource)
-        if self.state(resource) is None:
-            raise StoreError(f"the store holds no {self.source} {resource} of this account (looked in "
-                             f"{self.folder(resource)}); run session.sync([{resource!r}]) or "
-                             f"`smexplore sync --resources {resource}` first")
+        path = self._stored_file(resource)
+        if path is None or self.state(resource) is None:
+            raise StoreError(f"the store at {self.root} holds no {self.source} {resource} of this account; run "
+                             f"session.sync([{resource!r}]) or `smexplore sync --resources {resource}` first")
         try:
             # The file alone, not the folder: a partition's columns are in its path, not its rows.
             dataset = ds.dataset(path, format="parquet")
@@ -160,8 +174,11 @@ class Store:
 
     def columns(self, resource: str) -> list[str]:
         """The columns ``resource``'s file holds (none if it has no file)."""
+        path = self._stored_file(resource)
+        if path is None:
+            return []
         try:
-            return list(pq.read_schema(self.file(resource)).names)
+            return list(pq.read_schema(path).names)
         except (OSError, pa.ArrowException):
             return []
 
@@ -217,7 +234,7 @@ class Store:
 
     def synced(self) -> list[str]:
         """The resources this account has in the store."""
-        if not self.root.is_dir():
+        if not self.root.is_dir() or self._name(create=False) is None:
             return []
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
                       and self.file(p.name).exists())
@@ -265,13 +282,15 @@ def read_metadata(path: Path, key: bytes) -> Any:
     return json.loads((pq.read_schema(path).metadata or {})[key])
 
 
-def _folder_key(root: Path) -> bytes:
-    """The store folder's secret key (``.key``), made the first time (by one process, if several race)."""
+def _folder_key(root: Path, create: bool) -> bytes | None:
+    """The store folder's secret key (``.key``), made the first time if ``create`` (by one process,
+    if several race); ``None`` if there is none and ``create`` is false."""
     path = root / ".key"
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except FileNotFoundError:
-        pass
+        if not create:
+            return None
     except (OSError, ValueError) as exc:
         raise StoreError(f"the store folder's key {path} cannot be read ({exc})") from None
     try:
