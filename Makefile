@@ -9,10 +9,13 @@ FLOOR_PY   := $(FLOOR_VENV)/bin/python
 SPEC       := .cache/spec/api.json
 FLOOR_LOG  := test-artifacts/floor-tests.log
 # Not in the floor run: the notebooks and the browser (their outputs follow the newest versions),
-# the Binder build (it makes an environment of its own from binder/, whatever this one holds) and
+# the Binder build (it makes an environment of its own from binder/, whatever this one holds),
 # the packaging checks (a build in an isolated environment and static reads: no installed version
-# matters). The floor environment has no nbval, so pytest's addopts are replaced.
+# matters), and the command line's commands (subprocesses around the Session calls the other tests
+# make at the floor; what they add, arguments and exit codes, depends on no library's version).
+# The floor environment has no nbval, so pytest's addopts are replaced.
 FLOOR_TESTS := tests/unit tests/integration --ignore=tests/unit/test_packaging.py \
+	--ignore=tests/integration/test_cli_commands.py \
 	--deselect tests/integration/test_binder.py::test_binder_build_runs_every_notebook \
 	-o addopts="-ra --strict-markers" -p no:cacheprovider
 # Runs a command with SIGINT at its default. A job that a non-interactive shell starts in the
