@@ -371,7 +371,7 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     def make(folder: Path) -> Session:
         credential = ClientCredentials(emulator.client_id, emulator.client_secret, emulator.token_url)
         settings = Settings(base_url=emulator.base_url, cache_dir=folder, offline=offline,
-                 store_dir=None if store is None else Path(store).expanduser(), timezone=timezone, progress=progress,
+                 store_dir=store_dir(store, folder), timezone=timezone, progress=progress,
                             mode="demo", deployment=emulator.agency.deployment, token_url=emulator.token_url)
         return Session(credential, settings, emulator=emulator)
 

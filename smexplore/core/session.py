@@ -268,9 +268,7 @@ class BaseSession:
         self._memo_lock = threading.Lock()
         self._frames = (FrameCache(settings.cache_dir / "frames" / f"{self.source}-{namespace}")
                         if settings.cache_dir is not None and session is None else None)
-        root = settings.store_dir or (settings.cache_dir / "store" if settings.cache_dir is not None else
-                                      store_dir(None, None))
-        self._store = Store(root, self.source, namespace)
+        self._store = Store(settings.store_dir or store_dir(None, settings.cache_dir), self.source, namespace)
         self._cleanup: list[Any] = []
 
     # --- what a system says (override) ------------------------------------------------------

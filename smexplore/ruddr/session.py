@@ -259,5 +259,5 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     return demo_session(emulator, "smexplore-ruddr-demo-", lambda folder: Session(
         Credential(DEMO_TOKEN, "token"),
         Settings(base_url=emulator.base_url, cache_dir=folder, offline=offline,
-                 store_dir=None if store is None else Path(store).expanduser(), timezone=timezone, progress=progress, mode="demo"),
+                 store_dir=store_dir(store, folder), timezone=timezone, progress=progress, mode="demo"),
         emulator=emulator), cache=cache)

@@ -323,6 +323,6 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     return demo_session(emulator, "smexplore-demo-", lambda folder: Session(
         resolve_credential(emulator.api_key, None),
         Settings(base_url=emulator.base_url, cache_dir=folder, offline=offline,
-                 store_dir=None if store is None else Path(store).expanduser(), timezone=timezone, progress=progress, mode="demo",
+                 store_dir=store_dir(store, folder), timezone=timezone, progress=progress, mode="demo",
                  expire_after=DEFAULT_EXPIRE_AFTER, writable=writable),
         emulator=emulator), cache=cache)

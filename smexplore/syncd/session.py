@@ -418,6 +418,6 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     emulator = SyncdEmulator(seed=seed, scale=scale, **emulator_options)
     return demo_session(emulator, "smexplore-syncd-demo-", lambda folder: Session(
         login, Settings(base_url=emulator.base_url, cache_dir=folder, offline=offline,
-                 store_dir=None if store is None else Path(store).expanduser(), timezone=timezone, progress=progress,
+                 store_dir=store_dir(store, folder), timezone=timezone, progress=progress,
                         mode="demo", per_second=None, per_minute=60_000),
         emulator=emulator), cache=cache)
