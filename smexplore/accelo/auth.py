@@ -83,6 +83,9 @@ class BearerToken:
     def renew(self) -> bool:
         return False
 
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token,)
+
 
 class ClientCredentials:
     """A service application's client id and secret, which get (and renew) access tokens.
@@ -152,11 +155,14 @@ class ClientCredentials:
             self._grant()
         return True
 
+    def secrets(self) -> tuple[str, ...]:
+        """The client secret and the live token."""
+        return (self._secret, self._token) if self._token else (self._secret,)
+
     # --- the grant --------------------------------------------------------------------------------
     def _scrub(self, text: str) -> str:
-        for secret in (self._secret, self._token):
-            if secret:
-                text = text.replace(secret, "***")
+        for secret in self.secrets():
+            text = text.replace(secret, "***")
         return text
 
     def _post(self) -> requests.Response:

@@ -25,7 +25,7 @@ from ..core.filters.expr import F
 from ..core.filters.plan import Dialect, Plan
 from ..core.frames import to_frame
 from ..core.http import ErrorKind
-from ..core.paging import PageNumber, Paginator
+from ..core.paging import Keyset, Offset, Paginator
 from ..core.schema import Resource
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
@@ -33,7 +33,7 @@ from ..core.spans import as_moment
 from ..core.timeline import normalise
 from .auth import DEFAULT_SCOPE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_TOKEN, BearerToken, ClientCredentials
 from .auth import resolve_credentials as _resolve
-from .dialect import dialect_for
+from .dialect import FILTERS, dialect_for
 from .dialect import plan as plan_filters
 from .filter_text import parse_filters
 from .flatten import flatten_all
@@ -44,7 +44,7 @@ __all__ = ["ENV_DEPLOYMENT", "PAGE_SIZE", "Session", "Settings", "connect", "dem
 
 ENV_DEPLOYMENT = "ACCELO_DEPLOYMENT"
 PAGE_SIZE = 100
-"""Records per page: the most Accelo's ``_limit`` allows."""
+"""Records asked for per page: the most Accelo's ``_limit`` allows (a server may send fewer)."""
 METHODS = {"jobs": "jobs", "staff": "staff", "activities": "activities", "tasks": "tasks", "companies": "companies",
            "job_statuses": "job_statuses", "job_types": "job_types"}
 _DEPLOYMENT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -198,8 +198,21 @@ class Session(BaseSession):
         return now.tz_convert(self.settings.timezone) if self.settings.timezone else now.tz_localize(None)
 
     # --- what Accelo says -------------------------------------------------------------------------
-    def paging(self) -> Paginator:
-        return PageNumber(limit=PAGE_SIZE, page_param="_page", limit_param="_limit", start=0, envelope="response")
+    def paging(self, spec: Resource | None = None) -> Paginator:
+        """Pages bounded by the last id (``_filters=…,id_greater_than(<last id>)``) where the list has
+        the id range filter, else by ``_offset`` counted in records received; both end only at an
+        empty page, never at a short one.
+
+        A page shorter than the ``_limit`` asked for does not mean the end: the document we were
+        given caps ``_limit`` at 50 (its 2017 wording), the current docs at 100 (since November 2020:
+        Accelo/docs ``source/includes/_configuring_responses.md``, commit f91e70c), and a deployment
+        or a proxy may cap lower still. Bounds by id also keep pages from shifting when records
+        change between them (offsets and ``_page`` numbers do).
+        """
+        if spec is not None and "id" in FILTERS.get(spec.name, {}) and FILTERS[spec.name]["id"].ranges == "id":
+            return Keyset(limit=PAGE_SIZE, limit_param="_limit", filter_param="_filters", bound="id_greater_than",
+                          envelope="response")
+        return Offset(limit=PAGE_SIZE, offset_param="_offset", limit_param="_limit", envelope="response")
 
     def _get_resource(self, name: str) -> Resource:
         return get_resource(name)

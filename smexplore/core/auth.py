@@ -43,6 +43,10 @@ class Credentials(Protocol):
         """Get a fresh credential after the API refused this one; whether one was got."""
         ...
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret it holds now, as sent (kept out of every message: ``core.redact``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Credential:
@@ -74,6 +78,10 @@ class Credential:
     def renew(self) -> bool:
         """A fixed credential cannot be renewed: a 401 means it is wrong (or revoked)."""
         return False
+
+    def secrets(self) -> tuple[str, ...]:
+        """The key or token."""
+        return (self.secret,)
 
     def namespace(self, base_url: str) -> str:
         """A stable, one-way name for this account at this URL (keeps accounts' caches apart)."""
@@ -117,10 +125,16 @@ class BasicCredential:
     user: str
     password: str = field(repr=False)
 
+    def _basic(self) -> str:
+        return base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
+
     def headers(self) -> dict[str, str]:
         """The ``Authorization`` header that carries the user name and password."""
-        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
-        return {"Authorization": f"Basic {token}"}
+        return {"Authorization": f"Basic {self._basic()}"}
+
+    def secrets(self) -> tuple[str, ...]:
+        """The password, and the Basic header's value that holds it."""
+        return (self.password, self._basic())
 
     @property
     def hint(self) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
+from .redact import redact
+
 __all__ = [
     "APIError",
     "AuthenticationError",
@@ -35,7 +37,14 @@ def did_you_mean(name: str, valid: Sequence[str]) -> str:
 
 
 class SMExploreError(Exception):
-    """Base class of every error smexplore raises on purpose."""
+    """Base class of every error smexplore raises on purpose.
+
+    Its message never holds a secret of a live Session's credentials, even one a server echoed
+    (``core.redact``).
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class AuthenticationError(SMExploreError):

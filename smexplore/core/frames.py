@@ -43,9 +43,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .log import get_logger
 from .schema import Field, Resource
 
 __all__ = ["column_dtype", "localised", "to_frame"]
+
+log = get_logger("frames")
 
 
 def column_dtype(field: Field, tz: str | None = None) -> Any:
@@ -146,6 +149,50 @@ def _numbers(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series.astype(object).replace("", None), errors="coerce").astype("Float64")
 
 
+_EXACT = 2**53  # floats hold every whole number below this exactly
+_INT64 = 2**63
+
+
+def _whole_number(value: Any) -> int | None:
+    """One wire value as an exact whole number (``None``: blank, unreadable, or beyond 64 bits)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        try:
+            number = int(text)
+        except ValueError:
+            try:
+                decimal = float(text)
+            except ValueError:
+                return None
+            if not np.isfinite(decimal):
+                return None
+            number = round(decimal)
+    return number if -_INT64 <= number < _INT64 else None
+
+
+def _integers(series: pd.Series, field: Field) -> pd.Series:
+    """Whole numbers, exactly: parsed as numbers at speed, and any beyond what a float holds exactly
+    (2**53) read again from the wire value itself. A value beyond 64 bits is missing, and logged."""
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return series.astype("Int64")
+    numbers = _numbers(series)
+    if not numbers.abs().ge(_EXACT).any():
+        return numbers.round().astype("Int64")
+    big = numbers.abs().ge(_EXACT).fillna(False).to_numpy(dtype=bool)
+    exact = [_whole_number(value) for value in series[big]]
+    dropped = sum(number is None for number in exact)
+    if dropped:
+        log.warning("%s: %d value%s beyond a 64-bit whole number, left missing", field.name, dropped,
+                    "" if dropped == 1 else "s")
+    result = numbers.mask(big).round().astype("Int64")
+    result[big] = pd.array(exact, dtype="Int64")
+    return result
+
+
 def _flags(series: pd.Series) -> pd.Series:
     flags = series.astype(object).map(_FLAG_VALUES)
     odd = flags.isna() & series.notna() & (series.astype(object) != "")
@@ -172,7 +219,7 @@ def _column(series: pd.Series, field: Field, tz: str | None) -> pd.Series:
     if kind == "flag":
         return _flags(series)
     if kind == "int":
-        return _numbers(series).round().astype("Int64")
+        return _integers(series, field)
     if kind in ("float", "money"):
         return _numbers(series)
     if kind == "category":

@@ -27,6 +27,8 @@ import hashlib
 import itertools
 import json
 import math
+import re
+import reprlib
 import sqlite3
 import sys
 import threading
@@ -390,6 +392,41 @@ def _incomplete(message: str) -> IncompleteResultError:
     return IncompleteResultError(message)
 
 
+class _PageCheck:
+    """What every page of one pull must keep to, whatever the paging style: records are objects,
+    none comes twice (by the style's ``id_key``), and the list's size, where pages say it, stays
+    the same from page to page (records changing between pages shift them)."""
+
+    def __init__(self, id_key: str | None) -> None:
+        self.id_key = id_key
+        self.ids: set[Any] = set()
+        self.size: int | None = None
+
+    def page(self, number: int, records: list[Any], size: int | None) -> None:
+        """Check page ``number``'s ``records`` and the list ``size`` it states.
+
+        Raises:
+            PageError: The page breaks a rule (the message says which record or size).
+        """
+        for record in records:
+            if not isinstance(record, dict):
+                raise PageError(f"the API sent {reprlib.repr(record)} where a record (an object) should be")
+        if self.id_key is not None:
+            keys = [key if isinstance(key, (str, int)) else repr(key)
+                    for key in (record.get(self.id_key) for record in records) if key is not None]
+            fresh = set(keys)
+            if len(fresh) != len(keys) or not self.ids.isdisjoint(fresh):
+                again = next(key for index, key in enumerate(keys) if key in self.ids or key in keys[:index])
+                raise PageError(f"the API sent the record {self.id_key}={again!r} twice: it repeats or overlaps "
+                                "pages (records changed while the list was read, or a paging parameter is ignored)")
+            self.ids |= fresh
+        if size is not None:
+            if self.size is not None and size != self.size:
+                raise PageError(f"the list held {self.size:,} records on page 1 and {size:,} on page {number}: "
+                                "it changed while it was read; pull again")
+            self.size = size
+
+
 class Transport:
     """Sends GETs to one API base URL through a (cached) session, with retries and paging.
 
@@ -417,6 +454,10 @@ class Transport:
         decode: Turns a 200 answer's body into what ``get`` returns and the paginator reads
             (default ``json.loads``). A ``ValueError`` from it is a broken body: dropped from the
             cache and retried like a cut-short one; a ``RefusedBody`` is an ``APIError`` at once.
+        media_types: The media types a 200 answer's body may have (``application/json``; a
+            ``+json`` or ``+xml`` suffix of the same family counts too); another one (a maintenance
+            page in ``text/html``) is an ``APIError`` at once, never read as data. An answer with
+            no ``Content-Type`` is read. ``()``: any.
 
     Rate limits: a 429 waits ``Retry-After``, else until ``X-RateLimit-Reset`` (else backs off),
     within the retry budget; an answer saying ``X-RateLimit-Remaining: 0`` holds the next request
@@ -429,7 +470,8 @@ class Transport:
                  paging: Paginator | None = None, credential_hint: str = "check the credentials",
                  filter_of: Callable[[Mapping[str, str]], str | None] | None = None,
                  describe_error: ErrorDescriber | None = None, renew: Callable[[], bool] | None = None,
-                 wall_clock: Callable[[], float] = time.time, decode: Callable[[bytes], Any] | None = None) -> None:
+                 wall_clock: Callable[[], float] = time.time, decode: Callable[[bytes], Any] | None = None,
+                 media_types: tuple[str, ...] = ()) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
         self.paging: Paginator = paging if paging is not None else HeaderCursor()
@@ -439,6 +481,7 @@ class Transport:
         self._renew = renew
         self._wall_clock = wall_clock
         self._decode: Callable[[bytes], Any] = decode if decode is not None else json.loads
+        self._media_types = media_types
         self._auth_headers = auth_headers
         self.budget = budget
         self.retry = retry
@@ -553,11 +596,13 @@ class Transport:
                     continue
                 if status == 200:
                     try:
+                        self._check_media(response)
                         return self._decode(response.content), response
-                    except RefusedBody as exc:
+                    except (RefusedBody, RecursionError) as exc:
                         self._drop(response)
-                        log.warning("%s: %s", what, exc)
-                        raise APIError(f"{what} failed: GET {path}: {exc}", status) from None
+                        why = exc if isinstance(exc, RefusedBody) else "the body is nested too deeply to read"
+                        log.warning("%s: %s", what, why)
+                        raise APIError(f"{what} failed: GET {path}: {why}", status) from None
                     except ValueError as exc:
                         self._drop(response)  # never keep a broken body in the cache
                         problem = f"the body of GET {path} was cut short or cannot be read ({exc})"
@@ -579,6 +624,21 @@ class Transport:
             log.info("%s: retry %d in %.1f s after %s", what, attempt + 1, delay, problem)
             self._sleep(delay)
             attempt += 1
+
+    def _check_media(self, response: requests.Response) -> None:
+        """``RefusedBody`` unless the answer's ``Content-Type`` is one of ``media_types`` (or absent)."""
+        media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if not media or not self._media_types or media in self._media_types:
+            return
+        suffix = media.rpartition("+")[2]
+        if any(expected.endswith("/" + suffix) for expected in self._media_types):
+            return
+        title = ""
+        if media == "text/html":
+            found = re.search(rb"<title[^>]*>(.{1,120}?)</title>", response.content[:4096], re.IGNORECASE | re.DOTALL)
+            title = f" titled {found[1].decode('utf-8', 'replace').strip()!r}" if found else ""
+        raise RefusedBody(f"the server answered {media}{title} where {' or '.join(self._media_types)} was expected "
+                          "(a maintenance or login page, or a proxy's answer?); nothing of it was read")
 
     def _delay(self, attempt: int, retry_after: str | None, refused: requests.Response | None) -> float:
         """How long to wait before the next attempt: ``Retry-After``, else (a 429) at least until
@@ -643,7 +703,8 @@ class Transport:
 
     # --- a whole list ------------------------------------------------------------------------------
     def pull(self, path: str, params: Mapping[str, str] | None = None, *, label: str = "",
-             reuse: Callable[[Page], bool] | None = None, keep: bool = True) -> Pull:
+             reuse: Callable[[Page], bool] | None = None, keep: bool = True,
+             paging: Paginator | None = None) -> Pull:
         """Every page of a list endpoint (walked as ``paging`` says), from one source.
 
         The pages come either all from the cache (as one earlier pull stored them: each page no
@@ -658,26 +719,30 @@ class Transport:
                 (the caller already holds what that page leads to).
             keep: ``False``: every page from the network, none stored in the cache (the caller
                 keeps the records itself).
+            paging: How this list is paged (default: the transport's ``paging``).
 
         Raises:
-            IncompleteResultError: A later page failed (nothing partial is returned), or the API
-                led back to a page already read.
+            IncompleteResultError: A later page failed (nothing partial is returned); the API led
+                back to a page already read, sent a record twice, sent something else than records,
+                or changed the list's size between pages.
             CacheMissError: Offline, and the cache does not hold the whole pull.
             SMExploreError: The first page failed (a subclass says how).
         """
         params, label = dict(params or {}), label or path
+        style = paging if paging is not None else self.paging
         tag = self.topic(path)
         with self._lock:
             written = self._written.get(tag)
         try:
-            result = self._collect(path, params, label, reuse, refresh=written is not None or not keep, keep=keep)
+            result = self._collect(path, params, label, reuse, style, refresh=written is not None or not keep,
+                                   keep=keep)
         except _NotCached as gap:
             if self.offline:
                 raise CacheMissError(f"offline, and {label} page {gap.page} is not in the cache (pages 1–"
                                      f"{gap.page - 1} are); connect with offline=False to fetch it") from None
             log.info("%s: the cache holds only part of this pull (%s); pulling it whole from the network",
                      label, gap)
-            result = self._collect(path, params, label, reuse, refresh=True, keep=keep)
+            result = self._collect(path, params, label, reuse, style, refresh=True, keep=keep)
         if result.records is None:
             log.debug("%s: the cache serves the same first page as before; what it leads to is reused", label)
         else:
@@ -690,8 +755,8 @@ class Transport:
         return result
 
     def _collect(self, path: str, params: dict[str, str], label: str, reuse: Callable[[Page], bool] | None,
-                 refresh: bool, keep: bool = True) -> Pull:
-        pages = self._walk(path, params, label, refresh, keep)
+                 paging: Paginator, refresh: bool, keep: bool = True) -> Pull:
+        pages = self._walk(path, params, label, paging, refresh, keep)
         try:
             first = next(pages)
             if reuse is not None and first.from_cache and reuse(first):
@@ -704,10 +769,11 @@ class Transport:
         finally:
             pages.close()
 
-    def _walk(self, path: str, params: dict[str, str], label: str, refresh: bool,
+    def _walk(self, path: str, params: dict[str, str], label: str, paging: Paginator, refresh: bool,
               keep: bool = True) -> Generator[Page, None, None]:
-        step = self.paging.first()
+        step = paging.first()
         seen, number, total = {tuple(sorted(step.items()))}, 1, 0
+        check = _PageCheck(paging.id_key)
         network: Mode = "refresh" if keep else "bypass"
         mode: Mode = network if refresh else "normal"
         previous: datetime | None = None
@@ -729,10 +795,12 @@ class Transport:
                     raise _incomplete(f"{label}: page {number} failed after {total:,} records "
                                       f"({exc}); no partial result is returned") from exc
                 try:
-                    records = self.paging.records(body)
-                    following = self.paging.next(body, response, records)
+                    records = paging.records(body)
+                    check.page(number, records, paging.total(body))
+                    following = paging.next(body, response, records)
                 except PageError as exc:
-                    raise _incomplete(f"{label} page {number}: {exc}") from None
+                    self._drop(response)  # a page that cannot be put together is no answer to keep
+                    raise _incomplete(f"{label} page {number}: {exc}; no partial result is returned") from None
                 from_cache = bool(getattr(response, "from_cache", False))
                 fetched_at = _utc(getattr(response, "created_at", None)) if from_cache else _utc(None)
                 if number == 1:  # the first page decides where every later page comes from

@@ -2,11 +2,20 @@
 
 A ``Paginator`` is stateless: it says what to add to the query for the first page, reads a page's
 records out of its body, and says what to add for the next page (``None``: that was the last).
-The transport does the rest (retries, cache, progress, one source per pull), whatever the style.
+Which page an answer is comes from its request (``response.url``), never from memory, so one
+paginator serves any number of pulls at once. The transport does the rest (retries, cache,
+progress, one source per pull) whatever the style, and checks what every style promises: each
+record is an object, no record comes twice (``id_key``), and the list's size (``total``) does not
+change between pages.
+
+A page shorter than asked for never ends a list by itself: a server (or a proxy) may cap pages
+below what the client asks. Lists end where the API says so (an empty cursor, ``hasMore`` false, a
+``total`` reached) or at an empty page.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -14,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-__all__ = ["HeaderCursor", "ItemRange", "JsonCursor", "PageError", "PageNumber", "Paginator"]
+__all__ = ["HeaderCursor", "ItemRange", "JsonCursor", "Keyset", "Offset", "PageError", "Paginator", "Unpaged"]
 
 
 class PageError(ValueError):
@@ -23,6 +32,12 @@ class PageError(ValueError):
 
 class Paginator(Protocol):
     """One paging style."""
+
+    @property
+    def id_key(self) -> str | None:
+        """The field identifying a record (a record that comes twice in one pull is refused), or
+        ``None`` when records carry no id."""
+        ...
 
     def first(self) -> dict[str, str]:
         """Query parameters for the first page."""
@@ -37,41 +52,85 @@ class Paginator(Protocol):
         ...
 
     def next(self, body: Any, response: requests.Response, records: list[dict[str, Any]]) -> dict[str, str] | None:
-        """Query parameters for the page after this one, or ``None`` when this was the last."""
+        """Query parameters for the page after this one, or ``None`` when this was the last.
+
+        Raises:
+            PageError: The page cannot be put together with the others (it says why).
+        """
         ...
+
+    def total(self, body: Any) -> int | None:
+        """How many records the whole list has, where a page says so (``None``: it does not)."""
+        ...
+
+
+def _sent(response: requests.Response, name: str) -> str | None:
+    """The value of query parameter ``name`` in the request ``response`` answers (the last one sent)."""
+    values = parse_qs(urlsplit(response.url or "").query).get(name)
+    return values[-1] if values else None
+
+
+def _whole(value: Any, what: str) -> int:
+    """``value`` (an attribute's or a query's text) as a whole number; ``PageError`` if it is none."""
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise PageError(f"{what} is {value!r}, not a whole number") from None
+
+
+def _enveloped(body: Any, envelope: str | None) -> list[dict[str, Any]]:
+    """The records under ``envelope`` of a JSON object, or the body itself when ``envelope`` is ``None``."""
+    if envelope is None:
+        found = body
+    elif isinstance(body, Mapping):
+        found = body.get(envelope)
+    else:
+        raise PageError(f"expected a JSON object with a {envelope!r} array, got {type(body).__name__}")
+    if not isinstance(found, list):
+        where = "a JSON array of records" if envelope is None else f"a {envelope!r} array"
+        raise PageError(f"expected {where}, got {type(found).__name__}")
+    return found
+
+
+def _check_limit(limit: Any) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a whole number of records, at least 1; got {limit!r}")
 
 
 @dataclass(frozen=True)
 class HeaderCursor:
-    """A JSON array per page; the next page's cursor comes in a response header.
+    """A JSON array per page; the next page's cursor comes in a response header (ServiceM8's).
 
     Attributes:
         param: The query parameter that carries the cursor.
         header: The response header with the next cursor (empty or absent: the last page).
         start: The cursor of the first page.
+        id_key: The records' id field.
     """
 
     param: str = "cursor"
     header: str = "x-next-cursor"
     start: str = "-1"
+    id_key: str | None = "uuid"
 
     def first(self) -> dict[str, str]:
         return {self.param: self.start}
 
     def records(self, body: Any) -> list[dict[str, Any]]:
-        if not isinstance(body, list):
-            raise PageError(f"expected a JSON array of records, got {type(body).__name__}")
-        return body
+        return _enveloped(body, None)
 
     def next(self, body: Any, response: requests.Response, records: list[dict[str, Any]]) -> dict[str, str] | None:
         cursor = response.headers.get(self.header, "")
         return {self.param: cursor} if cursor else None
 
+    def total(self, body: Any) -> int | None:
+        return None
+
 
 @dataclass(frozen=True)
 class JsonCursor:
     """A JSON object per page: records under ``results`` and a ``hasMore`` flag; the next page
-    starts after the last record's id.
+    starts after the last record's id (Ruddr's).
 
     Attributes:
         results: The key holding the page's records.
@@ -105,75 +164,148 @@ class JsonCursor:
             raise PageError(f"the last record of the page has no {self.id_key!r} to continue after")
         return {**self.first(), self.after: str(last)}
 
+    def total(self, body: Any) -> int | None:
+        return None
+
 
 @dataclass(frozen=True)
-class PageNumber:
-    """Numbered pages of ``limit`` records: page ``start``, ``start + 1`` … until a short page.
+class Offset:
+    """Records from a position: ``offset`` counts the records received so far, ``limit`` asks for a
+    page of them (Accelo's ``_offset``/``_limit``); only an empty page ends the list.
 
-    The API gives no total and no "more" flag: a page holding fewer than ``limit`` records is the
-    last (so a list whose length is a multiple of ``limit`` ends with one empty page). Records
-    come under ``envelope`` in a JSON object (``{"meta": …, "response": [...]}``), or are the body
-    itself when ``envelope`` is ``None``. Which page an answer is comes from its request's query
-    (``response.url``), so the paginator keeps no state between pages.
+    A server that sends fewer records than asked (a lower cap, a proxy) is simply asked again from
+    after the last one received. Records come under ``envelope`` in a JSON object
+    (``{"meta": …, "response": [...]}``), or are the body itself when ``envelope`` is ``None``.
 
     Attributes:
-        limit: Records per page, sent as ``limit_param``.
-        page_param: The query parameter numbering pages.
+        limit: Records asked for per page, sent as ``limit_param``.
+        offset_param: The query parameter of the first record's position (from 0).
         limit_param: The query parameter for ``limit``.
-        start: The number of the first page.
         envelope: The key of the body holding the page's records (``None``: the body is the array).
+        id_key: The records' id field.
     """
 
     limit: int = 100
-    page_param: str = "page"
+    offset_param: str = "offset"
     limit_param: str = "limit"
-    start: int = 0
     envelope: str | None = None
+    id_key: str | None = "id"
 
     def __post_init__(self) -> None:
-        if isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1:
-            raise ValueError(f"limit must be a whole number of records, at least 1; got {self.limit!r}")
+        _check_limit(self.limit)
 
-    def _page(self, number: int) -> dict[str, str]:
-        return {self.page_param: str(number), self.limit_param: str(self.limit)}
+    def _from(self, offset: int) -> dict[str, str]:
+        return {self.offset_param: str(offset), self.limit_param: str(self.limit)}
 
     def first(self) -> dict[str, str]:
-        return self._page(self.start)
+        return self._from(0)
 
     def records(self, body: Any) -> list[dict[str, Any]]:
-        if self.envelope is None:
-            found = body
-        elif isinstance(body, Mapping):
-            found = body.get(self.envelope)
-        else:
-            raise PageError(f"expected a JSON object with a {self.envelope!r} array, got {type(body).__name__}")
-        if not isinstance(found, list):
-            where = "a JSON array of records" if self.envelope is None else f"a {self.envelope!r} array"
-            raise PageError(f"expected {where}, got {type(found).__name__}")
-        return found
+        return _enveloped(body, self.envelope)
 
     def next(self, body: Any, response: requests.Response, records: list[dict[str, Any]]) -> dict[str, str] | None:
-        if len(records) < self.limit:
+        if not records:
             return None
-        if len(records) > self.limit:
-            raise PageError(f"a page of {len(records)} records, more than the {self.limit} asked for: the API "
-                            f"ignores {self.limit_param}, so pages cannot be counted")
-        sent = parse_qs(urlsplit(response.url or "").query).get(self.page_param)
-        if not sent:
-            raise PageError(f"the answer does not say which page it is (no {self.page_param} in its URL)")
-        try:
-            number = int(sent[-1])
-        except ValueError:
-            raise PageError(f"the page was asked for with {self.page_param}={sent[-1]!r}, not a number") from None
-        return self._page(number + 1)
+        sent = _sent(response, self.offset_param)
+        if sent is None:
+            raise PageError(f"the answer does not say where it starts (no {self.offset_param} in its URL)")
+        return self._from(_whole(sent, f"the request's {self.offset_param}") + len(records))
+
+    def total(self, body: Any) -> int | None:
+        return None
 
 
-def _whole(value: Any, what: str) -> int:
-    """``value`` (an attribute's or a query's text) as a whole number; ``PageError`` if it is none."""
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise PageError(f"{what} is {value!r}, not a whole number") from None
+@dataclass(frozen=True)
+class Keyset:
+    """Pages bounded by the last id received: the list in ascending id order, each next page asks
+    for the ids above the last one in the API's filter (Accelo's ``_filters=…,id_greater_than(41)``);
+    only an empty page ends the list.
+
+    Records changing between pages neither shift nor repeat the pages (an offset would). Every
+    record of a page must have an id above the bound its request sent, in ascending order: an API
+    that ignores the bound or lists in another order is a ``PageError``, not a list put together
+    wrongly. A filter of the caller's ending in the same bound (``id_greater_than(5)``) is replaced
+    by the page's: every record above the last id is above it too.
+
+    Attributes:
+        limit: Records asked for per page, sent as ``limit_param``.
+        limit_param: The query parameter for ``limit``.
+        filter_param: The query parameter holding the API's filters.
+        bound: The filter keeping ids above a value (``bound(41)``).
+        separator: Joins filters in ``filter_param`` (all must hold).
+        envelope: The key of the body holding the page's records (``None``: the body is the array).
+        id_key: The records' id field (whole numbers).
+    """
+
+    limit: int = 100
+    limit_param: str = "limit"
+    filter_param: str = "filters"
+    bound: str = "id_greater_than"
+    separator: str = ","
+    envelope: str | None = None
+    id_key: str = "id"
+
+    def __post_init__(self) -> None:
+        _check_limit(self.limit)
+
+    def first(self) -> dict[str, str]:
+        return {self.limit_param: str(self.limit)}
+
+    def records(self, body: Any) -> list[dict[str, Any]]:
+        return _enveloped(body, self.envelope)
+
+    def _split(self, filters: str) -> tuple[str, int | None]:
+        """``filters`` without a trailing bound, and the bound's value (``None``: none)."""
+        match = re.search(rf"(?:^|{re.escape(self.separator)}){re.escape(self.bound)}\((\d+)\)$", filters)
+        if match is None:
+            return filters, None
+        return filters[:match.start()], int(match[1])
+
+    def next(self, body: Any, response: requests.Response, records: list[dict[str, Any]]) -> dict[str, str] | None:
+        if not records:
+            return None
+        rest, above = self._split(_sent(response, self.filter_param) or "")
+        previous = above
+        for record in records:
+            value = _whole(record.get(self.id_key), f"a record's {self.id_key!r}")
+            if previous is not None and value <= previous:
+                asked = f" above {above}" if above is not None else ""
+                raise PageError(f"asked for {self.id_key}s{asked} in ascending order, the API answered {value} after "
+                                f"{previous}: it does not keep to {self.bound}, so the pages cannot be put together")
+            previous = value
+        joined = f"{rest}{self.separator}" if rest else ""
+        return {**self.first(), self.filter_param: f"{joined}{self.bound}({previous})"}
+
+    def total(self, body: Any) -> int | None:
+        return None
+
+
+@dataclass(frozen=True)
+class Unpaged:
+    """A list the API sends whole in one answer (Syncd's ``/jobs.xml`` without a range); its
+    records are read as ``style`` reads a page.
+
+    Attributes:
+        style: The system's paging style, for reading the records.
+    """
+
+    style: Paginator
+
+    @property
+    def id_key(self) -> str | None:
+        return self.style.id_key
+
+    def first(self) -> dict[str, str]:
+        return {}
+
+    def records(self, body: Any) -> list[dict[str, Any]]:
+        return self.style.records(body)
+
+    def next(self, body: Any, response: requests.Response, records: list[dict[str, Any]]) -> dict[str, str] | None:
+        return None
+
+    def total(self, body: Any) -> int | None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -187,27 +319,29 @@ class ItemRange:
     a page holds comes from its request (``response.url``), so the paginator keeps no state.
 
     The next page starts after the last item received (an API may send fewer than asked for). The
-    list ends once the items reach the page's ``total``, or, where the root gives no total, with a
-    page shorter than asked for. A page that starts elsewhere than asked (its root's ``start``
-    says so), an empty page while ``total`` says more items follow, or more items than asked for
-    past the first page, is a ``PageError``; more than asked for on the first page is the whole
-    list at once (an API that ignores ranges).
+    list ends once the items reach the page's ``total``, or, where the root gives no total, at an
+    empty page. A page that starts elsewhere than asked (its root's ``start`` says so), an empty
+    page while ``total`` says more items follow, or more items than asked for past the first page,
+    is a ``PageError``; more than asked for on the first page is the whole list at once (an API
+    that ignores ranges).
 
     Attributes:
         size: Items asked for per request.
         start_param: The query parameter (and root attribute) of the first item's index.
         end_param: The query parameter of the last item's index.
-        total: The root attribute (or key) with the number of items in the list.
+        total_key: The root attribute (or key) with the number of items in the list.
         origin: The index of the first item (1: counted from one).
         records_key: Where a JSON object body holds its records.
+        id_key: The records' id field.
     """
 
     size: int = 100
     start_param: str = "start"
     end_param: str = "end"
-    total: str = "total"
+    total_key: str = "total"
     origin: int = 1
     records_key: str = "records"
+    id_key: str | None = "id"
 
     def __post_init__(self) -> None:
         if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1:
@@ -238,15 +372,17 @@ class ItemRange:
         except ValueError as exc:
             raise PageError(str(exc)) from None
 
+    def total(self, body: Any) -> int | None:
+        total = self._attributes(body).get(self.total_key)
+        return _whole(total, f"the list's {self.total_key}") if total not in (None, "") else None
+
     def next(self, body: Any, response: requests.Response, records: list[dict[str, Any]]) -> dict[str, str] | None:
-        sent = parse_qs(urlsplit(response.url or "").query).get(self.start_param)
-        if not sent:
+        sent = _sent(response, self.start_param)
+        if sent is None:
             raise PageError(f"the answer does not say which items it holds (no {self.start_param} in its URL)")
-        start = _whole(sent[-1], f"the request's {self.start_param}")
-        attributes = self._attributes(body)
-        total = attributes.get(self.total)
-        count = _whole(total, f"the list's {self.total}") if total not in (None, "") else None
-        answered = attributes.get(self.start_param)
+        start = _whole(sent, f"the request's {self.start_param}")
+        count = self.total(body)
+        answered = self._attributes(body).get(self.start_param)
         if records and answered not in (None, "") and _whole(answered, f"the list's {self.start_param}") != start:
             raise PageError(f"asked for items from {start}, the API answered items from {answered}: it does not "
                             f"take {self.start_param}/{self.end_param}, so the pages cannot be put together")
@@ -261,4 +397,4 @@ class ItemRange:
         following = start + len(records)
         if count is not None:
             return self._range(following) if following - self.origin < count else None
-        return self._range(following) if len(records) == self.size else None
+        return self._range(following)

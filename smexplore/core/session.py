@@ -44,6 +44,7 @@ from .frame_cache import FrameCache, Kept
 from .frames import column_dtype, localised, to_frame
 from .http import ErrorKind, Page, RequestBudget, RetryPolicy, Transport, progress_wanted
 from .paging import HeaderCursor, Paginator
+from .redact import watch
 from .schema import Resource
 from .store import Store, SyncState, fingerprint, loaded_frame, stored_frame
 from .sync import SUMMARY_DTYPES, Counts, upsert
@@ -234,6 +235,8 @@ class BaseSession:
     """Convenience method → resource, for ``resources()``."""
     timeline_resources: ClassVar[tuple[str, ...]] = ()
     """Resources whose frames the Explorer draws as a timeline (the first is the one it shows first)."""
+    media_types: ClassVar[tuple[str, ...]] = ("application/json",)
+    """What the API's answers are (another type, such as a maintenance page, is refused unread)."""
     changed_field: ClassVar[str | None] = None
     """The field that says when a record last changed, if the API filters on it (``sync`` then pulls
     only what changed; ``None``: every sync pulls every record)."""
@@ -247,6 +250,7 @@ class BaseSession:
         self.settings = settings
         self.emulator = emulator
         self._credential = credential
+        watch(credential)  # a server echoing its secrets never gets them into a message
         self._owns_http = session is None
         # A demo account is the same account whatever port its emulator has today.
         namespace = credential.namespace(settings.base_url if emulator is None else
@@ -263,6 +267,7 @@ class BaseSession:
             progress=settings.progress, timeout=settings.timeout, paging=self.paging(),
             credential_hint=self.credential_hint, filter_of=self._filter_of,
             describe_error=self._describe_error, renew=credential.renew, decode=self._decode,
+            media_types=self.media_types,
         )
         self._memo: OrderedDict[tuple[str, str], _Memo] = OrderedDict()  # by (resource, query)
         self._memo_lock = threading.Lock()
@@ -272,8 +277,8 @@ class BaseSession:
         self._cleanup: list[Any] = []
 
     # --- what a system says (override) ------------------------------------------------------
-    def paging(self) -> Paginator:
-        """How the system's lists are paged."""
+    def paging(self, spec: Resource | None = None) -> Paginator:
+        """How the system's lists are paged (``spec``'s list, where lists differ; ``None``: most lists)."""
         return HeaderCursor()
 
     def _get_resource(self, name: str) -> Resource:
@@ -659,7 +664,7 @@ class BaseSession:
         incremental = where is not None
         planned = plan(where, spec, dialect=self._dialect(spec))  # no time zone: the store's times are naive
         path, query = self._list_request(spec, planned.params)
-        pulled = self._transport.pull(path, query, label=spec.name, keep=False)
+        pulled = self._transport.pull(path, query, label=spec.name, keep=False, paging=self.paging(spec))
         fresh = to_frame(self._prepare(spec, pulled.records or []), spec, None)
         if planned.local is not None:
             fresh = fresh[evaluate(planned.local, fresh, spec)]
@@ -753,7 +758,7 @@ class BaseSession:
         reuse: Callable[[Page], bool] | None = None
         if memo is not None and before is not None:  # valid while nothing about the resource was stored since
             reuse = lambda page: (page.digest, before) == (memo.digest, memo.version)
-        pulled = self._transport.pull(path, query, label=spec.name, reuse=reuse)
+        pulled = self._transport.pull(path, query, label=spec.name, reuse=reuse, paging=self.paging(spec))
         frame: pd.DataFrame | None = None
         if pulled.records is None and memo is not None:
             frame, fetched_at = memo.frame, memo.fetched_at
@@ -764,7 +769,7 @@ class BaseSession:
                     self._learn(spec, frame)
                     self._remember(key, _Memo(memo.digest, memo.version, frame, fetched_at))
             if frame is None:  # the kept frame could not be read: pull it whole
-                pulled = self._transport.pull(path, query, label=spec.name)
+                pulled = self._transport.pull(path, query, label=spec.name, paging=self.paging(spec))
         if frame is None:
             records = self._prepare(spec, pulled.records or [])
             frame = to_frame(records, spec, self.settings.timezone,

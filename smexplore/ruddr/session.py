@@ -161,7 +161,7 @@ class Session(BaseSession):
                                             freq)
 
     # --- what Ruddr says ----------------------------------------------------------------------
-    def paging(self) -> Paginator:
+    def paging(self, spec: Resource | None = None) -> Paginator:
         return JsonCursor(limit=PAGE_SIZE)
 
     def _get_resource(self, name: str) -> Resource:

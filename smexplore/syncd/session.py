@@ -99,6 +99,7 @@ class Session(BaseSession):
 
     source: ClassVar[str] = "syncd"
     display_name: ClassVar[str] = "smexplore.syncd.Session"
+    media_types: ClassVar[tuple[str, ...]] = ("application/xml", "text/xml")
     credential_hint: ClassVar[str] = (f"check the user name and password (user=/password=, or {ENV_USER}/"
                                       f"{ENV_PASSWORD}): they are the web login's")
     methods: ClassVar[Mapping[str, str]] = METHODS
@@ -195,7 +196,7 @@ class Session(BaseSession):
                                              self.settings.timezone))
 
     # --- what Syncd says ----------------------------------------------------------------------
-    def paging(self) -> Paginator:
+    def paging(self, spec: Resource | None = None) -> Paginator:
         return ItemRange(size=PAGE_SIZE)
 
     def _decode(self, content: bytes) -> Any:

@@ -9,6 +9,7 @@ faults, typed frames and the normalised timeline.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -89,10 +90,11 @@ def test_a_token_that_expires_mid_pull_is_renewed_once_and_the_pull_completes(tm
     clock = _Wall(time.time())
     with AcceloEmulator(seed=0, scale="small", clock=clock, token_ttl=600) as emu:
         s = _connect(emu, tmp_path)
-        inner = s._transport.paging
+        inner = s.paging(s._resource("tasks"))
 
         class Expiring:  # the token expires after the third page
             pages = 0
+            id_key = inner.id_key
 
             def first(self) -> dict[str, str]:
                 return inner.first()
@@ -100,17 +102,21 @@ def test_a_token_that_expires_mid_pull_is_renewed_once_and_the_pull_completes(tm
             def records(self, body: Any) -> list[dict[str, Any]]:
                 return inner.records(body)
 
+            def total(self, body: Any) -> int | None:
+                return inner.total(body)
+
             def next(self, body: Any, response: requests.Response, records: list[dict[str, Any]]) -> Any:
                 Expiring.pages += 1
                 if Expiring.pages == 3:
                     clock.advance(601)
                 return inner.next(body, response, records)
 
-        s._transport.paging = Expiring()
+        s.paging = lambda spec=None: Expiring()  # type: ignore[method-assign]
         tasks = s.tasks()
         assert list(tasks["id"]) == [int(t["id"]) for t in emu.agency.tables["tasks"]]
         refused = [e for e in _api(emu, "/tasks") if e.status == 401]
-        assert len(refused) == 1 and refused[0].query["_page"] == "3"
+        third_last = emu.agency.tables["tasks"][299]["id"]  # the fourth page starts after the 300th task
+        assert len(refused) == 1 and refused[0].query["_filters"] == f"id_greater_than({third_last})"
         assert s._credential.grants == 2  # type: ignore[attr-defined]
 
         # Knowing when its token expires, the credential renews it before it is refused.
@@ -119,7 +125,8 @@ def test_a_token_that_expires_mid_pull_is_renewed_once_and_the_pull_completes(tm
         clock.advance(700)
         emu.log.clear()
         s.staff()
-        assert [e.status for e in _api(emu)] == [200] and s._credential.grants == 3  # type: ignore[attr-defined]
+        # one page of staff, then the empty page that ends the list
+        assert [e.status for e in _api(emu)] == [200, 200] and s._credential.grants == 3  # type: ignore[attr-defined]
         s.close()
 
 
@@ -148,14 +155,21 @@ def test_wrong_client_credentials_fail_without_showing_the_secret(emu: AcceloEmu
 
 
 # --- paging, count, get -----------------------------------------------------------------------------
-def test_lists_are_paged_by_hundreds_until_a_short_page(emu: AcceloEmulator, session: accelo.Session) -> None:
+def test_lists_are_paged_by_hundreds_above_the_last_id_until_an_empty_page(emu: AcceloEmulator,
+                                                                          session: accelo.Session) -> None:
     emu.log.clear()
     tasks = session.tasks()
-    total = len(emu.agency.tables["tasks"])
+    records = emu.agency.tables["tasks"]
+    total = len(records)
     assert len(tasks) == total and tasks["id"].is_unique
     pages = [e.query for e in _api(emu, "/tasks")]
-    assert [p["_page"] for p in pages] == [str(n) for n in range(total // 100 + 1)]
+    bounds = [None] + [f"id_greater_than({records[min(n, total - 1)]['id']})" for n in range(99, total + 99, 100)]
+    assert [p.get("_filters") for p in pages] == bounds  # a short last page is asked past once: it may be a cap
     assert {p["_limit"] for p in pages} == {"100"} and all("_fields" in p for p in pages)
+    assert not any("_page" in p or "_offset" in p for p in pages)
+    emu.log.clear()
+    statuses = session.job_statuses()  # no id range filter on statuses: offsets counted in records received
+    assert [e.query["_offset"] for e in _api(emu, "/jobs/statuses")] == ["0", str(len(statuses))]
     emu.log.clear()
     assert len(session.tasks()) == total and not _api(emu)  # the repeat comes from the cache
 
@@ -198,7 +212,9 @@ def test_filters_go_to_the_server_and_give_the_local_answer(emu: AcceloEmulator,
     emu.log.clear()
     got = session.jobs(where)
     sent = [e.query.get("_filters") for e in _api(emu, "/jobs")]
-    assert sent and set(sent) == {planned.filter} and planned.filter
+    # every page sends the planned filter; pages after the first add the bound above the last id
+    assert sent and sent[0] == planned.filter and planned.filter
+    assert all(re.fullmatch(re.escape(planned.filter) + r",id_greater_than\(\d+\)", text) for text in sent[1:])
     everything = session.jobs()
     expected = everything[evaluate(planned.where, everything, session._resource("jobs"))]  # type: ignore[arg-type]
     assert list(got["id"]) == list(expected["id"])
@@ -230,9 +246,10 @@ def test_the_hourly_limit_and_its_headers_are_honoured(tmp_path: Path) -> None:
         s._transport._wall_clock = clock
         s._transport._sleep = clock.advance
         s._budget._clock, s._budget._sleep = clock, clock.advance
-        tasks = s.tasks()  # 10 pages: 6 in this hour, then X-RateLimit-Remaining 0 holds the rest until the reset
+        # 11 pages (the last empty): 6 in this hour, then X-RateLimit-Remaining 0 holds the rest until the reset
+        tasks = s.tasks()
         assert len(tasks) == len(emu.agency.tables["tasks"])
-        assert [e.status for e in _api(emu)] == [200] * 10  # no request wasted on a 429
+        assert [e.status for e in _api(emu)] == [200] * 11  # no request wasted on a 429
         assert clock.now == pytest.approx(hour + 3600, abs=1)
         headers = requests.get(emu.base_url + "/staff", timeout=10).headers
         assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(headers)
@@ -241,7 +258,7 @@ def test_the_hourly_limit_and_its_headers_are_honoured(tmp_path: Path) -> None:
         emu.log.clear()
         emu.faults.rate_limit_next(1)
         assert len(s.staff()) == len(emu.agency.tables["staff"])
-        assert [e.status for e in _api(emu)] == [429, 200] and clock.now >= hour + 7200
+        assert [e.status for e in _api(emu)] == [429, 200, 200] and clock.now >= hour + 7200  # and the empty page
 
         clock.now = hour + 10800 - 1000  # a reset further away than the retry budget: refused at once
         emu.faults.rate_limit_next(1)

@@ -126,7 +126,8 @@ def test_demo_command_summarises_the_account(small_account_records: Account, tmp
     assert busiest and busiest[1] == logged[0][0], accelo
     assert re.search(r"_filters sent: staff\(\d+\),date_started_after\(\d+\),date_started_before\(\d+\)$", accelo,
                      re.MULTILINE), accelo
-    selective = re.search(r"^Selective pull: ([\d,]+) records in 1 request, against ([\d,]+) records for the whole "
+    # two requests: the page, and the empty page that ends the list (a short page may be a server's cap)
+    selective = re.search(r"^Selective pull: ([\d,]+) records in 2 requests, against ([\d,]+) records for the whole "
                           r"list \(counted by the server in one request\)$", accelo, re.MULTILINE)
     assert selective and 0 < _count(selective[1]) < _count(selective[2]), accelo
 

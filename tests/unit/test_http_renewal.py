@@ -16,7 +16,7 @@ from requests.adapters import BaseAdapter
 
 import smexplore as sm
 from smexplore.core.http import ErrorKind, RequestBudget, Transport
-from smexplore.core.paging import PageNumber
+from smexplore.core.paging import Offset
 from tests.conftest import FakeClock
 
 BASE = "http://api.test/v0"
@@ -77,22 +77,23 @@ def _bearer(request: requests.PreparedRequest) -> str:
 
 
 def test_a_401_mid_pull_renews_once_and_the_page_is_asked_again() -> None:
-    paging = PageNumber(limit=2, page_param="_page", limit_param="_limit", envelope="response")
+    paging = Offset(limit=2, offset_param="_offset", limit_param="_limit", envelope="response")
     token = _Token()
 
     def answer(request: requests.PreparedRequest) -> tuple[int, Any, Mapping[str, str]]:
-        page = int((request.url or "").split("_page=")[1].split("&")[0])
-        if page == 1 and _bearer(request) == "Bearer token-1":  # the token expired after the first page
+        offset = int((request.url or "").split("_offset=")[1].split("&")[0])
+        if offset == 2 and _bearer(request) == "Bearer token-1":  # the token expired after the first page
             return 401, {"meta": {"status": "invalid_client", "message": "expired"}, "response": None}, {}
-        rows = [{"id": str(2 * page + i)} for i in range(2 if page < 2 else 1)]
+        rows = [{"id": str(i)} for i in range(offset, min(offset + 2, 5))]
         return 200, {"meta": {"status": "ok"}, "response": rows}, {}
 
     transport, canned = _transport(answer, token, paging=paging)
     pulled = transport.pull("/jobs", label="jobs")
     assert [r["id"] for r in pulled.records or []] == ["0", "1", "2", "3", "4"]
     assert token.renewals == 1
+    # the first page, the refused second, the second again, the third (short: not the end), the empty fourth
     assert [_bearer(r) for r in canned.sent] == ["Bearer token-1", "Bearer token-1", "Bearer token-2",
-                                                 "Bearer token-2"]
+                                                 "Bearer token-2", "Bearer token-2"]
 
 
 def test_a_second_401_after_renewal_is_an_authentication_error() -> None:

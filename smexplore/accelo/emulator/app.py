@@ -27,7 +27,7 @@ from .agency import Agency, Record, money
 from .fields import Projection, parse_fields
 from .filters import ordered
 from .oauth import Lockout, TokenStore
-from .query import OverLimit, Switches, parse_listing, parse_switches, single
+from .query import MAX_LIMIT, OverLimit, Switches, parse_listing, parse_switches, single
 from .schema import Table, tables
 from .syntax import QueryError
 from .token import TokenEndpoint
@@ -76,21 +76,24 @@ class AcceloApp(EmulatorApp):
         lockout: Failed authentications per address.
         faults: Faults to inject into ``/api/v0`` answers.
         log: Where requests are logged (credentials redacted).
-        over_limit: ``_limit`` above 100: ``clamp`` to 100 (default) or answer ``error`` (400).
+        over_limit: ``_limit`` above ``max_limit``: ``clamp`` to it (default) or answer ``error`` (400).
+        max_limit: The most records a page holds (Accelo: 100; lower plays a deployment or proxy
+            that caps pages, as the 2017 document's 50).
         strict_fields: Refuse ``_fields`` names a table does not have (default: leave them out).
         limit_per: Whose requests the hourly limit counts: the ``deployment``'s (documented, the
             default: every token shares it) or each ``token``'s.
     """
 
     def __init__(self, agency: Agency, *, tokens: TokenStore, endpoint: TokenEndpoint, limiter: RateLimiter,
-                 lockout: Lockout, over_limit: OverLimit = "clamp", strict_fields: bool = False,
+                 lockout: Lockout, over_limit: OverLimit = "clamp", max_limit: int = MAX_LIMIT,
+                 strict_fields: bool = False,
                  limit_per: Literal["deployment", "token"] = "deployment", faults: Faults | None = None,
                  log: RequestLog | None = None) -> None:
         super().__init__(faults=faults if faults is not None else Faults(),
                          log=log if log is not None else RequestLog(API_PREFIX))
         self.agency = agency
         self.tokens, self.endpoint, self.limiter, self.lockout = tokens, endpoint, limiter, lockout
-        self.over_limit, self.limit_per = over_limit, limit_per
+        self.over_limit, self.max_limit, self.limit_per = over_limit, max_limit, limit_per
         self.tables = tables(agency)
         self.projection = Projection(agency, self.tables, strict=strict_fields)
 
@@ -204,7 +207,7 @@ class AcceloApp(EmulatorApp):
         if len(rest) == 1:
             word = rest[0]
             if word == "count":
-                listing = parse_listing(table, args, fields, self.over_limit)
+                listing = parse_listing(table, args, fields, self.over_limit, self.max_limit)
                 return {"count": str(sum(1 for r in self.agency.tables[table.path] if listing.matches(r)))}
             if word in _SPECIAL and table.path in ("jobs", "companies"):
                 return self._list(table, args, fields, hide, order_by=_SPECIAL[word])
@@ -232,14 +235,14 @@ class AcceloApp(EmulatorApp):
 
     def _list(self, table: Table, args: dict[str, list[str]], fields: list[Any], hide: bool,
               order_by: str | None = None) -> list[Record]:
-        listing = parse_listing(table, args, fields, self.over_limit)
+        listing = parse_listing(table, args, fields, self.over_limit, self.max_limit)
         matching = [r for r in self.agency.tables[table.path] if listing.matches(r)]
         order = ((table.orders[order_by], True),) if order_by else listing.query.order
         rows = ordered(matching, order)[listing.start:listing.start + listing.limit]
         return [self.projection.one(table, record, fields, hide) for record in rows]
 
     def _allocations(self, table: Table, args: dict[str, list[str]]) -> dict[str, str]:
-        listing = parse_listing(table, args, [], self.over_limit)
+        listing = parse_listing(table, args, [], self.over_limit, self.max_limit)
         billable = nonbillable = 0
         charged = Decimal(0)
         for record in self.agency.tables[table.path]:

@@ -1,9 +1,13 @@
 """The query parameters of Accelo's reads: paging, ``_fields``, ``_filters``, ``_search`` and the meta switches.
 
-Paging (``_configuring_responses.md``): ``_page`` from 0 (default 0), ``_limit`` (default 10, at
-most 100), ``_offset`` (default 0; ``_page`` overrides it). A ``_limit`` above 100 answers 100
-records (``over_limit="clamp"``, the default) or is refused (``"error"``); the docs do not say
-which. A parameter given twice, or a value that is no whole number, is an ``invalid_request``.
+Paging (Accelo/docs ``source/includes/_configuring_responses.md``, the current docs): ``_page``
+counted **from 0** (default 0), ``_limit`` (default 10, at most 100 since commit f91e70c of
+2020-11-18; 50 before), ``_offset`` (default 0; ``_page`` overrides it). The 2017 wording of the
+document we were given ("5 will display the fifth page", at most 50) is the old one. A ``_limit``
+above the most a page holds (``max_limit``: 100, or lower to play a deployment or proxy that caps
+pages) answers that many records (``over_limit="clamp"``, the default) or is refused
+(``"error"``); the docs do not say which. A parameter given twice, or a value that is no whole
+number, is an ``invalid_request``.
 """
 
 from __future__ import annotations
@@ -99,7 +103,7 @@ class Listing:
 
 
 def parse_listing(table: Table, args: Mapping[str, Sequence[str]], fields: list[Item],
-                  over_limit: OverLimit = "clamp") -> Listing:
+                  over_limit: OverLimit = "clamp", max_limit: int = MAX_LIMIT) -> Listing:
     """Read a list request's parameters (each name → every value given) for ``table``.
 
     ``_filter`` is read as ``_filters`` (the source document writes both); giving both is refused.
@@ -119,10 +123,10 @@ def parse_listing(table: Table, args: Mapping[str, Sequence[str]], fields: list[
         limit = DEFAULT_LIMIT
     elif limit < 1:
         raise QueryError("The parameter _limit must be at least 1")
-    elif limit > MAX_LIMIT:
+    elif limit > max_limit:
         if over_limit == "error":
-            raise QueryError(f"The parameter _limit may be at most {MAX_LIMIT}, not {limit}")
-        limit = MAX_LIMIT
+            raise QueryError(f"The parameter _limit may be at most {max_limit}, not {limit}")
+        limit = max_limit
     page, offset = _whole(args, "_page"), _whole(args, "_offset")
     start = page * limit if page is not None else offset or 0
     return Listing(query, search, start, limit, fields)

@@ -13,7 +13,7 @@ from ...emulation.server import EmulatorServer
 from .agency import Agency
 from .app import API_PREFIX, OAUTH_PREFIX, AcceloApp
 from .oauth import Lockout, TokenStore
-from .query import OverLimit
+from .query import MAX_LIMIT, OverLimit
 from .synth import build_agency
 from .token import TokenEndpoint
 
@@ -53,7 +53,9 @@ class AcceloEmulator(EmulatorServer):
         clock: Unix seconds, for token expiry, the hourly windows and ``X-RateLimit-Reset`` (tests
             pass a fake one).
         agency: Serve this agency instead of building one from ``seed`` and ``scale``.
-        over_limit: ``_limit`` above 100: ``clamp`` to 100 (default) or answer ``error`` (400).
+        over_limit: ``_limit`` above ``max_limit``: ``clamp`` to it (default) or answer ``error`` (400).
+        max_limit: The most records a page holds (Accelo: 100; lower plays a deployment or proxy
+            that caps pages, as the 2017 document's 50).
         strict_fields: Refuse ``_fields`` names a table does not have (default: leave them out).
         failed_logins: Failed authentications per address allowed in 5 minutes before a lockout
             (Accelo: 100; 0 turns the lockout off).
@@ -88,6 +90,7 @@ class AcceloEmulator(EmulatorServer):
         clock: Callable[[], float] = time.time,
         agency: Agency | None = None,
         over_limit: OverLimit = "clamp",
+        max_limit: int = MAX_LIMIT,
         strict_fields: bool = False,
         failed_logins: int = 100,
         limit_per: Literal["deployment", "token"] = "deployment",
@@ -105,7 +108,7 @@ class AcceloEmulator(EmulatorServer):
         endpoint = TokenEndpoint(self.agency, client_id=client_id, client_secret=client_secret, tokens=self.tokens,
                                  lockout=lockout, token_ttl=token_ttl)
         self.app = AcceloApp(self.agency, tokens=self.tokens, endpoint=endpoint, limiter=self.limiter,
-                             lockout=lockout, over_limit=over_limit, strict_fields=strict_fields, limit_per=limit_per,
+                             lockout=lockout, over_limit=over_limit, max_limit=max_limit, strict_fields=strict_fields, limit_per=limit_per,
                              faults=self.faults, log=self.log)
 
     @property
