@@ -834,11 +834,21 @@ class Transport:
 
     # --- writes ------------------------------------------------------------------------------------
     def write(self, method: str, path: str, body: Mapping[str, Any] | None, *, what: str,
-              scope: str) -> requests.Response:
+              scope: str | None = None, encode: Callable[[Mapping[str, Any]], tuple[bytes, str]] | None = None,
+              ) -> requests.Response:
         """Send a create, update or delete (never cached, never served from the cache).
 
         Only 429 answers are retried (the API did nothing): a 5xx may have half-applied a write,
-        so it is reported, not repeated.
+        so it is reported, not repeated. Any 2xx answer is success (200, 201 Created, 204).
+
+        Args:
+            method: ``POST``, ``PUT`` or ``DELETE`` …
+            path: Below the base URL.
+            body: The record's fields (``None``: no body).
+            what: Names the write in errors and logs.
+            scope: The OAuth scope the write needs, named by the error of a 403 (``None``: the
+                API has no scopes; a 403 says the credentials may not make this write).
+            encode: Turns ``body`` into bytes and their Content-Type (default: JSON).
 
         Raises:
             ForbiddenError: 403; the message names ``scope``, the OAuth scope the write needs.
@@ -848,12 +858,18 @@ class Transport:
             raise CacheMissError(f"{what}: writes need the network, and this session is offline")
         started, attempt, renewed = time.monotonic(), 0, False
         while True:
-            kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+            kwargs: dict[str, Any] = {}
+            if body is not None and encode is not None:
+                data, content_type = encode(body)
+                kwargs = {"data": data, "headers": {**self._auth_headers(), "Content-Type": content_type}}
+            elif body is not None:
+                kwargs = {"json": body}
+            kwargs.setdefault("headers", self._auth_headers())
             sent = time.perf_counter()
             try:
                 with self.session.cache_disabled() if self.cached else contextlib.nullcontext():  # type: ignore
-                    response = self.session.request(method, f"{self.base_url}{path}", headers=self._auth_headers(),
-                                                    timeout=self.timeout, **kwargs)
+                    response = self.session.request(method, f"{self.base_url}{path}", timeout=self.timeout,
+                                                    **kwargs)
             except _TRANSIENT_ERRORS as exc:
                 problem = f"the connection failed ({type(exc).__name__}); the write may or may not have been applied"
                 log.warning("%s failed: %s", what, problem)
@@ -861,14 +877,15 @@ class Transport:
                 raise APIError(f"{what} failed: {problem}") from None
             self._log_write(method, path, body, response, time.perf_counter() - sent)
             self._heed_limits(response)
-            if response.status_code == 200:
+            if 200 <= response.status_code < 300:
                 return response
             if response.status_code == 401 and not renewed and self._renewed(what):
                 renewed = True  # a refused credential applied nothing: sending again is safe
                 continue
             if response.status_code == 403:
-                raise ForbiddenError(f"{what} needs the OAuth scope {scope!r}, which these credentials lack "
-                                     f"(HTTP 403: {self._explain(response)[1]})")
+                needs = (f"needs the OAuth scope {scope!r}, which these credentials lack" if scope else
+                         "is not allowed for these credentials")
+                raise ForbiddenError(f"{what} {needs} (HTTP 403: {self._explain(response)[1]})")
             if response.status_code != 429:
                 raise self._error(response, what, {})
             retry_after = response.headers.get("Retry-After")
