@@ -3,7 +3,16 @@
 ``_filters`` is a comma-separated list of ``name(arg,arg)`` filters that must all hold; several
 arguments of one filter mean any of them (``shared/reference/other-systems.md`` §B.7). What each
 list filters by is in ``FILTERS`` (the Accelo docs' filter lists). A frame column maps to its
-filter by the wire field: ``manager_id`` is ``manager``, ``job_type_id`` is ``job_type``.
+filter by the wire field: ``manager_id`` is ``manager``, ``job_type_id`` is ``type``.
+
+The names sent are those the documents give: for jobs, those of the source document
+(``shared/source-docs/accelo-get-jobs.txt``) wherever it has one, which the current docs
+(``Accelo/docs source/includes/endpoints/_jobs.md``) still list. So the job type is sent as
+``type`` (the source document's name; the current docs add ``job_type`` and call ``type``
+deprecated, and a server built from the source document knows only ``type``). The documents' other
+spellings are read in ``_filters`` text (``ALIASES``: ``job_type``, the sample request's
+``manager_id``) and sent as these names. A filter on what a record does not carry (a job's
+``plan_modified_by``: ``SERVER_ONLY``) is a ``ServerFilter``: only the server runs it.
 
 =============================================== ====================================== =========
 condition                                        sent as                                runs
@@ -17,6 +26,8 @@ condition                                        sent as                        
                                                  ``<=`` (whole seconds on the wire)
 ``F.date_due == t``                              ``date_due_after(u-1),date_due_before(u+1)`` server
 ``F.rate_charged > 100`` (``<``, ``>=``, ``<=``)  ``rate_charged_greater_than(100)`` …      server
+``F.job_type_id.isin([1, 2])``                   ``type(1,2)``                              server
+``plan_modified_by_greater_than(5)`` (text only) ``plan_modified_by_greater_than(5)``       server
 ``F.date_completed.isna()``                       ``empty(date_completed)``                 server
 ``((F.against_type == "company") &               ``against(company(1,2))``                 server
 (F.against_id.isin([1, 2]))) | …``
@@ -50,11 +61,13 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cache
 from typing import Any
 
 import pandas as pd
 
+from ..core.errors import FilterError
 from ..core.filters.expr import And, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf
 from ..core.filters.plan import Context, Form, Lookup, Plan
 from ..core.filters.plan import plan as plan_for
@@ -62,7 +75,8 @@ from ..core.filters.values import ZERO, FilterField, coerce, number_text, resolv
 from ..core.schema import Resource
 from .resources import RESOURCES, WIRE, get_resource
 
-__all__ = ["FILTERS", "OBJECTS", "AcceloDialect", "Filter", "dialect_for", "plan"]
+__all__ = ["ALIASES", "FILTERS", "OBJECTS", "SERVER_ONLY", "AcceloDialect", "Filter", "ServerFilter",
+           "check_server_only", "dialect_for", "plan", "server_only"]
 
 
 @dataclass(frozen=True)
@@ -94,12 +108,12 @@ def _table(basic: Sequence[str] = (), dates: Sequence[str] = (), ranges: Sequenc
 
 FILTERS: dict[str, dict[str, Filter]] = {
     "jobs": _table(
-        basic=("id", "standing", "against_id", "against_type", "paused", "job_type", "manager", "modified_by",
+        basic=("id", "standing", "against_id", "against_type", "paused", "type", "manager", "modified_by",
                "status", "rate", "affiliation", "custom_id"),
         dates=("date_created", "date_modified", "date_started", "date_commenced", "date_due", "date_completed"),
-        ranges=("id", "against_id", "job_type", "manager", "affiliation", "modified_by", "status", "rate",
+        ranges=("id", "against_id", "type", "manager", "affiliation", "modified_by", "status", "rate",
                 "rate_charged", "contract"),
-        job_type="job_type_id", manager="manager_id", modified_by="modified_by_id", status="status_id",
+        type="job_type_id", manager="manager_id", modified_by="modified_by_id", status="status_id",
         rate="rate_id", affiliation="affiliation_id", contract="job_contract_id"),
     "staff": _table(basic=("id", "email", "standing", "username"), ranges=("id", "rate"), rate="staff_rate"),
     "companies": _table(
@@ -128,6 +142,23 @@ FILTERS: dict[str, dict[str, Filter]] = {
     "job_types": _table(basic=("id", "standing"), ranges=("id",)),
 }
 """Resource → frame column → its filters (the Accelo docs' basic, date and range filters of each list)."""
+
+ALIASES: dict[str, dict[str, dict[str, str]]] = {
+    "jobs": {"basic": {"job_type": "type", "manager_id": "manager"}, "ranges": {"job_type": "type"}},
+}
+"""Resource → family → another spelling of the documents → the filter name sent for it.
+
+``_filters`` text reads both. ``job_type`` is the current docs' name of the source document's
+``type``; ``manager_id(10,11,100)`` is in the source document's sample request (its filter list
+says ``manager``). The current docs' typo ``dated_created`` is not read (the emulator takes it)."""
+
+SERVER_ONLY: dict[str, dict[str, str]] = {
+    "jobs": {"plan_modified_by": "the staff id of who last changed the job's plan"},
+}
+"""Resource → range filter of the documents on what a record does not carry → what it reads.
+
+Both documents list ``plan_modified_by`` among a job's range filters, and neither has it among a
+job's fields: ``_filters`` text reads ``plan_modified_by_greater_than(5)`` … as a ``ServerFilter``."""
 
 OBJECTS: dict[str, dict[str, tuple[str, str]]] = {
     "jobs": {"against": ("against_type", "against_id")},
@@ -177,6 +208,54 @@ class _Local(Exception):
     """The condition runs here; the message says why."""
 
 
+@dataclass(frozen=True, eq=True, repr=False)
+class ServerFilter(Expr):
+    """A ``_filters`` condition only Accelo's server can run: it reads what the frame has no column for.
+
+    ``plan_modified_by_greater_than(5)`` (``SERVER_ONLY``) is sent as written; it cannot run on
+    the frame, so it cannot be negated, sit in an ``_OR`` with a side that runs here, or filter the
+    local store (each a ``FilterError`` before any request).
+
+    Attributes:
+        name: The filter (``plan_modified_by_greater_than``).
+        args: Its arguments, as sent.
+        position: Where it starts in the text it was parsed from (not part of equality).
+    """
+
+    name: str
+    args: tuple[str, ...]
+    position: int | None = dataclass_field(default=None, compare=False)
+
+    @property
+    def sent(self) -> str:
+        """The filter as ``_filters`` writes it."""
+        return f"{self.name}({','.join(self.args)})"
+
+    def __str__(self) -> str:
+        return f"_filters({self.sent!r})"
+
+
+def server_only(where: Expr | None) -> ServerFilter | None:
+    """The first ``ServerFilter`` in ``where``, if any."""
+    return next((node for node in (where.walk() if where is not None else ()) if isinstance(node, ServerFilter)),
+                None)
+
+
+def check_server_only(planned: Plan) -> None:
+    """Refuse a plan in which a ``ServerFilter`` would have to run on the frame.
+
+    Raises:
+        FilterError: Such a condition is not sent (negated, in an ``_OR`` with a side that runs
+            here, or crowded out by another condition of the same name).
+    """
+    for step in planned.steps:
+        found = server_only(step.condition) if step.local else None
+        if found is not None:
+            raise FilterError(f"{found.sent} runs only on Accelo's server (the frame has no column for it), but "
+                              f"{step.condition} cannot be sent: {step.reason}. Give {found.sent} on its own, at the "
+                              "top of the _filters text", found.position)
+
+
 def _unix_floor_ceil(stamp: pd.Timestamp) -> tuple[int, int]:
     """The whole seconds at or below, and at or above, a naive UTC time."""
     nanos = int(stamp.value)
@@ -221,6 +300,9 @@ class AcceloDialect:
 
     # --- one condition ------------------------------------------------------------------------------
     def _sent(self, condition: Expr, context: Context) -> _Sent:
+        if isinstance(condition, ServerFilter):
+            return _Sent((_Call(condition.name, condition.args),), True,
+                         "only the server can run it (no column holds what it reads)", _RANKS["range"])
         if isinstance(condition, Or):
             return self._or(condition, context)
         if isinstance(condition, And):
@@ -462,7 +544,13 @@ def dialect_for(resource: str) -> AcceloDialect:
 
 def plan(where: Expr | None, resource: Resource | str, *, tz: str | None = None, lookup: Lookup | None = None,
          text: str | None = None) -> Plan:
-    """Plan ``where`` for an Accelo list (or its name): see ``smexplore.core.filters.plan.plan``."""
+    """Plan ``where`` for an Accelo list (or its name): see ``smexplore.core.filters.plan.plan``.
+
+    Raises:
+        FilterError: As ``plan_for`` does, and where a ``ServerFilter`` cannot be sent (``check_server_only``).
+    """
     spec = get_resource(resource) if isinstance(resource, str) else resource
     dialect = dialect_for(spec.name) if RESOURCES.get(spec.name) is spec else AcceloDialect(spec)
-    return plan_for(where, spec, dialect=dialect, tz=tz, lookup=lookup, text=text)
+    planned = plan_for(where, spec, dialect=dialect, tz=tz, lookup=lookup, text=text)
+    check_server_only(planned)
+    return planned

@@ -17,11 +17,19 @@ filters and malformed values fail before any request, and the frame's own column
 ``rate_charged_greater_than(100)``  ``F.rate_charged > 100`` (``_less_than``, ``…_or_equal``);
                                     ``min_id(5)``/``max_id(9)``: ``F.id >= 5``/``<= 9``; on a duration
                                     (``budgeted``) the seconds become hours
+``type(1,2)``, ``job_type(1,2)``    ``F.job_type_id.isin([1, 2])`` (other spellings of the documents,
+                                    ``ALIASES``: ``manager_id(3)`` is ``manager(3)``)
+``plan_modified_by_less_than(9)``   a ``ServerFilter``: no column holds it, only the server runs it
+                                    (``SERVER_ONLY``)
 ``empty(date_due)``                 ``F.date_due.isna()`` (several fields: any of them)
 ``against(company(1,2),job(7))``    ``((F.against_type == 'company') & F.against_id.isin([1, 2])) | …``
 ``search(site brand)``              every word in one of the list's search fields (``contains``)
 ``_OR(a,b,_AND(c,d))``              ``a | b | (c & d)``; ``_AND`` at the top is ``&``
 =================================== ==============================================================
+
+Every spelling of the documents is read (the source document's ``type``, ``manager_id`` and
+``plan_modified_by_*``, the current docs' ``job_type``), and each is sent under the name the
+dialect sends (``smexplore.accelo.dialect``: the source document's where it has one).
 
 Refused with a ``FilterError`` naming the position (0-based, ``.position``): malformed text
 (unbalanced parentheses, an empty item, text after a call), a filter the list does not have (the
@@ -42,7 +50,7 @@ import pandas as pd
 from ..core.errors import FilterError, did_you_mean
 from ..core.filters.expr import And, Compare, CompareOp, Expr, IsIn, Missing, Or, TextMatch
 from ..core.schema import Resource
-from .dialect import FILTERS, OBJECTS
+from .dialect import ALIASES, FILTERS, OBJECTS, SERVER_ONLY, ServerFilter
 from .resources import WIRE
 
 __all__ = ["parse_filters"]
@@ -137,6 +145,11 @@ class _Builder:
                 name = getattr(found, family)
                 if name is not None:
                     self.by_family[family][name] = column
+        for family, spellings in ALIASES.get(resource.name, {}).items():
+            for spelling, name in spellings.items():
+                if name in self.by_family[family]:
+                    self.by_family[family][spelling] = self.by_family[family][name]
+        self.server_only = SERVER_ONLY.get(resource.name, {})
         self.ands = 0
 
     def error(self, problem: str, at: int) -> FilterError:
@@ -215,18 +228,21 @@ class _Builder:
             return found
         if name.endswith("_not"):
             base = self.positive(call, name.removesuffix("_not"))
+            if isinstance(base, ServerFilter):
+                raise self.error(f"{name}(): _not goes after filters of values such as manager(…), and only the "
+                                 f"server can run {base.name}(): write the opposite range instead", call.position)
             if isinstance(base, Compare) and base.op == "==":
                 return Compare(base.field, "!=", base.value, base.position)
             if base is not None:
                 return ~base
         valid = sorted({*self.by_family["basic"], *(f"{n}_not" for n in self.by_family["basic"]),
                         *(f"{n}_{o}" for n in self.by_family["dates"] for o in ("before", "after")),
-                        *(f"{n}{o}" for n in self.by_family["ranges"] for o in _RANGES),
+                        *(f"{n}{o}" for n in [*self.by_family["ranges"], *self.server_only] for o in _RANGES),
                         *self.objects, "empty", "_OR", "_AND", *(("search",) if self.search_fields else ())})
         families = [f"{', '.join(self.by_family['basic'])} (each also _not)",
                     f"{', '.join(self.by_family['dates'])} (_before, _after)" if self.by_family["dates"] else "",
-                    f"{', '.join(self.by_family['ranges'])} (_greater_than, _less_than, …_or_equal)"
-                    if self.by_family["ranges"] else "",
+                    f"{', '.join([*self.by_family['ranges'], *self.server_only])} (_greater_than, _less_than, "
+                    "…_or_equal)" if self.by_family["ranges"] or self.server_only else "",
                     ", ".join([*self.objects, "empty", *(("search",) if self.search_fields else ()), "_OR", "_AND"])]
         raise self.error(f"{self.resource.path} has no filter {name!r}{did_you_mean(name, valid)}; its filters: "
                          f"{'; '.join(f for f in families if f)}", call.position)
@@ -251,6 +267,12 @@ class _Builder:
             if column is not None:
                 (word,) = self.words(call, 1, 1)
                 return Compare(column, op, self.value(column, word), call.position)
+            if name.endswith(suffix) and name.removesuffix(suffix) in self.server_only:
+                (word,) = self.words(call, 1, 1)
+                if not _INTEGER.match(word.text):
+                    raise self.error(f"{name}() takes a whole number ({self.server_only[name.removesuffix(suffix)]}), "
+                                     f"not {word.text[:40]!r}", word.position)
+                return ServerFilter(name, (str(int(word.text)),), call.position)
         return None
 
     def words(self, call: _Call, at_least: int = 1, at_most: int | None = None) -> list[_Word]:

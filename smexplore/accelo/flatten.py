@@ -5,7 +5,8 @@ What the API sends for a record depends on ``_fields`` (``resources.WireSpec.fie
 - a linked object asked for with fields, ``manager(firstname,surname)``, comes as an object
   ``{"id": "3", "firstname": "Ava", "surname": "Lee"}`` (or ``null`` when nothing is linked): its
   keys become ``manager_id``, ``manager_firstname``, ``manager_surname``;
-- a link asked for bare comes as its id (``"modified_by": "3"``): ``modified_by_id``;
+- a link asked for bare comes as its id (``"modified_by": "3"``): ``modified_by_id``; a link's older
+  name (a job's ``type``, for ``job_type``) fills its id where the current name brought none;
 - a duration in seconds (``"billable": "5400"``) becomes hours (``billable_hours``: 1.5);
 - an id of another record that is ``"0"`` or ``""`` (an activity's ``task`` when it is logged
   against a job) means none: ``None``.
@@ -53,6 +54,11 @@ def _columns(records: list[dict[str, Any]], spec: WireSpec, names: Iterable[str]
             out[spec.hours[key]] = [_hours(v) for v in values]
         elif key in wanted:
             out[key] = values
+    for link in spec.links.values():  # an older name's id where the current one brought none
+        if link.older is not None and link.older in keys:
+            older = [record.get(link.older) for record in records]
+            current = out.get(f"{link.name}_id", [None] * len(records))
+            out[f"{link.name}_id"] = [new if new not in _NONE else old for new, old in zip(current, older, strict=True)]
     for column in spec.references:
         if column in out:
             out[column] = [None if v in _NONE else v for v in out[column]]

@@ -53,15 +53,20 @@ class Link:
     Attributes:
         name: The wire field (``manager``).
         fields: Its fields asked for, with their kinds and meanings (none: asked for bare, its id only).
+        older: An older name of the same link, asked for bare too: its id fills ``name_id`` where the
+            API sent nothing under ``name`` (a job's ``type``, the source document's name for what
+            the current docs call ``job_type``).
     """
 
     name: str
     fields: tuple[tuple[str, Kind, str], ...] = ()
+    older: str | None = None
 
     @property
     def item(self) -> str:
-        """How ``_fields`` asks for it."""
-        return f"{self.name}({','.join(name for name, _, _ in self.fields)})" if self.fields else self.name
+        """How ``_fields`` asks for it (and for its older name, if any)."""
+        item = f"{self.name}({','.join(name for name, _, _ in self.fields)})" if self.fields else self.name
+        return f"{item},{self.older}" if self.older else item
 
 
 Item = tuple[Literal["field", "ref", "hours"], Field] | tuple[Literal["link"], Link]
@@ -138,8 +143,8 @@ def _hours(wire: str, description: str) -> Item:
     return ("hours", _field(f"{wire}_hours", "float", f"{description}, in hours (the API's seconds ÷ 3600)."))
 
 
-def _link(name: str, *fields: tuple[str, Kind, str]) -> Item:
-    return ("link", Link(name, tuple(fields)))
+def _link(name: str, *fields: tuple[str, Kind, str], older: str | None = None) -> Item:
+    return ("link", Link(name, tuple(fields), older))
 
 
 def _id(what: str) -> Item:
@@ -167,12 +172,13 @@ _define("jobs", "/jobs", "Job", [
     _f("against_type", "category", "What the job is against (company, site …)."),
     _ref("against_id", "The id of what the job is against"),
     _f("against", "text", "What the job is against, as a path (companies/12)."),
+    _f("against_table", "text", "The table of what the job is against (companies): the source document's field."),
     _f("custom_id", "text", "The deployment's own job number, where job types use one."),
     _f("paused", "int", "Days the job has been paused."),
     _f("staff_bookmarked", "flag", "Whether the API user bookmarked it."),
     *_dates("date_created", "date_modified", "date_started", "date_commenced", "date_due", "date_completed",
             "date_last_interacted"),
-    _link("job_type", *_TITLE),
+    _link("job_type", *_TITLE, older="type"),
     _link("rate", *_TITLE),
     _f("rate_charged", "money", "The rate charged per hour."),
     _link("status", *_TITLE),

@@ -3,9 +3,9 @@
 ``connect()`` opens a deployment (``https://{deployment}.api.accelo.com/api/v0``) with a service
 application's client id and secret, or a bearer token; ``demo()`` the embedded emulator's
 synthetic agency. Everything but the field table (with its ``_fields``), the paging style
-(``_page``/``_limit``, records under ``response``), the filter dialect (``_filters``), the
-envelope's errors and the token renewal is the shared core's
-(``smexplore.core.session.BaseSession``).
+(``_limit`` pages bounded by the last id, or by ``_offset``; records under ``response``; see
+``paging``), the filter dialect (``_filters``), the envelope's errors and the token renewal is
+the shared core's (``smexplore.core.session.BaseSession``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import requests
 
-from ..core.errors import APIError, NotFoundError
-from ..core.filters.expr import F
+from ..core.errors import APIError, FilterError, NotFoundError
+from ..core.filters.expr import Expr, F
 from ..core.filters.plan import Dialect, Plan
 from ..core.frames import to_frame
 from ..core.http import ErrorKind
@@ -33,7 +33,7 @@ from ..core.spans import as_moment
 from ..core.timeline import normalise
 from .auth import DEFAULT_SCOPE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_TOKEN, BearerToken, ClientCredentials
 from .auth import resolve_credentials as _resolve
-from .dialect import FILTERS, dialect_for
+from .dialect import FILTERS, check_server_only, dialect_for, server_only
 from .dialect import plan as plan_filters
 from .filter_text import parse_filters
 from .flatten import flatten_all
@@ -239,7 +239,17 @@ class Session(BaseSession):
         if isinstance(where, str):  # Accelo's own _filters text (not ServiceM8's $filter)
             return plan_filters(parse_filters(where, spec, self.settings.timezone), spec, tz=self.settings.timezone,
                                 text=where)
-        return super()._plan(spec, where, related)
+        planned = super()._plan(spec, where, related)
+        check_server_only(planned)
+        return planned
+
+    def _rows(self, spec: Resource, planned: Plan, stored: bool) -> tuple[pd.DataFrame, Expr | None]:
+        """As the core's, but a filter only Accelo's server runs (``ServerFilter``) cannot read the local store."""
+        found = server_only(planned.where) if stored else None
+        if found is not None:
+            raise FilterError(f"{found.sent} runs only on Accelo's server (the frame has no column for it), so it "
+                              "cannot filter the local store: read from the API (source='api')", found.position)
+        return super()._rows(spec, planned, stored)
 
     def _filter_of(self, params: Mapping[str, str]) -> str | None:
         return params.get("_filters") or None

@@ -41,7 +41,7 @@ from typing import Any, Literal, cast
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
-from requests_cache import DO_NOT_CACHE, CacheMixin
+from requests_cache import CacheMixin
 
 from .cache import GuardedSQLiteCache, topic
 from .errors import (
@@ -527,8 +527,8 @@ class Transport:
             options: dict[str, Any] = {}
             if self.cached:
                 options = {"only_if_cached": mode == "cache_only", "force_refresh": mode == "refresh"}
-                if mode == "bypass":
-                    options["expire_after"] = DO_NOT_CACHE
+                if mode == "bypass":  # neither read nor stored (requests-cache's expire_after would still store)
+                    headers = {**headers, "Cache-Control": "no-store"}
             response = self.session.get(url, params=dict(params), headers=headers, timeout=self.timeout, **options)
         if getattr(response, "from_cache", False):
             self.hits += 1
@@ -800,6 +800,9 @@ class Transport:
                     following = paging.next(body, response, records)
                 except PageError as exc:
                     self._drop(response)  # a page that cannot be put together is no answer to keep
+                    if number == 1:  # nothing read yet: the answer itself is wrong
+                        log.warning("%s: %s", label, exc)
+                        raise APIError(f"{label}: {exc}", response.status_code) from None
                     raise _incomplete(f"{label} page {number}: {exc}; no partial result is returned") from None
                 from_cache = bool(getattr(response, "from_cache", False))
                 fetched_at = _utc(getattr(response, "created_at", None)) if from_cache else _utc(None)
@@ -902,7 +905,7 @@ class Transport:
                    elapsed: float) -> None:
         """Log one answer to a write: method, resource, the record's uuid, status."""
         _, _, rest = path.strip("/").partition("/")  # "/job/{uuid}.json" → "{uuid}.json"; a create has none
-        record = rest.removesuffix(".json") or response.headers.get("x-record-uuid") or (body or {}).get("uuid")
+        record = rest.rpartition(".")[0] or rest or response.headers.get("x-record-uuid") or (body or {}).get("uuid")
         log.info("write %s %s %s: HTTP %d in %.3f s", method, self.topic(path), record or "(new record)",
                  response.status_code, elapsed)
 

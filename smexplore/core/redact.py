@@ -31,14 +31,16 @@ class SecretHolder(Protocol):
         ...
 
 
-_holders: weakref.WeakSet[SecretHolder] = weakref.WeakSet()
+# By identity, not equality: two equal credentials (the same key) are two holders, and the first
+# one's collection must not forget the second.
+_holders: weakref.WeakValueDictionary[int, SecretHolder] = weakref.WeakValueDictionary()
 _lock = threading.Lock()
 
 
 def watch(holder: SecretHolder) -> None:
     """Look for ``holder``'s secrets in every message from now on (while ``holder`` lives)."""
     with _lock:
-        _holders.add(holder)
+        _holders[id(holder)] = holder
 
 
 def _forms(secret: str) -> set[str]:
@@ -48,7 +50,7 @@ def _forms(secret: str) -> set[str]:
 def redact(text: str) -> str:
     """``text`` with every secret of the watched credentials replaced by ``***``."""
     with _lock:
-        holders = list(_holders)
+        holders = list(_holders.values())
     if not holders or not text:
         return text
     found: set[str] = set()

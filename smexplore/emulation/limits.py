@@ -4,7 +4,7 @@ A ``RateLimiter`` holds one or more named limits and refuses a request as soon a
 spent. Two kinds model what the vendors document:
 
 - ``SlidingWindow``: at most N requests in any S seconds (ServiceM8: 180 a minute and 20,000 a day
-  per credential);
+  per add-on per account, shared by its keys and tokens);
 - ``TokenBucket``: a sustained rate with a burst allowance (Ruddr: 20 requests a second on average,
   bursts of up to 60, per workspace). A full bucket lets a burst through at once; afterwards a
   request passes whenever a token has dripped back in (every ``1/rate`` seconds).

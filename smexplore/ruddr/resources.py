@@ -14,6 +14,22 @@ Sources: the allocation object (``shared/source-docs/ruddr-allocation-object.txt
 fields the docs page adds), ``shared/reference/other-systems.md`` §A.4 and §A.9 for the other
 lists, and the Ruddr emulator's records for what the documents leave out (its decisions are in
 ``smexplore.ruddr.emulator``'s docstring). Ruddr keys have no scopes; the API here is read only.
+
+The fields after each table's ``# --- public reference`` line come from Ruddr's current public
+reference, their sources in the comment on that line; they follow the earlier columns, which keep
+their places and dtypes. Source labels:
+
+- ``docs:<path>``: https://docs.ruddr.io/api-reference/<path> (the current API reference: the
+  "Get a …" page's example object and its response attributes, with their enumerations);
+- ``readme:<path>``: https://ruddr.readme.io/reference/<path> (the older reference's object pages);
+- ``crate:<path>``: the Rust crate ``ruddr`` (GitHub ``mschuchard/ruddr-rust``, newest commit
+  read 23b940a, 2026-08-18), whose models and their test fixtures follow the docs' objects;
+- ``help:<path>``: https://help.ruddr.io/<path> (the product's help pages).
+
+Left out on purpose: the projects' ``fixedFee``, ``fixedRecurringFee``, ``fixedRecurringStart`` and
+``fixedRecurringEnd`` ("Deprecated. Always null." on ``docs:projects/get-a-project``) and the
+members' ``forbidTimesheetSubmissionWhenBelowCapacity`` (deprecated for ``timesheetCapacityPolicy``,
+``docs:members/update-a-member``).
 """
 
 from __future__ import annotations
@@ -41,6 +57,18 @@ def _ref(prefix: str, what: str, *, name: str = "name") -> list[Field]:
 def _project() -> list[Field]:
     """A nested ``project: {id, name, client: {id, name}}``."""
     return [*_ref("project", "project"), *_ref("project_client", "project's client")]
+
+
+_BUDGET: tuple[tuple[str, Kind, str], ...] = (
+    ("revenue", "money", "total revenue"), ("services_revenue", "money", "services revenue"),
+    ("product_revenue", "money", "product revenue"), ("other_revenue", "money", "other revenue"),
+    ("billable_expenses", "money", "billable expenses"), ("non_billable_expenses", "money", "non-billable expenses"),
+    ("billable_hours", "float", "billable hours"), ("non_billable_hours", "float", "non-billable hours"))
+
+
+def _budget(prefix: str, what: str) -> list[Field]:
+    """A nested project budget ``{revenue, servicesRevenue, …, nonBillableHours}`` (crate:src/model/project.rs)."""
+    return [_field(f"{prefix}_{name}", kind, f"{what}: {text}.") for name, kind, text in _BUDGET]
 
 
 def _id() -> Field:
@@ -82,6 +110,12 @@ ALLOCATIONS = _resource("allocations", "Allocation", [
     _created(),
     *_ref("member", "member"), *_ref("placeholder", "resource placeholder"), *_project(),
     *_ref("role", "project role"), *_ref("task", "project task"), *_ref("time_off_type", "time-off type"),
+    # --- public reference
+    # bookingTypeId: crate:src/model/allocation.rs (BookingType Confirmed | Soft; commit 53859fc "update
+    # allocation model for api changes"), help:resourcing/confirmed-and-soft-bookings ("Confirmed (the default)
+    # or Soft"). Not yet on the stored copy of docs:allocations/get-an-allocation.
+    _field("booking_type_id", "category", "How committed the allocation is: confirmed (the default) or soft "
+                                          "(provisional staffing, still counted in forecasts).", ("confirmed", "soft")),
 ])
 
 MEMBERS = _resource("members", "Member", [
@@ -114,6 +148,22 @@ MEMBERS = _resource("members", "Member", [
     _field("cost_periods", "list", "Cost: [{id, start, end, currency, costPerHour, overheadCostPerHour, "
                                    "totalCostPerHour}]."),
     _field("utilization_target_periods", "list", "Targets: [{id, start, end, targetPercentage}]."),
+    # --- public reference: docs:members/get-a-member (list-members, update-a-member) and crate:src/model/member.rs
+    _field("allowed_time_off_types", "category", "Which time-off types the member may use: all, or the custom "
+                                                 "list in time_off_types.", ("all", "custom")),
+    _field("internal_expense_approval_mode", "category", "Who approves the member's internal expenses "
+                                                         "(crate only).", ("auto", "manager", "member")),
+    _field("automatic_timesheet_submission_confirmation", "flag", "Whether the member is emailed when a timesheet "
+                                                                  "is submitted automatically."),
+    _field("timesheet_capacity_policy", "category", "Whether timesheets may be submitted below capacity "
+                                                    "(unrestricted) or must reach it per timesheet or week.",
+           ("unrestricted", "timesheet", "week")),
+    _field("track_time_by_duration", "flag", "Whether the member tracks time by entering a duration."),
+    _field("track_time_by_time_range", "flag", "Whether the member tracks time by a start and end time."),
+    *_ref("level", "member level"), *_ref("business_unit", "business unit"),
+    *_ref("internal_expense_approver", "internal expense approver"),
+    _field("certifications", "list", "Certifications: [{id, name}]."),
+    _field("time_off_types", "list", "Time-off types the member may use: [{id, name}]."),
 ])
 
 PROJECTS = _resource("projects", "Project", [
@@ -121,13 +171,14 @@ PROJECTS = _resource("projects", "Project", [
     _field("key", "text", "URL key."),
     _field("name", "text", "Project name."),
     _field("notes", "text", "Notes."),
-    _field("status_id", "category", "Project status.", ("tentative", "not_started", "in_progress", "paused",
-                                                         "completed")),
+    _field("status_id", "category", "Project status (cancelled: docs:projects/get-a-project).",
+           ("tentative", "not_started", "in_progress", "paused", "completed", "cancelled")),
     _field("start", "date", "Start date."),
     _field("end", "date", "End date."),
     _field("code", "text", "Project code."),
     _field("po_number", "text", "Purchase order number."),
-    _field("billing_type_id", "category", "Billing type (time_and_materials, fixed, non_billable …)."),
+    _field("billing_type_id", "category", "Billing type: tm (time and materials), fixed, fixed_recurring or "
+                                          "non_billable (docs:projects/get-a-project)."),
     _field("is_billable", "flag", "Whether the project is billable."),
     _field("currency", "category", "Currency."),
     _field("use_roles", "flag", "Whether the project staffs by roles."),
@@ -139,6 +190,28 @@ PROJECTS = _resource("projects", "Project", [
     _field("completed_on", "date", "Day the project was completed."),
     *_ref("client", "client"), *_ref("practice", "practice"), *_ref("project_type", "project type"),
     _field("tags", "list", "Tags: [{id, name}]."),
+    # --- public reference: docs:projects/get-a-project and crate:src/model/project.rs
+    _field("revenue_recognition_method", "category", "How revenue is recognised; fixed-fee and fixed monthly "
+                                                     "projects only.",
+           ("invoiced", "manual", "automated_hours", "automated_tm_basis")),
+    _field("use_budget", "flag", "Whether the project has a budget."),
+    _field("budget_mode", "category", "The budget's mode (aggregated: from the tasks); none without a budget.",
+           ("summary", "detailed", "aggregated")),
+    _field("use_monthly_budget", "flag", "Whether the project has a monthly budget."),
+    _field("monthly_budget_mode", "category", "The monthly budget's mode; none without one.", ("summary", "detailed")),
+    _field("cap_max_member_hours_per_day", "flag", "Whether a member's hours per day on the project are capped."),
+    _field("max_member_hours_per_day", "float", "The daily cap (when capped)."),
+    _field("cap_max_member_hours_per_week", "flag", "Whether a member's hours per week are capped."),
+    _field("max_member_hours_per_week", "float", "The weekly cap (when capped)."),
+    _field("cap_max_member_hours_per_month", "flag", "Whether a member's hours per month are capped."),
+    _field("max_member_hours_per_month", "float", "The monthly cap (when capped)."),
+    _field("lock_time_and_expenses", "flag", "Whether time and expenses on the project are locked."),
+    _field("track_time_to_assigned_roles", "flag", "Whether members track time to their assigned roles only."),
+    _field("cloud_folder_url", "text", "Link to the project's cloud folder."),
+    *_ref("sales_representative", "sales representative"), *_ref("business_unit", "business unit"),
+    *_ref("project_group", "project group"),
+    *_budget("budget", "Budget"), *_budget("monthly_budget", "Monthly budget"),
+    _field("integrations", "list", "Accounting links: [{type, connectionId, externalId}] (crate only)."),
 ])
 
 CLIENTS = _resource("clients", "Client", [
@@ -156,6 +229,18 @@ CLIENTS = _resource("clients", "Client", [
     *_ref("practice", "practice"), *_ref("industry", "industry"), *_ref("location", "location"),
     *_ref("owner", "relationship owner"),
     _field("tags", "list", "Tags: [{id, name}]."),
+    # --- public reference: docs:clients/get-a-client, crate:src/model/client.rs, readme:client-object
+    _field("invoice_details_source", "category", "Where invoices take their details from (crate's values).",
+           ("workspace", "custom", "business_unit")),
+    _field("invoice_subject", "text", "Invoice subject (custom invoice details)."),
+    _field("invoice_notes", "text", "Invoice notes (custom invoice details)."),
+    _field("invoice_email_subject", "text", "Invoice email subject (custom invoice details)."),
+    _field("invoice_email_body", "text", "Invoice email body (custom invoice details)."),
+    _field("use_workspace_invoice_details", "flag", "Whether invoices use the workspace's details rather than "
+                                                    "the client's own (readme:client-object)."),
+    *_ref("invoice_payment_term", "invoice payment term"), *_ref("sales_representative", "sales representative"),
+    *_ref("business_unit", "business unit"),
+    _field("integrations", "list", "Accounting links: [{type, connectionId, externalId}] (crate only)."),
 ])
 
 TIME_ENTRIES = _resource("time-entries", "TimeEntry", [
@@ -180,6 +265,11 @@ TIME_ENTRIES = _resource("time-entries", "TimeEntry", [
     _field("timesheet_id", "uuid", "The timesheet's id."),
     _field("timesheet_submitted_on", "timestamp", "When the timesheet was submitted (UTC).", read_only=True),
     *_ref("invoice", "invoice", name="number"),
+    # --- public reference: docs:time-entries/get-a-time-entry and crate:src/model/time.rs
+    _field("client_status_id", "category", "Client approval status; only on projects with client approvals.",
+           ("not_created", "pending_approval", "approved", "rejected")),
+    _field("invoice_line_id", "uuid", "The invoice line's id."),
+    _field("invoice_line_number", "int", "The invoice line's number."),
 ])
 
 RESOURCE_PLACEHOLDERS = _resource("resource-placeholders", "ResourcePlaceholder", [
@@ -204,6 +294,12 @@ PROJECT_ROLES = _resource("project-roles", "ProjectRole", [
     _field("rate", "money", "Bill rate per hour."),
     _created(),
     *_project(), *_ref("discipline", "discipline"), *_ref("practice", "practice"), *_ref("location", "location"),
+    # --- public reference: readme:project-role-object and crate:src/model/role.rs; only when the project's
+    # (monthly) budget is detailed or aggregated
+    _field("budget_billable_hours", "float", "Budgeted billable hours of the role."),
+    _field("budget_non_billable_hours", "float", "Budgeted non-billable hours of the role."),
+    _field("monthly_budget_billable_hours", "float", "Monthly budgeted billable hours of the role."),
+    _field("monthly_budget_non_billable_hours", "float", "Monthly budgeted non-billable hours of the role."),
 ])
 
 PROJECT_TASKS = _resource("project-tasks", "ProjectTask", [
@@ -220,8 +316,18 @@ PROJECT_TASKS = _resource("project-tasks", "ProjectTask", [
     _field("budgeted_hours", "float", "Hours budgeted."),
     _created(),
     *_ref("parent", "parent task"), *_project(),
-    _field("roles", "list", "Roles allowed: [{id, name}]."),
+    _field("roles", "list", "Roles budgeted: [{id, name, hours}]."),
     _field("tags", "list", "Tags: [{id, name}]."),
+    # --- public reference: docs:project-tasks/get-a-project-task (list-project-tasks), readme:project-task-object
+    _field("order", "float", "The task's order among the project's tasks."),
+    _field("position", "float", "The task's position among the project's tasks."),
+    # The three meanings below are read from the names (the stored pages show the flags, not their text).
+    _field("cap_hours", "flag", "Whether time on the task is capped at its budgeted hours."),
+    _field("cap_assigned_hours", "flag", "Whether each assignee's time is capped at their assigned hours."),
+    _field("for_assigned_only", "flag", "Whether only the task's assignees may track time to it."),
+    _field("require_notes", "flag", "Whether time entries on the task need notes."),
+    _field("budgeted_services_revenue", "money", "Services revenue budgeted (none on a non-billable project)."),
+    _field("project_members", "list", "Members assigned: [{id, member: {id, name}, hours}]."),
 ])
 
 RESOURCES: dict[str, Resource] = {resource.name: resource for resource in (

@@ -17,6 +17,7 @@ import requests
 from ..core.errors import CacheMissError
 from ..core.filters.evaluate import evaluate
 from ..core.filters.plan import Dialect, Lookup
+from ..core.http import ErrorKind
 from ..core.schema import Resource, canonical_uuid
 from ..core.session import (
     DEFAULT_EXPIRE_AFTER,
@@ -33,6 +34,7 @@ from .auth import resolve_credential
 from .dialect import DIALECT
 from .enrich import DIRECT_KEYS, enriched_columns, names_by_uuid
 from .enrich import enrich as add_enrichment
+from .errors import describe_error
 from .normalise import timeline_frame
 from .resources import CUSTOM_FIELD_PREFIX, get_resource, resource_names
 from .writes import WritesMixin
@@ -210,6 +212,10 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
     def _filter_of(self, params: Mapping[str, str]) -> str | None:
         """The ``$filter`` of a first-page request (a 400 to a later page is about its cursor, not the filter)."""
         return params.get("$filter") if params.get("cursor", "-1") == "-1" else None
+
+    def _describe_error(self, response: requests.Response) -> tuple[ErrorKind | None, str] | None:
+        """A 403 to a read names the OAuth scope the resource's read needs (the documented body does not)."""
+        return describe_error(response, self.settings.base_url)
 
     def _lookup(self, related: Callable[[str], pd.DataFrame]) -> Lookup:
         def uuids_named(column: str, name: str) -> list[str]:

@@ -200,11 +200,20 @@ class WritesMixin:
         self._send_write(spec, "update", "POST", path, body, what)
 
     def delete(self, resource: str, uuid: str) -> None:
-        """Soft-delete one record: ``active`` becomes 0 (``restore`` undoes it)."""
+        """Soft-delete one record: ``active`` becomes 0 (``restore`` undoes it).
+
+        Raises:
+            NotFoundError: No record has this uuid, or it is deleted already (the API answers 404 to
+                a second delete).
+        """
         spec = self._resource(resource)
         what = f"deleting {spec.name} {uuid}"
         self._check_writable(what)
-        self._send_write(spec, "delete", "DELETE", _record_path(spec, uuid), None, what)
+        try:
+            self._send_write(spec, "delete", "DELETE", _record_path(spec, uuid), None, what)
+        except NotFoundError as exc:
+            raise NotFoundError(f"{exc}; no {spec.name} has this uuid, or it is deleted already "
+                                f"(restore() brings a deleted one back)") from None
 
     def restore(self, resource: str, uuid: str) -> None:
         """Undo a soft delete: ``active`` becomes 1 again."""

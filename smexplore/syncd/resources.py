@@ -13,7 +13,8 @@ are not on the wire: the Session adds them (the job tree, names, hours).
 
 Sources: ``shared/source-docs/syncd-jobs.txt`` and ``shared/reference/other-systems.md`` §C (job
 types, assignments, users, time entries). Syncd's permissions are the web user's; there are no
-scopes. The API here is read only.
+scopes. Jobs can be written (``writes``): the lengths below are the document's limits, checked
+before a write is sent.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ ASSIGNMENT_USERS = ("all", "none")
 
 
 def _field(name: str, kind: Kind, description: str, *, computed: bool = False,
-           choices: tuple[str, ...] | None = None) -> Field:
+           choices: tuple[str, ...] | None = None, max_length: int | None = None) -> Field:
     return Field(name, kind, _WIRE.get(kind, "str"), read_only=computed,
                  description=f"{description} (computed)" if computed else description, choices=choices,
-                 wire_format=_WALL if kind == "timestamp" else None)
+                 wire_format=_WALL if kind == "timestamp" else None, max_length=max_length)
 
 
 def _stamps() -> list[Field]:
@@ -40,8 +41,8 @@ def _stamps() -> list[Field]:
             _field("updated_at", "timestamp", "When the record was last changed (UTC on the wire).")]
 
 
-def _resource(name: str, path: str, fields: list[Field]) -> Resource:
-    return Resource(name=name, schema=name, scopes={}, required_on_create=(),
+def _resource(name: str, path: str, fields: list[Field], required_on_create: tuple[str, ...] = ()) -> Resource:
+    return Resource(name=name, schema=name, scopes={}, required_on_create=required_on_create,
                     fields={field.name: field for field in fields}, path=path)
 
 
@@ -49,10 +50,10 @@ JOBS = _resource("jobs", "/jobs.xml", [
     _field("id", "int", "The job's id."),
     _field("job_type_id", "int", "Its job type (the level: client, project, task …)."),
     _field("parent_id", "int", "The job above it; missing for a top-level job."),
-    _field("name", "text", "Name (unique among its parent's children)."),
-    _field("code", "text", "Short code."),
-    _field("description", "text", "Description."),
-    _field("url", "text", "An external link."),
+    _field("name", "text", "Name (unique among its parent's children).", max_length=50),
+    _field("code", "text", "Short code.", max_length=50),
+    _field("description", "text", "Description.", max_length=255),
+    _field("url", "text", "An external link.", max_length=255),
     _field("active", "flag", "Whether the job and its descendants are active (as set on the job)."),
     _field("effectively_active", "flag", "False if the job or any ancestor is inactive."),
     _field("allow_time_entries", "flag", "Whether its job type allows time entries (sent with for=time; else "
@@ -68,7 +69,7 @@ JOBS = _resource("jobs", "/jobs.xml", [
     _field("root_id", "int", "The top-level job it belongs to (the client, where levels are client → project → "
                              "task); its own id at the top", computed=True),
     _field("root_name", "text", "That top-level job's name", computed=True),
-])
+], required_on_create=("name",))
 
 JOB_TYPES = _resource("job_types", "/job_types.xml", [
     _field("id", "int", "The job type's id."),

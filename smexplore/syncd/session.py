@@ -2,13 +2,16 @@
 
 ``connect()`` opens an account (``https://<account>.syncd.com``) with the web user's name and
 password (HTTP Basic: Syncd has no API tokens), ``demo()`` the embedded emulator's synthetic
-studio. Everything but the field table, the paging style (``start``/``end`` item ranges with the
-list's ``total``), the body format (XML, read by ``core.xml``'s hardened parser) and what the job
-lists can select by path (``dialect``) is the shared core's (``smexplore.core.session.BaseSession``).
+studio. Everything but the field table, the paging style (the job lists whole in one answer, as
+the document's "All jobs: GET /jobs.xml"; the other lists by ``start``/``end`` item ranges), the
+body format (XML, read by ``core.xml``'s hardened parser, and only a Syncd document of the kind
+asked for: ``answers``), what the job lists can select by path (``dialect``) and the job writes
+(``writes``) is the shared core's (``smexplore.core.session.BaseSession``).
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,20 +22,22 @@ import requests
 
 from ..core import xml
 from ..core.auth import BasicCredential, resolve_basic
-from ..core.errors import NotFoundError
+from ..core.errors import APIError, NotFoundError
 from ..core.filters.expr import Expr, F, as_expression
 from ..core.frames import to_frame
 from ..core.http import ErrorKind
-from ..core.paging import ItemRange, Paginator
+from ..core.paging import ItemRange, Paginator, Unpaged
 from ..core.schema import Resource
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
 from ..core.timeline import normalise
+from .answers import LIST_ROOTS, RECORD_ROOTS, ListOf, decode
 from .dialect import SyncdDialect, list_path
 from .normalise import timeline_frame
 from .records import ancestors, row
 from .resources import get_resource, resource_names
 from .tree import job_tree, resolve_assignments
+from .writes import JobWrites
 
 __all__ = ["DOMAIN", "ENV_PASSWORD", "ENV_USER", "PAGE_SIZE", "Session", "Settings", "account_url", "connect", "demo"]
 
@@ -40,7 +45,8 @@ DOMAIN = "syncd.com"
 ENV_USER = "SYNCD_USER"
 ENV_PASSWORD = "SYNCD_PASSWORD"
 PAGE_SIZE = 100
-"""Items asked for per request (``start``/``end``); the API may send fewer, and the pull goes on from there."""
+"""Items asked for per request (``start``/``end``) of the lists other than jobs; the API may send fewer, and the
+pull goes on from there. The job lists are asked for whole (no range), in one request."""
 METHODS = {"jobs": "jobs", "job_types": "job_types", "assignments": "job_assignments", "users": "users",
            "time_entries": "time_entries"}
 # What each list always asks to include: the assignments' users, groups and jobs (names in place of ids), and
@@ -84,13 +90,14 @@ def account_url(account: str) -> str:
     return f"https://{name}.{DOMAIN}"
 
 
-class Session(BaseSession):
-    """A connection to one Syncd account that returns typed pandas DataFrames (read-only).
+class Session(BaseSession, JobWrites):  # the base's methods first: JobWrites only declares them
+    """A connection to one Syncd account that returns typed pandas DataFrames.
 
     Jobs come with their place in the tree (``depth``, ``path``, ``root_id``, ``root_name``) and
     job type; assignments with the names of who and what; time entries with their user's name, their
     job's path and ``hours``. What a web user may see is what the API shows: a user who manages no
-    job type sees only the jobs assigned to them.
+    job type sees only the jobs assigned to them. Job writes (``create_job``, ``update_job``,
+    ``delete_job``) need ``writable=True`` and a job manager's login.
 
     Attributes:
         settings: Every behaviour flag (see ``Settings``).
@@ -197,10 +204,18 @@ class Session(BaseSession):
 
     # --- what Syncd says ----------------------------------------------------------------------
     def paging(self, spec: Resource | None = None) -> Paginator:
-        return ItemRange(size=PAGE_SIZE)
+        """Item ranges of ``PAGE_SIZE``; the job lists whole in one request ("All jobs: GET /jobs.xml").
+        Each answer of a list must be that list (``answers.ListOf``)."""
+        ranges = ItemRange(size=PAGE_SIZE)
+        if spec is None:
+            return ranges
+        if spec.name == "jobs":
+            return ListOf(Unpaged(ranges), LIST_ROOTS[spec.name], whole=True)
+        return ListOf(ranges, LIST_ROOTS[spec.name])
 
     def _decode(self, content: bytes) -> Any:
-        return xml.decode(content)
+        """The body, if it is a Syncd document: an HTML page or another root is refused unread (``answers``)."""
+        return decode(content)
 
     def _get_resource(self, name: str) -> Resource:
         return get_resource(name)
@@ -221,7 +236,9 @@ class Session(BaseSession):
         return f"{spec.path.removesuffix('.xml')}/{record_id}.xml"
 
     def _check_id(self, record_id: Any) -> str:
-        text = str(record_id).strip() if isinstance(record_id, (str, int)) and not isinstance(record_id, bool) else ""
+        """``record_id`` (a whole number, numpy's too, or its digits) as the API writes it; ``ValueError`` if none."""
+        whole = isinstance(record_id, (str, numbers.Integral)) and not isinstance(record_id, bool)
+        text = str(int(record_id) if isinstance(record_id, numbers.Integral) else record_id).strip() if whole else ""
         if not (text.isascii() and text.isdigit() and int(text) > 0):
             raise ValueError(f"a Syncd id is a whole number of at least 1, not {record_id!r}")
         return str(int(text))
@@ -254,10 +271,21 @@ class Session(BaseSession):
 
     # --- internals ----------------------------------------------------------------------------
     def _records(self, body: Any, spec: Resource) -> list[dict[str, Any]]:
+        """The record of a one-record answer (``<job>`` for ``/jobs/90.xml``).
+
+        Raises:
+            APIError: The answer is another document (a list, another record); the cached answers
+                about ``spec`` are dropped with it, so asking again asks the API.
+        """
+        root = RECORD_ROOTS[spec.name]
+        tag = getattr(body, "tag", None)
+        if tag != root:
+            self._transport.forget(self._transport.topic(spec.path))
+            raise APIError(f"{spec.name}: the API answered a <{tag}> where a <{root}> record was asked for", 200)
         try:
             return list(body.records)
         except (AttributeError, ValueError) as exc:
-            raise ValueError(f"{spec.name}: the answer holds no {spec.name} records ({exc})") from None
+            raise APIError(f"{spec.name}: the answer holds no {spec.name} record ({exc})", 200) from None
 
     def _pull(self, spec: Resource, params: Mapping[str, str]) -> pd.DataFrame:
         """A list pull, then the columns the Session adds (``_complete``). A job with no children list
@@ -352,7 +380,8 @@ def connect(account: str | None = None, user: str | None = None, password: str |
             base_url: str | None = None, session: requests.Session | None = None,
             cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
             timezone: str | None = None, offline: bool = False, progress: bool = True, per_second: int = 10,
-            retry_budget: float = 120.0, timeout: float = 60.0, store: str | Path | None = None) -> Session:
+            retry_budget: float = 120.0, timeout: float = 60.0, store: str | Path | None = None,
+            writable: bool = False) -> Session:
     """Open a Syncd account.
 
     Args:
@@ -373,6 +402,8 @@ def connect(account: str | None = None, user: str | None = None, password: str |
         timeout: Seconds to wait for each answer.
         store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
             you give a cache folder, else the user data folder.
+        writable: Allow job writes (``create_job``, ``update_job``, ``delete_job``); the login must
+            be a job manager's.
 
     Raises:
         AuthenticationError: No user name or password given or in the environment (the message
@@ -388,13 +419,13 @@ def connect(account: str | None = None, user: str | None = None, password: str |
     settings = Settings(base_url=base_url.rstrip("/"), cache_dir=None if session is not None else cache_dir(cache),
                         store_dir=store_dir(store, cache),
                         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
-                        per_second=per_second, retry_budget=retry_budget, timeout=timeout)
+                        per_second=per_second, retry_budget=retry_budget, timeout=timeout, writable=writable)
     return Session(credential, settings, session=session)
 
 
 def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, progress: bool = True,
          cache: str | Path | None = None, store: str | Path | None = None,
-         offline: bool = False, **emulator_options: Any) -> Session:
+         offline: bool = False, writable: bool = False, **emulator_options: Any) -> Session:
     """A Session on the embedded Syncd emulator's synthetic account (no login needed).
 
     The emulator runs on a free loopback port and the Session has a cache of its own in a
@@ -411,6 +442,8 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
             temporary folder.
         store: A folder of your own for the local store (default: ``store`` in the cache folder).
         offline: Answer from the cache and the store only (see ``connect``).
+        writable: As for ``connect`` (writes change only the emulator's copy of the account; the
+            demo's owner manages every job).
         **emulator_options: Passed to ``smexplore.syncd.emulator.SyncdEmulator``.
     """
     from .emulator import DEMO_PASSWORD, DEMO_USER, SyncdEmulator  # here: live sessions never load the emulator
@@ -420,5 +453,5 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     return demo_session(emulator, "smexplore-syncd-demo-", lambda folder: Session(
         login, Settings(base_url=emulator.base_url, cache_dir=folder, offline=offline,
                  store_dir=store_dir(store, folder), timezone=timezone, progress=progress,
-                        mode="demo", per_second=None, per_minute=60_000),
+                        mode="demo", per_second=None, per_minute=60_000, writable=writable),
         emulator=emulator), cache=cache)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 __all__ = ["Sent", "StrictServer", "serve"]
@@ -52,11 +52,17 @@ class StrictServer:
         return self.handle(request)(environ, start_response)
 
 
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 @contextmanager
 def serve(app: Callable[..., Any]) -> Iterator[str]:
     """Serve the WSGI ``app`` on a free loopback port in a daemon thread; yields ``http://127.0.0.1:PORT``."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="strict-server", daemon=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="strict-server",
+                              daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.port}"

@@ -99,7 +99,7 @@ def test_pull_works_on_every_system(system: str, resource: str, tmp_path: Path) 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_progress_bar_shows_on_a_terminal_and_stdout_holds_only_the_result(tmp_path: Path) -> None:
-    """With stderr a terminal, Syncd's three pages of jobs show a bar there (on a pipe, above, none)."""
+    """With stderr a terminal, Syncd's pages of time entries show a bar there (on a pipe, above, none)."""
     import fcntl
     import pty
     import struct
@@ -120,9 +120,9 @@ def test_progress_bar_shows_on_a_terminal_and_stdout_holds_only_the_result(tmp_p
                 return
             shown.append(data)
 
-    path = tmp_path / "jobs.csv"
+    path = tmp_path / "entries.csv"
     env = {key: value for key, value in os.environ.items() if not key.startswith("TQDM_")}
-    with subprocess.Popen([sys.executable, "-m", "smexplore", "pull", "jobs", "--system", "syncd", "--demo",
+    with subprocess.Popen([sys.executable, "-m", "smexplore", "pull", "time_entries", "--system", "syncd", "--demo",
                            "-o", str(path)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=terminal) as process:
         os.close(terminal)
         thread = threading.Thread(target=read, daemon=True)
@@ -131,8 +131,8 @@ def test_progress_bar_shows_on_a_terminal_and_stdout_holds_only_the_result(tmp_p
         thread.join(timeout=10)
     os.close(reader)
     assert process.returncode == 0, b"".join(shown)
-    assert stdout.decode().splitlines() == [f"{len(pd.read_csv(path)):,} records of jobs → {path}"]
-    assert b"jobs: " in b"".join(shown) and b"\r" in b"".join(shown)
+    assert stdout.decode().splitlines() == [f"{len(pd.read_csv(path)):,} records of time_entries → {path}"]
+    assert b"time_entries: " in b"".join(shown) and b"\r" in b"".join(shown)
 
 
 def test_timeline_draws_the_named_staff(servicem8: sm.Session, tmp_path: Path) -> None:

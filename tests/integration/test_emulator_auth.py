@@ -1,7 +1,8 @@
 """Authentication and OAuth scopes over real HTTP.
 
 Missing or wrong credentials answer 401 with the documented body; a bearer token is let through
-only where it carries the endpoint's scope, and a 403 names the scope that is missing.
+only where it carries the endpoint's scope, and is refused with the documented 403 body otherwise
+(which names no scope: the client names it, see ``tests/conformance/test_servicem8_openapi.py``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import requests
 from smexplore.emulator import DEMO_API_KEY, Account, Emulator
 
 # The documented bodies (shared/reference/servicem8-api.md §4), written out here on purpose.
-UNAUTHORIZED = {"errorCode": 401, "message": "Authentication failed. Please check your API key or OAuth token."}
-FORBIDDEN_TEXT = "Access forbidden. You don't have permission to access this resource."
+UNAUTHORIZED = {"errorCode": "401", "message": "Authentication failed. Please check your API key or OAuth token."}
+FORBIDDEN = {"errorCode": "403", "message": "Access forbidden. You don't have permission to access this resource."}
 
 # Resource → (read scope, write scope), from the reference's scope table (§5).
 SCOPES: dict[str, tuple[str, str]] = {
@@ -74,13 +75,10 @@ def _record(emu: Emulator, resource: str, index: int = 0) -> str:
     return emu.account.tables[resource][index]["uuid"]
 
 
-def _assert_forbidden(response: requests.Response, scope: str) -> None:
+def _assert_forbidden(response: requests.Response) -> None:
     assert response.status_code == 403, response.text
-    body = response.json()
-    assert set(body) == {"errorCode", "message"}
-    assert body["errorCode"] == 403
-    assert body["message"].startswith(FORBIDDEN_TEXT)
-    assert f"'{scope}'" in body["message"]
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json() == FORBIDDEN
 
 
 # --- 401 --------------------------------------------------------------------------------------
@@ -168,19 +166,19 @@ def test_read_scope_lets_the_token_read(
 
 @pytest.mark.parametrize("resource", SCOPES)
 @pytest.mark.parametrize("operation", ["list", "get"])
-def test_read_without_the_scope_is_403_naming_it(scoped: Emulator, resource: str, operation: str) -> None:
-    """Every other scope (read or write), or none, is refused with 403 naming the read scope needed."""
+def test_read_without_the_scope_is_the_documented_403(scoped: Emulator, resource: str, operation: str) -> None:
+    """Every other scope (read or write), or none, is refused with the documented 403."""
     read, _ = SCOPES[resource]
     path = f"/{resource}.json" if operation == "list" else f"/{resource}/{_record(scoped, resource)}.json"
     others = [scope for scope in ALL_SCOPES if scope != read]
     for token in [_token(), *(_token(scope) for scope in others)]:
-        _assert_forbidden(requests.get(scoped.base_url + path, headers=_bearer(token)), read)
+        _assert_forbidden(requests.get(scoped.base_url + path, headers=_bearer(token)))
 
 
 def test_forbidden_reads_do_not_leak_data(scoped: Emulator) -> None:
     """A 403 carries only the error body, no records."""
     response = requests.get(f"{scoped.base_url}/staff.json", headers=_bearer(_token("read_jobs")))
-    _assert_forbidden(response, "read_staff")
+    _assert_forbidden(response)
     assert "@harbourtrades" not in response.text
 
 
@@ -202,10 +200,9 @@ def test_manage_scope_lets_the_token_write(scoped: Emulator, resource: str) -> N
 
 
 @pytest.mark.parametrize("resource", SCOPES)
-def test_writes_without_the_scope_are_403_naming_it_and_change_nothing(scoped: Emulator, resource: str) -> None:
-    """The read scope (or another resource's manage scope) does not allow writes; 403 names the scope."""
+def test_writes_without_the_scope_are_the_documented_403_and_change_nothing(scoped: Emulator, resource: str) -> None:
+    """The read scope (or another resource's manage scope) does not allow writes: the documented 403."""
     read, write = SCOPES[resource]
-    create_scope = "create_jobs" if resource == "job" else write
     target = _record(scoped, resource, 9 if resource not in ("queue", "allocationwindow", "category") else 1)
     key = {"X-Api-Key": scoped.api_key}
     before = requests.get(f"{scoped.base_url}/{resource}/{target}.json", headers=key).json()
@@ -215,10 +212,10 @@ def test_writes_without_the_scope_are_403_naming_it_and_change_nothing(scoped: E
         headers = _bearer(token)
         mine = str(uuidlib.uuid4())
         _assert_forbidden(requests.post(f"{scoped.base_url}/{resource}.json", headers=headers,
-                                        json={**CREATE_BODIES[resource], "uuid": mine}), create_scope)
+                                        json={**CREATE_BODIES[resource], "uuid": mine}))
         _assert_forbidden(requests.post(f"{scoped.base_url}/{resource}/{target}.json", headers=headers,
-                                        json={"active": 0}), write)
-        _assert_forbidden(requests.delete(f"{scoped.base_url}/{resource}/{target}.json", headers=headers), write)
+                                        json={"active": 0}))
+        _assert_forbidden(requests.delete(f"{scoped.base_url}/{resource}/{target}.json", headers=headers))
         assert requests.get(f"{scoped.base_url}/{resource}/{mine}.json", headers=key).status_code == 404
     assert requests.get(f"{scoped.base_url}/{resource}/{target}.json", headers=key).json() == before
     assert len(requests.get(f"{scoped.base_url}/{resource}.json", headers=key).json()) == count
@@ -229,7 +226,7 @@ def test_job_create_takes_create_jobs_or_manage_jobs(scoped: Emulator, scope: st
     """Creating a job needs create_jobs (the spec) — manage_jobs, full job access, also does."""
     response = requests.post(f"{scoped.base_url}/job.json", headers=_bearer(_token(scope)), json={"status": "Quote"})
     assert response.status_code == 200, response.text
-    assert response.json() == {"errorCode": 0, "message": "OK"}
+    assert response.json() == {"errorCode": "0", "message": "OK"}
 
 
 def test_create_jobs_does_not_allow_job_updates_or_deletes(scoped: Emulator) -> None:
@@ -239,8 +236,8 @@ def test_create_jobs_does_not_allow_job_updates_or_deletes(scoped: Emulator) -> 
     assert created.status_code == 200, created.text
     new_uuid = created.headers["x-record-uuid"]
     _assert_forbidden(requests.post(f"{scoped.base_url}/job/{new_uuid}.json", headers=headers,
-                                    json={"status": "Work Order"}), "manage_jobs")
-    _assert_forbidden(requests.delete(f"{scoped.base_url}/job/{new_uuid}.json", headers=headers), "manage_jobs")
+                                    json={"status": "Work Order"}))
+    _assert_forbidden(requests.delete(f"{scoped.base_url}/job/{new_uuid}.json", headers=headers))
     record = requests.get(f"{scoped.base_url}/job/{new_uuid}.json", headers=headers)
     assert record.status_code == 200
     assert (record.json()["status"], record.json()["active"]) == ("Quote", 1)
@@ -252,11 +249,11 @@ def test_a_token_with_several_scopes_uses_each(scoped: Emulator) -> None:
     assert requests.get(f"{scoped.base_url}/staff.json", headers=headers).status_code == 200
     created = requests.post(f"{scoped.base_url}/staff.json", headers=headers, json=CREATE_BODIES["staff"])
     assert created.status_code == 200
-    _assert_forbidden(requests.get(f"{scoped.base_url}/job.json", headers=headers), "read_jobs")
+    _assert_forbidden(requests.get(f"{scoped.base_url}/job.json", headers=headers))
 
 
 def test_unknown_resource_is_404_before_scopes(scoped: Emulator) -> None:
     """A path naming no resource is a 404 for any caller (there is no scope to check)."""
     response = requests.get(f"{scoped.base_url}/vendorthing.json", headers=_bearer(_token()))
     assert response.status_code == 404
-    assert response.json()["errorCode"] == 404
+    assert response.json()["errorCode"] == "404"

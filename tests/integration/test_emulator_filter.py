@@ -264,13 +264,13 @@ ERRORS: list[tuple[str, str, str, tuple[str, ...]]] = [
 def test_filter_errors_are_400_saying_what_is_wrong(
     session: requests.Session, emulator: Emulator, resource: str, text: str, needles: tuple[str, ...]
 ) -> None:
-    """Each malformed filter answers 400 with {"errorCode": 400, "message": ...} naming the problem."""
+    """Each malformed filter answers 400 with the spec's {"errorCode": "1000", "message": ...} naming the problem."""
     response = _fetch(session, emulator, resource, text)
     assert response.status_code == 400, response.text[:200]
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
     assert set(body) == {"errorCode", "message"}
-    assert body["errorCode"] == 400
+    assert body["errorCode"] == "1000"
     for needle in needles:
         assert needle.lower() in body["message"].lower(), body["message"]
 
@@ -326,7 +326,7 @@ def _assert_200_or_400(session: requests.Session, emu: Emulator, resource: str, 
     if response.status_code == 200:
         assert isinstance(body, list)
     else:
-        assert body["errorCode"] == 400 and isinstance(body["message"], str) and body["message"]
+        assert body["errorCode"] == "1000" and isinstance(body["message"], str) and body["message"]
 
 
 @_NO_500

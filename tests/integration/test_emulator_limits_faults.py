@@ -52,8 +52,8 @@ def slim(small_account_records: Account) -> Account:
 
 @pytest.fixture
 def limited(fake_clock: Any, slim: Account) -> Iterator[Emulator]:
-    """5 requests a minute and 12 a day per credential, on a clock the test moves."""
-    with Emulator(account=slim, per_minute=5, per_day=12, clock=fake_clock,
+    """5 requests a minute and 12 a day for the account, on a clock the test moves."""
+    with Emulator(account=slim, per_minute=5, per_day=12, clock=fake_clock, extra_api_keys=["key-b"],
                   tokens={"tok-a": ["read_job_categories"], "tok-b": ["read_job_categories"]}) as emu:
         yield emu
 
@@ -114,18 +114,23 @@ def test_the_day_limit_gives_the_per_day_message(limited: Emulator, fake_clock: 
     assert _get(limited).status_code == 200
 
 
-def test_limits_are_per_credential(limited: Emulator) -> None:
-    """Each key or token has its own budget: one exhausted does not throttle the others."""
+def test_limits_are_per_account_not_per_credential(limited: Emulator, fake_clock: Any) -> None:
+    """"Limits are per Addon per account" (the spec): the account's keys and tokens share one budget, so
+    one of them spending it throttles the others too."""
     token_a, token_b = {"Authorization": "Bearer tok-a"}, {"Authorization": "Bearer tok-b"}
-    assert _statuses(limited, 6, headers=token_a) == [200] * 5 + [429]
+    key_b = {"X-Api-Key": "key-b"}
+    assert _statuses(limited, 2, headers=token_a) + _statuses(limited, 2, headers=key_b) == [200] * 4
+    assert _statuses(limited, 1) == [200]
+    for headers in (token_a, token_b, key_b, None):
+        refused = _get(limited, headers=headers)
+        assert (refused.status_code, refused.json()) == (429, PER_MINUTE)
+    fake_clock.advance(61)
     assert _statuses(limited, 5, headers=token_b) == [200] * 5
-    assert _statuses(limited, 5) == [200] * 5
-    assert _get(limited, headers=token_b).status_code == 429
     assert _get(limited).status_code == 429
 
 
 def test_rejected_credentials_do_not_spend_the_budget(limited: Emulator) -> None:
-    """401 answers are not counted against the key's limit."""
+    """401 answers are not counted against the account's limit."""
     assert _statuses(limited, 8, headers={"X-Api-Key": "wrong"}) == [401] * 8
     assert _statuses(limited, 5) == [200] * 5
 

@@ -24,11 +24,13 @@ from smexplore.servicem8.resources import get_resource
 RESOURCES = ["staff", "job", "jobactivity", "joballocation", "company", "category", "allocationwindow", "queue"]
 
 # The documented bodies (shared/reference/servicem8-api.md §4), written out here on purpose.
-OK_BODY = {"errorCode": 0, "message": "OK"}
+# errorCode is written as the spec's examples write it: strings for 200 ("0"), 400 ("1000") and 404.
+OK_BODY = {"errorCode": "0", "message": "OK"}
 NOT_FOUND_BODY = {
-    "errorCode": 404,
+    "errorCode": "404",
     "message": "Resource not found. The requested record does not exist or has been deleted.",
 }
+ERROR_CODES: dict[int, str | int] = {400: "1000", 404: "404", 405: 405}  # 405: no example; a number
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 # A valid create body per resource (required fields and a few typed ones).
@@ -136,7 +138,7 @@ def _assert_error(response: requests.Response, status: int, *needles: str) -> di
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
     assert set(body) == {"errorCode", "message"}
-    assert body["errorCode"] == status
+    assert body["errorCode"] == ERROR_CODES[status]
     assert isinstance(body["message"], str) and body["message"]
     for needle in needles:
         assert needle.lower() in body["message"].lower(), body["message"]
@@ -206,7 +208,7 @@ def test_empty_timestamps_are_zero_dates(api: requests.Session, emulator: Emulat
 def test_create_answers_ok_and_the_new_uuid(
     wapi: requests.Session, writable: Emulator, clock: _StepClock, resource: str
 ) -> None:
-    """POST /X.json: {"errorCode":0,"message":"OK"}, x-record-uuid names a new record holding what was sent."""
+    """POST /X.json: {"errorCode":"0","message":"OK"}, x-record-uuid names a new record holding what was sent."""
     stamp = _next_stamp(writable, clock)
     before = _listed(wapi, writable, resource)
     response = wapi.post(f"{writable.base_url}/{resource}.json", json=CREATE_BODIES[resource])
@@ -303,7 +305,8 @@ def test_update_ignores_read_only_fields_and_the_uuid(
 def test_delete_is_soft_and_active_1_restores(
     wapi: requests.Session, writable: Emulator, clock: _StepClock, resource: str
 ) -> None:
-    """DELETE sets active to 0 (the record still lists and gets); POSTing active=1 restores it."""
+    """DELETE sets active to 0 (the record still lists and gets); a second DELETE is 404 (the spec's "does
+    not exist or has already been deleted") and changes nothing; POSTing active=1 restores it."""
     target = next(r["uuid"] for r in writable.account.tables[resource][2:] if r["active"] == 1)
     before = _one(wapi, writable, resource, target)
     deleted_at = _next_stamp(writable, clock)
@@ -314,6 +317,9 @@ def test_delete_is_soft_and_active_1_restores(
     assert gone == {**before, "active": 0, "edit_date": deleted_at}
     archived = wapi.get(f"{writable.base_url}/{resource}.json", params={"$filter": "active eq 0"}).json()
     assert gone in archived
+    again = wapi.delete(f"{writable.base_url}/{resource}/{target}.json")
+    assert (again.status_code, again.json()) == (404, NOT_FOUND_BODY)
+    assert _one(wapi, writable, resource, target) == gone
 
     restored_at = _next_stamp(writable, clock)
     response = wapi.post(f"{writable.base_url}/{resource}/{target}.json", json={"active": 1})

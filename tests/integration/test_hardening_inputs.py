@@ -20,12 +20,13 @@ from smexplore.core.filters.expr import Compare
 from smexplore.emulator import Emulator
 
 ERROR_KEYS = {"errorCode", "message"}
+BAD_REQUEST_CODE = "1000"  # ServiceM8's 400 errorCode, as its spec's examples write it
 
 
 def _assert_400(response: requests.Response, *words: str) -> None:
     assert response.status_code == 400, (response.status_code, response.text[:200])
     body = response.json()
-    assert set(body) == ERROR_KEYS and body["errorCode"] == 400
+    assert set(body) == ERROR_KEYS and body["errorCode"] == BAD_REQUEST_CODE
     for word in words:
         assert word in body["message"], body["message"]
 
@@ -66,14 +67,14 @@ def test_a_deeply_nested_json_body_is_400_not_500(fresh_emulator: Emulator, sess
 def test_a_malformed_chunked_body_is_400_not_500(fresh_emulator: Emulator) -> None:
     status, body = _post_raw(fresh_emulator, "/category.json", "Transfer-Encoding: chunked\r\n",
                              b"zz\r\n{\"name\": \"x\"}\r\n0\r\n\r\n")
-    assert (status, set(body), body["errorCode"]) == (400, ERROR_KEYS, 400)
+    assert (status, set(body), body["errorCode"]) == (400, ERROR_KEYS, BAD_REQUEST_CODE)
     assert "could not be read" in body["message"]
     assert [e.status for e in fresh_emulator.log.entries()] == [400]
 
 
 def test_a_body_shorter_than_its_content_length_is_400_not_500(fresh_emulator: Emulator) -> None:
     status, body = _post_raw(fresh_emulator, "/category.json", "Content-Length: 500\r\n", b'{"name": "x"}')
-    assert (status, body["errorCode"]) == (400, 400)
+    assert (status, body["errorCode"]) == (400, BAD_REQUEST_CODE)
     assert "could not be read" in body["message"]
 
 

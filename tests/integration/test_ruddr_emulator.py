@@ -155,8 +155,8 @@ def test_an_allocation_looks_like_the_documents(api: requests.Session, emu: Rudd
     assert list(allocation) == [
         "id", "resourceTypeId", "assignmentTypeId", "start", "end", "unit", "hoursPerDay", "hoursPerWeek",
         "hoursPerMonth", "hoursPerAllocation", "hoursRatioOfCapacity", "allocateOnTimeOffDays", "totalHours",
-        "isBillable", "notes", "readOnly", "entity", "createdAt", "member", "placeholder", "project", "role", "task",
-        "timeOffType"]
+        "isBillable", "bookingTypeId", "notes", "readOnly", "entity", "createdAt", "member", "placeholder", "project",
+        "role", "task", "timeOffType"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", allocation["createdAt"])
     text = _get(api, emu, "/allocations", limit=100).text
     assert re.search(r'"hoursPerDay":\d+(\.\d+)?,', text)  # numbers, as JavaScript writes them

@@ -56,6 +56,17 @@ def writable(tmp_path: Path) -> Iterator[tuple[Emulator, sm.Session]]:
 
 
 # --- first sync, layout, reads ---------------------------------------------------------------------
+def test_a_sync_stores_nothing_in_the_http_cache(emulator: Emulator, tmp_path: Path) -> None:
+    """The store keeps the records: the pages a sync pulls are neither read from nor written to the
+    HTTP cache (requests-cache's per-request ``expire_after`` skipped the read only, and stored them)."""
+    with _connect(emulator, tmp_path) as session:
+        session.sync(["staff", "category"])
+        assert session.cache_info().responses == 0
+        emulator.log.clear()
+        session.staff(source="api")  # so a live read goes to the API
+        assert any(entry.path.endswith("/staff.json") for entry in emulator.log.entries())
+
+
 def test_first_sync_stores_every_record_as_hive_partitions(emulator: Emulator, tmp_path: Path) -> None:
     with _connect(emulator, tmp_path) as session:
         summary = session.sync()

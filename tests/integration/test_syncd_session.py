@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from werkzeug.wrappers import Response
 
 import smexplore as sm
 from smexplore import F
@@ -25,6 +26,7 @@ from smexplore.core.timeline import TIMELINE_DTYPES
 from smexplore.syncd.emulator import DEMO_PASSWORD, Account, SyncdEmulator
 from smexplore.syncd.resources import get_resource, resource_names
 from smexplore.syncd.session import PAGE_SIZE
+from tests.conformance.strict import serve
 
 PAGE = 50  # the emulator's pages: fewer than the client asks for (PAGE_SIZE), so it goes on from where they end
 SECRET = "syncd-secret-password-4c1d"  # the owner's password here, searched for wherever it must not be
@@ -46,9 +48,8 @@ def _healthy(emu: SyncdEmulator) -> Iterator[None]:
 
 
 def _connect(emu: SyncdEmulator, folder: Path, password: str = SECRET, **options: Any) -> sm.syncd.Session:
-    options.setdefault("per_second", 1_000)  # the emulator has no rate limit
-    return sm.syncd.connect(user=emu.user, password=password, base_url=emu.base_url, cache=folder, progress=False,
-                            **options)
+    options = {"per_second": 1_000, "base_url": emu.base_url} | options  # the emulator has no rate limit
+    return sm.syncd.connect(user=emu.user, password=password, cache=folder, progress=False, **options)
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +130,8 @@ def test_jobs_are_the_tree_with_paths(session: sm.syncd.Session, emu: SyncdEmula
     assert set(jobs["job_type_name"]) == {"client", "project", "phase", "task"}
     assert jobs["created_at"].notna().all()  # include=timestamps
     sent = [q for p, q in _requests(emu) if p == "/jobs.xml"]
-    assert [q["start"] for q in sent] == [str(1 + PAGE * n) for n in range(len(sent))]
-    assert len(sent) == -(-len(account.jobs) // PAGE) and all(q["include"] == "timestamps" for q in sent)
+    assert sent == [{"include": "timestamps"}]  # "All jobs: GET /jobs.xml": one request, no range
+    assert len(account.jobs) > PAGE  # more than the emulator's pages of the other lists
 
 
 def test_many_pages_nothing_lost_or_repeated_then_served_from_the_cache(emu: SyncdEmulator, account: Account,
@@ -298,18 +299,20 @@ def test_errors_are_read_from_the_xml(session: sm.syncd.Session) -> None:
 def test_a_later_page_failing_gives_no_partial_frame(emu: SyncdEmulator, tmp_path: Path) -> None:
     with _connect(emu, tmp_path, retry_budget=0.5) as s:
         emu.faults.fail_next(50, 500, after=1)
-        with pytest.raises(sm.IncompleteResultError, match="jobs: page 2 failed after 50 records"):
-            s.jobs()
+        with pytest.raises(sm.IncompleteResultError, match="time_entries: page 2 failed after 50 records"):
+            s.time_entries(F.user_id == USER)
 
 
 def test_a_body_cut_short_every_time_names_the_path(emu: SyncdEmulator, tmp_path: Path) -> None:
     with _connect(emu, tmp_path, retry_budget=0.5) as s:
         emu.faults.fail_next(0, after=1)
         emu.faults.truncate_next(50)
-        with pytest.raises(sm.IncompleteResultError, match=r"GET /jobs\.xml was cut short .*not well-formed XML"):
-            s.jobs()
+        with pytest.raises(sm.IncompleteResultError,
+                           match=r"GET /time_entries\.xml was cut short .*not well-formed XML"):
+            s.time_entries(F.user_id == USER)
         emu.faults.clear()
-        assert len(s.jobs()) == len(emu.data.jobs)  # nothing broken was cached
+        expected = sorted(e.id for e in emu.data.time_entries if e.user_id == USER)
+        assert sorted(s.time_entries(F.user_id == USER)["id"]) == expected  # nothing broken was cached
 
 
 @pytest.mark.parametrize("fault", ["truncate_next", "cut_connection_next", "rate_limit_next", "fail_next"])
@@ -317,6 +320,87 @@ def test_transient_faults_are_retried(emu: SyncdEmulator, tmp_path: Path, fault:
     with _connect(emu, tmp_path, retry_budget=10) as s:
         getattr(emu.faults, fault)(1)
         assert len(s.jobs()) == len(emu.data.jobs)
+
+
+# --- odd answers (issue 21) -------------------------------------------------------------------------
+MAINTENANCE = (b"<html><head><title>Down for maintenance</title></head><body><p>Back at 6 pm.</p></body></html>")
+
+
+class _Gate:
+    """The emulator behind a gate that can answer every request with an odd 200 of its own (``answer``)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.answer: tuple[bytes, str] | None = None
+        self.served = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self.answer is None:
+            return self.app(environ, start_response)
+        self.served += 1
+        body, media = self.answer
+        return Response(body, 200, content_type=media)(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def gate(emu: SyncdEmulator) -> Iterator[tuple[_Gate, str]]:
+    keeper = _Gate(emu.app)
+    with serve(keeper) as url:
+        yield keeper, url
+
+
+@pytest.mark.parametrize(("body", "media", "refused", "said"), [
+    (MAINTENANCE, "text/html; charset=utf-8", sm.APIError, "text/html titled 'Down for maintenance'"),
+    (MAINTENANCE, "application/xml", sm.APIError, "an HTML page titled 'Down for maintenance'"),
+    (b'<?xml version="1.0"?>\n<html><head><title>Down for maintenance</title></head><body/></html>',
+     "text/xml", sm.APIError, "HTML page titled 'Down for maintenance'"),
+    (b"<!DOCTYPE html><html><head><title>Down for maintenance</title><body>Back at 6<br></body></html>",
+     "application/xml", sm.APIError, "HTML page titled 'Down for maintenance'"),  # not even well-formed
+    (b"<error><message>Down for maintenance</message></error>", "application/xml", sm.APIError,
+     "root is <error>, not a Syncd answer"),
+    (b"<errors><error>Down for maintenance</error></errors>", "application/xml", sm.APIError,
+     r"an error document with HTTP 200 \(Down for maintenance\)"),
+    # Refused by the paging (a PageError): IncompleteResultError until the core makes a first page's APIError.
+    (b'<user><id type="integer">1</id><name>x</name></user>', "application/xml",
+     (sm.APIError, sm.IncompleteResultError), "<user> record where the <users> list was asked for"),
+])
+def test_an_odd_answer_is_refused_and_the_store_kept(gate: tuple[_Gate, str], emu: SyncdEmulator, tmp_path: Path,
+                                                     body: bytes, media: str, refused: Any, said: str) -> None:
+    """A 200 that is no list of users (a maintenance page as HTML or as XML, another document) is never one
+    all-missing user: ``users()`` and ``sync(["users"])`` refuse it at once (one request, no retry), the store
+    keeps what it held (no "deactivated=12"), and nothing of it is cached."""
+    keeper, url = gate
+    with _connect(emu, tmp_path, base_url=url, retry_budget=30) as s:
+        assert s.sync(["users"]).loc[0, "new"] == len(emu.data.users)
+        stored, state = s.users(source="store"), s._store.state("users")
+        s.clear_cache()  # the sync's answer is in the HTTP cache too (see the report on Transport's bypass)
+        keeper.answer, keeper.served = (body, media), 0
+        try:
+            with pytest.raises(refused, match=said):
+                s.users()
+            assert keeper.served == 1
+            with pytest.raises(refused, match=said):
+                s.sync(["users"])
+            assert keeper.served == 2
+        finally:
+            keeper.answer = None
+        assert s._store.state("users") == state
+        pd.testing.assert_frame_equal(s.users(source="store"), stored)
+        assert s.users()["id"].tolist() == [u.id for u in emu.data.users]
+
+
+def test_a_list_where_one_record_was_asked_for_is_refused(gate: tuple[_Gate, str], emu: SyncdEmulator,
+                                                          tmp_path: Path) -> None:
+    """One record asked for (``/users/24.xml``), a list answered: an ``APIError`` naming both."""
+    keeper, url = gate
+    with _connect(emu, tmp_path, base_url=url) as s:
+        keeper.answer = (b'<users type="array"><user><id type="integer">24</id></user></users>', "application/xml")
+        try:
+            with pytest.raises(sm.APIError, match="the API answered a <users> where a <user> record was asked for"):
+                s.get("users", 24)
+        finally:
+            keeper.answer = None
+        assert s.get("users", 24)["id"].tolist() == [24]
 
 
 # --- normalisation -------------------------------------------------------------------------------

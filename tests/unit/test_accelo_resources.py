@@ -51,8 +51,9 @@ def test_every_wire_field_lands_in_a_column_and_every_column_is_filled_somewhere
         rows = flatten_all(records, spec)
         assert all(list(row) == list(spec.fields) for row in rows), name
         wire = WIRE[name]
-        for key in records[0]:  # nothing the API sent is dropped: each key is a column, a link or hours
-            assert key in spec.fields or key in wire.links or key in wire.hours, (name, key)
+        olders = {link.older for link in wire.links.values()}
+        for key in records[0]:  # nothing the API sent is dropped: each key is a column, a link (or its older name)
+            assert key in spec.fields or key in wire.links or key in wire.hours or key in olders, (name, key)
         frame = to_frame(rows, spec)
         empty = [c for c in frame if frame[c].isna().all()]
         # Columns the synthetic agency never fills (documented fields it has no data for).
@@ -116,3 +117,12 @@ def test_columns_and_dtypes_are_pinned() -> None:
     assert list(golden) == resource_names()
     for name, spec in RESOURCES.items():
         assert {c: str(t) for c, t in to_frame([], spec).dtypes.items()} == golden[name], name
+
+
+def test_a_jobs_older_type_name_fills_its_type_id_where_job_type_is_not_sent() -> None:
+    """The source document names a job's type ``type``; the current docs ``job_type``: either fills ``job_type_id``."""
+    assert "job_type(title),type" in WIRE["jobs"].fields_param
+    older = flatten({"id": "1", "type": "4"}, RESOURCES["jobs"])
+    both = flatten({"id": "1", "job_type": {"id": "2", "title": "Web"}, "type": "4"}, RESOURCES["jobs"])
+    assert older["job_type_id"] == "4" and older["job_type_title"] is None
+    assert both["job_type_id"] == "2" and both["job_type_title"] == "Web"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -196,3 +199,11 @@ def test_servicem8_fields_keep_their_wall_time_format() -> None:
     activity = servicem8_resource("jobactivity")
     frame = to_frame([{"start_date": "2026-03-02 08:00:00"}], activity, "Australia/Sydney")
     assert frame["start_date"][0] == pd.Timestamp("2026-03-02 08:00:00", tz="Australia/Sydney")  # localised
+
+
+def test_columns_and_dtypes_are_pinned() -> None:
+    """Column names and dtypes are public API: changing them means changing the golden file on purpose."""
+    golden = json.loads((Path(__file__).resolve().parent.parent / "golden" / "ruddr_frame_columns.json").read_text())
+    assert list(golden) == list(resource_names())
+    for name, spec in RESOURCES.items():
+        assert {c: str(t) for c, t in to_frame([], spec).dtypes.items()} == golden[name], name

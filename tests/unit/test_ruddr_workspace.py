@@ -26,8 +26,8 @@ HOURS = {"day": "hoursPerDay", "week": "hoursPerWeek", "month": "hoursPerMonth",
 ALLOCATION_FIELDS = [
     "id", "resourceTypeId", "assignmentTypeId", "start", "end", "unit", "hoursPerDay", "hoursPerWeek",
     "hoursPerMonth", "hoursPerAllocation", "hoursRatioOfCapacity", "allocateOnTimeOffDays", "totalHours",
-    "isBillable", "notes", "readOnly", "entity", "createdAt", "member", "placeholder", "project", "role", "task",
-    "timeOffType",
+    "isBillable", "bookingTypeId", "notes", "readOnly", "entity", "createdAt", "member", "placeholder", "project",
+    "role", "task", "timeOffType",
 ]
 
 
@@ -97,6 +97,8 @@ def test_allocations_have_the_documented_fields_and_rules(workspace: Workspace) 
         assert project or (a["role"] is None and a["task"] is None and not a["isBillable"])
         assert (a["allocateOnTimeOffDays"] is not None) == (project and a["resourceTypeId"] == "member")
         assert a["readOnly"] == (a["entity"] != "allocation")
+        assert a["bookingTypeId"] in ("confirmed", "soft")  # soft: a member's planned project work only
+        assert a["bookingTypeId"] == "confirmed" or (project and a["member"] and a["entity"] == "allocation")
         if a["entity"] != "allocation":
             assert a["assignmentTypeId"] == "time_off" and a["member"] is not None
         for nested in ("member", "placeholder", "role", "task", "timeOffType"):
@@ -109,6 +111,7 @@ def test_every_unit_entity_and_kind_of_allocation_is_present(workspace: Workspac
     allocations = workspace.tables["allocations"]
     assert Counter(a["unit"] for a in allocations).keys() == set(HOURS)
     assert Counter(a["entity"] for a in allocations).keys() == {"allocation", "time_entry", "holiday"}
+    assert Counter(a["bookingTypeId"] for a in allocations).keys() == {"confirmed", "soft"}
     kinds = Counter((a["resourceTypeId"], a["assignmentTypeId"]) for a in allocations)
     assert kinds.keys() == {("member", "project"), ("member", "time_off"), ("placeholder", "project")}
     assert any(a["allocateOnTimeOffDays"] for a in allocations) and any(a["role"] for a in allocations)
@@ -185,3 +188,24 @@ def test_planned_hours_and_capacity_give_a_plausible_utilisation(workspace: Work
                                                                       date(2026, 3, 1).toordinal()))
         shares.append(hours / available)
     assert 0.5 < sorted(shares)[len(shares) // 2] < 1.2
+
+
+def test_fields_of_the_public_reference_follow_their_rules(workspace: Workspace) -> None:
+    """The later fields (docs.ruddr.io, the ruddr crate): invoice details, task and project budgets, caps."""
+    clients = workspace.tables["clients"]
+    assert {c["invoiceDetailsSource"] for c in clients} == {"workspace", "custom", "business_unit"}
+    for c in clients:
+        assert c["useWorkspaceInvoiceDetails"] is (c["invoiceDetailsSource"] == "workspace")
+        assert (c["invoiceSubject"] is not None) is (c["invoiceDetailsSource"] == "custom")
+    tasks = workspace.tables["project-tasks"]
+    assert any(t["capHours"] for t in tasks) and any(t["roles"] for t in tasks)
+    for t in tasks:
+        assert not t["roles"] or sum(r["hours"] for r in t["roles"]) == t["budgetedHours"]
+    for p in workspace.tables["projects"]:
+        assert p["billingTypeId"] in ("tm", "fixed", "fixed_recurring", "non_billable")
+        mine = [t for t in tasks if t["project"]["id"] == p["id"]]
+        assert p["useBudget"] is (p["budget"] is not None) is (p["budgetMode"] is not None)
+        if p["useBudget"]:
+            assert p["budget"]["billableHours"] == sum(t["budgetedHours"] for t in mine)
+        for period in ("Day", "Week", "Month"):
+            assert p[f"capMaxMemberHoursPer{period}"] is (p[f"maxMemberHoursPer{period}"] is not None)

@@ -11,7 +11,8 @@
   ``/activities/classes``, ``/rates``, ``/tokeninfo``;
 - the envelope ``{"meta": {"status", "message", "more_info"}, "response": ...}`` with every value a
   string (unix timestamps, seconds, ``"0"``/``"1"`` flags, decimals ``"150.00"``; unset → null);
-- ``_page`` (from 0), ``_limit`` (default 10, at most 100), ``_offset``; ``/count`` answers
+- ``_page`` (from 0), ``_limit`` (default 10, at most 100), ``_offset`` (Accelo/docs
+  ``source/includes/_configuring_responses.md``, see ``query.py``); ``/count`` answers
   ``{"count": "N"}``; ``_fields`` with linked objects (``manager``, ``manager()``,
   ``company(name)``, ``status(_ALL)``, nesting, ``_ALL``, ``breadcrumbs``), ``_hide_defaults``;
 - ``_filters`` (``query.py``/``filters.py``: basic, ``_not``, date, range, ``empty``, object,
@@ -30,16 +31,21 @@ Documented facts followed (``shared/reference/other-systems.md`` §B, the Accelo
 document ``accelo-get-jobs.txt``): the paths, the envelope and its sample messages and ``more_info``
 links, every value a string, the default fields in bold, each list's filters, the filter grammar
 with its "only the last instance counts" rule and its single ``_AND``, the status codes, the
-lockout, the token request and answer, ``_limit`` at most 100 (the docs since November 2020; the
-source document's 50 is older).
+lockout, the token request and answer, ``_page`` counted from 0 and ``_limit`` at most 100 (the
+docs since commit f91e70c of 2020-11-18; the source document's "5 will display the fifth page" and
+its 50 are the older wording), and ``_page`` overriding ``_offset`` (the source document: they
+"cannot be used in conjunction").
 
 Decided here, where the documents are silent or disagree (the open questions of §B.13 first):
 
 - job standings are ``pending``, ``active``, ``paused``, ``complete`` and ``inactive``, each from a
   status (Pending, In Progress, Awaiting Client, On Hold, Completed, Cancelled); task standings
   ``pending``, ``accepted``, ``started``, ``complete``, ``inactive``;
-- the source document's ``against_table`` is not served (the current job object has none);
-  ``against`` is the API path of the parent, plural (``companies/39``, ``jobs/12``, ``tasks/5``);
+- a job's ``against_table`` (the source document's field, "the name of the object the job is
+  against. E.g, companies"; the current job object has none) is served as the table ``against``
+  points into (``companies``); ``against`` is the API path of the parent, plural
+  (``companies/39``, ``jobs/12``, ``tasks/5``), without the source document's leading ``/``, as in
+  the current docs' sample;
 - ``_limit`` above 100 answers 100 records (``over_limit="error"`` refuses it instead); ``_limit`` 0
   or a value that is no whole number is a 400; ``_offset`` works alone, and ``_page`` overrides it;
 - ``/time/schedules`` is not served (it left the docs);
@@ -57,8 +63,9 @@ Decided here, where the documents are silent or disagree (the open questions of 
   ascending ``id``; the "last instance counts" rule applies at every level, the top included;
   values compare without regard to case and numbers by value; ``empty()`` counts null, ``""`` and
   ``"0"`` in id fields as empty; ``_filter`` (the source document's spelling) is read as
-  ``_filters``; the source document's ``manager_id``, ``min_id``/``max_id`` and the docs' typo
-  ``dated_created`` are accepted on jobs;
+  ``_filters``; the source document's ``type`` (deprecated in the current docs for ``job_type``),
+  ``manager_id``, ``min_id``/``max_id`` and ``plan_modified_by_*`` (no job here has a plan, so it
+  keeps none), and the docs' typo ``dated_created``, are accepted on jobs;
 - the token endpoint reads Basic credentials only (``/revoke`` also ``client_id``/``client_secret``
   in the body), a form-encoded body, and answers OAuth errors as ``{"error", "error_description"}``
   with the statuses of ``_status_codes.md`` (``unauthorized_client`` 401 for the

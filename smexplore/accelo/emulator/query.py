@@ -128,5 +128,7 @@ def parse_listing(table: Table, args: Mapping[str, Sequence[str]], fields: list[
             raise QueryError(f"The parameter _limit may be at most {max_limit}, not {limit}")
         limit = max_limit
     page, offset = _whole(args, "_page"), _whole(args, "_offset")
+    # _page from 0 ("the 5th page, _page=4"), and it overrides _offset: Accelo/docs
+    # source/includes/_configuring_responses.md (current since f91e70c, 2020-11-18).
     start = page * limit if page is not None else offset or 0
     return Listing(query, search, start, limit, fields)

@@ -5,6 +5,13 @@ Taken from the Accelo API docs (``shared/reference/other-systems.md`` §B; the j
 bold; each list's basic, date, range, order, object and search filters are the ones its section
 lists. ``tables(agency)`` builds them for one deployment (a few filters read data that is no field,
 such as a company's manager).
+
+Jobs follow both documents: the current ``_jobs.md`` and the source document, whose
+``against_table`` field ("the name of the object the job is against. E.g, companies"; in no
+version of ``_jobs.md``, §B.13) is served too. Their filters take the source document's spellings
+beside the current ones: ``type`` (``job_type`` today, ``type`` deprecated), ``manager_id`` (its
+sample request), ``min_id``/``max_id``, and the range ``plan_modified_by``, which no job here
+matches (the emulator keeps no job plans).
 """
 
 from __future__ import annotations
@@ -81,7 +88,7 @@ _STATUS_FIELDS = ("id", "title", "color", "standing", "start", "ordering")
 _ID_ORDER = _getters("id")
 
 JOB_FIELDS = (
-    "id", "title", "against_type", "against_id", "against", "custom_id", "paused", "staff_bookmarked",
+    "id", "title", "against_type", "against_id", "against", "against_table", "custom_id", "paused", "staff_bookmarked",
     "date_created", "date_modified", "date_commenced", "date_started", "date_due", "date_completed",
     "date_last_interacted", "type", "job_type", "rate", "rate_charged", "status", "standing", "manager",
     "modified_by", "company", "affiliation", "job_contract",

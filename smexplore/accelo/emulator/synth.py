@@ -138,7 +138,7 @@ class _Builder:
             standing = JOB_STATUSES[int(status) - 1][2]
             record = {
                 "id": str(n), "title": title, "against_type": "company", "against_id": company["id"],
-                "against": f"companies/{company['id']}",
+                "against": f"companies/{company['id']}", "against_table": "companies",
                 "custom_id": f"WB-{created.year}-{n:04d}" if JOB_TYPES[kind - 1][2] == "1" else None,
                 "paused": str(paused), "staff_bookmarked": "1" if rng.random() < 0.12 else "0",
                 "date_created": unix(created), "date_modified": unix(modified), "date_commenced": unix(commenced),

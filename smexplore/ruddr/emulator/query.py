@@ -126,7 +126,7 @@ FILTERS: dict[str, dict[str, Parser]] = {
     "members": {**_text("name"), **_text("email")},
     "projects": {
         **_uuid("clientId", _at("client", "id")),
-        **_enum("statusId", ("tentative", "not_started", "in_progress", "paused", "completed")),
+        **_enum("statusId", ("tentative", "not_started", "in_progress", "paused", "completed", "cancelled")),
         **_text("name"), "code": _text("code")["code"],
     },
     "clients": {**_text("name"), "code": _text("code")["code"]},

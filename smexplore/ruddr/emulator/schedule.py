@@ -52,6 +52,17 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=k) for k in range((last - first).days + 1)]
 
 
+def _client_status(project: Record | None, status: str, day: date, today: date) -> str | None:
+    """A time entry's ``clientStatusId``: set only on projects with client approvals (here, those of the
+    project group "Strategic Accounts"): approved two weeks after the entry's own approval, pending
+    before that, not created while the entry is unapproved."""
+    if project is None or project["projectGroup"] is None:
+        return None
+    if status != "approved":
+        return "not_created"
+    return "approved" if day < today - timedelta(days=14) else "pending_approval"
+
+
 def time_off_dates(allocations: list[Record]) -> dict[str, set[date]]:
     """Member id → every date covered by that member's time-off allocations (any ``entity``)."""
     dates: dict[str, set[date]] = defaultdict(set)
@@ -87,18 +98,28 @@ class _Plan:
         hours: dict[str, Any] = dict.fromkeys(_HOURS_FIELD.values())
         hours[_HOURS_FIELD[unit]] = round(amount, 4) if unit == "ratio_of_capacity" else num(amount)
         billable = project is not None and project["isBillable"] and (role is None or role["isBillable"])
+        record_id = self.b.uuid()
         record = {
-            "id": self.b.uuid(), "resourceTypeId": "member" if member is not None else "placeholder",
+            "id": record_id, "resourceTypeId": "member" if member is not None else "placeholder",
             "assignmentTypeId": "project" if project is not None else "time_off",
             "start": start.isoformat(), "end": end.isoformat(), "unit": unit, **hours,
             "allocateOnTimeOffDays": on_time_off if member is not None and project is not None else None,
-            "totalHours": num(total), "isBillable": bool(billable), "notes": notes,
+            "totalHours": num(total), "isBillable": bool(billable),
+            "bookingTypeId": "soft" if self.soft(record_id, start, member, project, entity) else "confirmed",
+            "notes": notes,
             "readOnly": entity != "allocation", "entity": entity, "createdAt": created,
             "member": _ref(member), "placeholder": _ref(placeholder), "project": _project_ref(project),
             "role": _ref(role), "task": _ref(task), "timeOffType": _ref(time_off),
         }
         self.allocations.append(record)
         return record
+
+    def soft(self, record_id: str, start: date, member: Record | None, project: Record | None, entity: str) -> bool:
+        """Whether an allocation is a soft booking: a member's work on a tentative project, and one in
+        four of the members' other project allocations still ahead (by the id's first hex digits)."""
+        if member is None or project is None or entity != "allocation":
+            return False
+        return project["statusId"] == "tentative" or (start > self.b.today and int(record_id[:8], 16) % 4 == 0)
 
     def span(self, member: Record) -> tuple[date, date]:
         first = max(FIRST_DAY, date.fromisoformat(member["activeStartDate"]))
@@ -251,6 +272,7 @@ class _Plan:
             and b.chance(0.4) else None)
         entry = {
             "id": b.uuid(), "typeId": "time_off" if time_off is not None else "project_time", "statusId": status,
+            "clientStatusId": _client_status(project, status, day, b.today),
             "date": day.isoformat(), "minutes": round(hours * 60), "timerStartedAt": None,
             "startTime": None, "endTime": None,
             "notes": None if time_off is not None else rng.choice(_ENTRY_NOTES), "isBillable": bool(billable),
@@ -261,7 +283,8 @@ class _Plan:
             "timeOffType": _ref(time_off),
             "timesheet": None if status == "not_submitted" else {
                 "id": b.uuid(), "submittedOn": b.stamp(b.moment(week + timedelta(days=4), 17, 23))},
-            "invoice": {"id": b.uuid(), "number": f"INV-{day:%y%m}-{rng.randint(1, 999):03d}"} if invoiced else None,
+            "invoice": {"id": b.uuid(), "number": f"INV-{day:%y%m}-{rng.randint(1, 999):03d}",
+                        "line": {"id": b.extra_uuid(), "number": 1 + day.toordinal() % 9}} if invoiced else None,
         }
         self.entries.append(entry)
         return entry

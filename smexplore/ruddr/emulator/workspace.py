@@ -83,16 +83,26 @@ def num(value: float) -> float | int:
 
 
 class Builder:
-    """The random stream and clock a workspace is built with."""
+    """The random streams and clock a workspace is built with.
+
+    ``rng`` draws everything the first emulator drew; ``extra`` (a stream of its own) draws only for
+    the fields added later from the public reference (business units, payment terms, invoice
+    lines …), so adding them left every earlier record, id and number as it was.
+    """
 
     def __init__(self, seed: int, scale: Scale) -> None:
         self.rng = random.Random(seed)
+        self.extra = random.Random(f"smexplore-ruddr-extra-{seed}")
         self.scale = scale
         self.now = ANCHOR
         self.today = ANCHOR.date()
 
     def uuid(self) -> str:
         return seeded_uuid(self.rng)
+
+    def extra_uuid(self) -> str:
+        """A uuid from the ``extra`` stream (for the records' later fields)."""
+        return seeded_uuid(self.extra)
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p

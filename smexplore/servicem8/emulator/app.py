@@ -4,6 +4,11 @@ Paths, verbs, auth headers, scopes, ``$filter``, cursor paging, rate limits, sof
 error bodies follow the vendor's documentation and OpenAPI spec (see
 ``shared/reference/servicem8-api.md``). Whatever a client sends, the answer is never a 500 unless
 a 5xx was injected on purpose (``Faults``).
+
+Error bodies are the spec's own: ``{"errorCode": ..., "message": ...}`` with ``errorCode`` written as
+the spec's examples write it for each status (``ERROR_CODES``), and the documented message where
+the spec gives one (401, 403, 404, 429, 500); a 400 keeps the spec's ``errorCode`` but says what
+was wrong with the request.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import uuid as uuidlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Literal
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -22,7 +28,7 @@ from werkzeug.wrappers import Request, Response
 
 from ...core.filters.text import FilterSyntaxError
 from ...core.schema import Resource
-from ...emulation.auth import bearer_token, credential_id
+from ...emulation.auth import bearer_token
 from ...emulation.body import read_json_object
 from ...emulation.faults import Faults
 from ...emulation.limits import RateLimiter, SlidingWindow
@@ -33,7 +39,7 @@ from ..wire_filter import compile_filter
 from .store import Store, WriteError
 from .synth import Account
 
-__all__ = ["MSG_PER_DAY", "MSG_PER_MINUTE", "ServiceM8App", "servicem8_limiter"]
+__all__ = ["ERROR_CODES", "MSG_PER_DAY", "MSG_PER_MINUTE", "OK_BODY", "ServiceM8App", "servicem8_limiter"]
 
 API_PREFIX = "/api_1.0"
 MSG_PER_MINUTE = "Number of allowed API requests per minute exceeded"
@@ -43,6 +49,18 @@ MSG_FORBIDDEN = "Access forbidden. You don't have permission to access this reso
 MSG_NOT_FOUND = "Resource not found. The requested record does not exist or has been deleted."
 MSG_SERVER_ERROR = "An unexpected error occurred. Please try again later."
 MSG_UNAVAILABLE = "The platform is temporarily unavailable. Please try again later."
+# ``errorCode`` as the spec's examples write it on every record path (api.json, servicem8@0.9.54):
+# strings for 400 ("1000", the spec's generic code for a malformed request or invalid parameters,
+# a bad ``$filter`` or cursor included), 401, 403 and 404; numbers for 429 and 500. (The schemas
+# type ``errorCode`` as a number; their examples are what the API is shown to send.) A status the
+# spec gives no example for (405, 503) is sent as a number, as the spec's only 405 example is.
+ERROR_CODES: Mapping[int, str | int] = MappingProxyType({400: "1000", 401: "401", 403: "403", 404: "404",
+                                                         429: 429, 500: 500})
+OK_BODY: Mapping[str, str] = MappingProxyType({"errorCode": "0", "message": "OK"})
+"""The answer to a successful create, update or delete, as the spec's examples write it."""
+# The limits are "per Addon per account" (the spec's info text): every credential this app accepts
+# (API keys and OAuth tokens alike) is the one add-on's access to its one account, so all share them.
+_LIMIT_KEY = "addon@account"
 _MAX_CURSORS = 10_000
 _CURSOR_NAMESPACE = uuidlib.UUID("6f1d2f0e-3c1b-4f7e-9a57-5e8a1c0b2d11")
 
@@ -61,7 +79,6 @@ class _Cursor:
 
 @dataclass(frozen=True)
 class _Caller:
-    credential_id: str
     scopes: frozenset[str] | None  # None: an API key, which may do everything
 
 
@@ -70,7 +87,7 @@ _json = json_response
 
 def servicem8_limiter(per_minute: int = 180, per_day: int = 20_000,
                       clock: Callable[[], float] = time.monotonic) -> RateLimiter:
-    """ServiceM8's limits per credential: ``per_minute`` in any 60 s and ``per_day`` in any 24 h.
+    """ServiceM8's limits per add-on per account: ``per_minute`` in any 60 s and ``per_day`` in any 24 h.
 
     The day is checked first: once it is spent, the answer names the day limit.
     """
@@ -78,7 +95,8 @@ def servicem8_limiter(per_minute: int = 180, per_day: int = 20_000,
 
 
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    return _json({"errorCode": status, "message": message}, status, headers)
+    """The spec's error body for ``status`` (its ``errorCode`` form, see ``ERROR_CODES``) saying ``message``."""
+    return _json({"errorCode": ERROR_CODES.get(status, status), "message": message}, status, headers)
 
 
 class ServiceM8App(EmulatorApp):
@@ -89,10 +107,12 @@ class ServiceM8App(EmulatorApp):
         api_keys: Keys accepted in ``X-Api-Key`` (each may use every endpoint).
         tokens: OAuth bearer tokens and the scopes each carries.
         page_size: Most records in one cursor page.
-        limiter: The per-credential rate limiter.
+        limiter: The rate limiter, applied per add-on per account: every key and token of the
+            account spends the same budget.
         faults: Faults to inject.
         log: Where requests are logged.
-        rate_limit_body: ``"json"`` (the spec's body) or ``"text"`` (the docs' plain sentence).
+        rate_limit_body: ``"json"`` (the spec's body, the default) or ``"text"`` (the sentence alone,
+            as ``text/plain``: the spec's info text and the HTTP codes page speak of "a text body").
         retry_after: Send a ``Retry-After`` header with 429 answers (the real API documents none).
         numbers_as_strings: Send integers and floats as strings, as some live accounts do.
         cursor_ttl: Seconds a cursor stays valid after it was last issued.
@@ -171,12 +191,11 @@ class ServiceM8App(EmulatorApp):
             return _error(401, MSG_UNAUTHORIZED)
         operation = self._operation(endpoint, request.method)
         if not self._allowed(caller, resource, operation):
-            scope = resource.scopes[operation]
-            return _error(403, f"{MSG_FORBIDDEN} This request needs the OAuth scope '{scope}'.")
-        refused = self.limiter.hit(caller.credential_id)
+            return _error(403, MSG_FORBIDDEN)  # the documented body names no scope: the client knows it
+        refused = self.limiter.hit(_LIMIT_KEY)
         if refused:
             return self._too_many(MSG_PER_MINUTE if refused == "minute" else MSG_PER_DAY,
-                                  self.limiter.retry_after(caller.credential_id, refused))
+                                  self.limiter.retry_after(_LIMIT_KEY, refused))
         faulty = self.faults.applies_to(request.path)
         fault = self._fault_before(faulty)
         if fault is not None and fault.kind != "pass":
@@ -196,10 +215,10 @@ class ServiceM8App(EmulatorApp):
     def _authenticate(self, request: Request) -> _Caller | None:
         key = request.headers.get("X-Api-Key")
         if key:
-            return _Caller(credential_id(key), None) if key in self.api_keys else None
+            return _Caller(None) if key in self.api_keys else None
         token = bearer_token(request.headers.get("Authorization"))
         if token is not None and token in self.tokens:
-            return _Caller(credential_id(token), self.tokens[token])
+            return _Caller(self.tokens[token])
         return None
 
     def _allowed(self, caller: _Caller, resource: Resource, operation: Operation) -> bool:
@@ -209,6 +228,11 @@ class ServiceM8App(EmulatorApp):
         return bool(needed & caller.scopes)
 
     def _too_many(self, message: str, retry_after: int) -> Response:
+        """The 429 answer. JSON by default: the spec's 429 response is ``application/json`` with the
+        ``RateLimitError`` schema and the examples ``{"errorCode": 429, "message": ...}``, and the
+        vendor's SDK is generated to read it so; the info text's and the HTTP codes page's "a text body
+        of ..." names the sentence, not a media type. ``rate_limit_body="text"`` sends the sentence
+        alone for clients to be tested against both readings."""
         headers = {"Retry-After": str(retry_after)} if self.retry_after else {}
         if self.rate_limit_body == "text":
             return Response(message, status=429, headers=headers, content_type="text/plain; charset=utf-8")
@@ -228,12 +252,18 @@ class ServiceM8App(EmulatorApp):
                     created = table.create(body, self.now())
                 except WriteError as exc:
                     return _error(400, str(exc))
-                return _json({"errorCode": 0, "message": "OK"}, headers={"x-record-uuid": created["uuid"]})
+                return _json(dict(OK_BODY), headers={"x-record-uuid": created["uuid"]})
             record = table.get(record_uuid or "")
             if record is None:
                 return _error(404, MSG_NOT_FOUND)
             if operation == "get":
                 return _json(self._wire(record))
+            # The spec's DELETE: "404 Not Found - The record to delete does not exist or has already
+            # been deleted". (Its GET and update say "or has been deleted" too, but an inactive
+            # record "is still accessible on the API" and "can be restored by setting active to 1":
+            # only a second delete is refused.)
+            if operation == "delete" and record.get("active") in (0, "0"):
+                return _error(404, MSG_NOT_FOUND)
             try:
                 if operation == "delete":
                     table.delete(record, self.now())
@@ -241,7 +271,7 @@ class ServiceM8App(EmulatorApp):
                     table.update(record, body, self.now())
             except WriteError as exc:
                 return _error(400, str(exc))
-        return _json({"errorCode": 0, "message": "OK"})
+        return _json(dict(OK_BODY))
 
     def _list(self, request: Request, resource: Resource) -> Response:
         filter_text = request.args.get("$filter")

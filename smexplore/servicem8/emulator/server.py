@@ -30,11 +30,13 @@ class Emulator(EmulatorServer):
         seed: Seed of the synthetic account.
         scale: ``small`` (default), ``medium`` or ``large``.
         api_key: The API key accepted (default ``DEMO_API_KEY``).
+        extra_api_keys: More API keys of the same account (each may use every endpoint).
         tokens: OAuth bearer tokens and the scopes each carries, e.g.
             ``{"tok": ["read_jobs"]}``.
         page_size: Most records per cursor page (the API's is 5,000).
-        per_minute: Requests allowed per credential in any 60 seconds.
-        per_day: Requests allowed per credential in any 24 hours.
+        per_minute: Requests allowed in any 60 seconds, per add-on per account as the API counts
+            them: every key and token of the account spends the same budget.
+        per_day: Requests allowed in any 24 hours, counted the same way.
         faults: Faults to inject (see ``Faults``); change ``emulator.faults`` at any time.
         account: Serve this account instead of building one from ``seed`` and ``scale``.
         clock: Monotonic seconds, for rate limits and cursor ages (tests pass a fake one).
@@ -46,7 +48,7 @@ class Emulator(EmulatorServer):
         account: The records being served (writes change them).
         log: Every request served (method, path, query, status; never credentials).
         faults: The fault plan in force.
-        limiter: The per-credential rate limits (``minute`` and ``day`` sliding windows).
+        limiter: The account's rate limits (``minute`` and ``day`` sliding windows).
         base_url: ``http://HOST:PORT/api_1.0`` of the running server.
     """
 
@@ -58,6 +60,7 @@ class Emulator(EmulatorServer):
         seed: int = 0,
         scale: Literal["small", "medium", "large"] = "small",
         api_key: str = DEMO_API_KEY,
+        extra_api_keys: Iterable[str] = (),
         tokens: Mapping[str, Iterable[str]] | None = None,
         page_size: int = 5000,
         per_minute: int = 180,
@@ -74,7 +77,7 @@ class Emulator(EmulatorServer):
         self.faults = faults if faults is not None else Faults()
         self.limiter = servicem8_limiter(per_minute, per_day, clock)
         self.app = ServiceM8App(
-            self.account, api_keys=[api_key], tokens=tokens, page_size=page_size, limiter=self.limiter,
+            self.account, api_keys=[api_key, *extra_api_keys], tokens=tokens, page_size=page_size, limiter=self.limiter,
             faults=self.faults, log=self.log, clock=clock, **options,
         )
 

@@ -32,10 +32,12 @@ Decided here, where the documents are silent (§C.10's open questions):
 
 - **Item ranges.** Every list takes ``start``/``end``: 1-based and inclusive (``start=1&end=4`` is
   the first four items). ``start`` defaults to 1; one answer holds at most ``page_size`` items
-  (default 100), so a wider or open range is cut short. The root carries ``type="array"`` and
-  ``total`` (all items of the list), ``start`` and ``end`` (the last item sent; ``start - 1`` when
-  none are). ``start`` or ``end`` not a whole number of at least 1, ``end < start``, or either given
-  twice: 422. ``/jobs/my_assignments.xml`` and ``children`` take ranges too.
+  (default 100), so a wider or open range is cut short. The job lists (``/jobs.xml``, its scopes
+  and ``children``) asked for with neither ``start`` nor ``end`` send every job, as the document
+  says ("All jobs: GET /jobs.xml"); the other lists send their first ``page_size`` items. The root
+  carries ``type="array"`` and ``total`` (all items of the list), ``start`` and ``end`` (the last
+  item sent; ``start - 1`` when none are). ``start`` or ``end`` not a whole number of at least 1,
+  ``end < start``, or either given twice: 422.
 - **``for=time``** keeps the jobs whose job type allows time entries, plus their ancestors (as
   for every job list: ancestors are always included, so a list is a closed tree). Another value
   of ``for`` is 422. ``/jobs/active.xml`` and ``inactive.xml`` select by ``effectively-active``.
@@ -68,9 +70,15 @@ Decided here, where the documents are silent (§C.10's open questions):
   422 (query values, failed validation: Rails messages such as ``Name can't be blank``), 400 (a
   body that is not well-formed XML, or holds a DOCTYPE), 413 (a body over 64 KiB), 500/503 and 429
   (injected). Unknown query parameters are ignored; unknown ``include`` names are 422.
-- **Writes**: a created job takes its parent's child type; ``parent-id`` cannot change; ``PUT`` and
-  ``DELETE`` answer 200 with an empty body; deleting a job deletes its descendants and their
-  assignments (422 when any of them has time entries). Bodies take dashed or underscored names.
+- **Writes**: a created job takes its parent's child type; it has no assignments of its own, so it
+  inherits its parent's ("a new job will inherit the assignments … of its parent"; nothing is
+  copied: an assignment made on the parent later applies to it too); ``parent-id`` cannot change;
+  ``PUT`` and ``DELETE`` answer 200 with an empty body; deleting a job deletes its descendants and
+  their assignments. A job with time entries (or with descendants that have them) is not deleted:
+  422 with the Rails error document, as a failed ``before_destroy`` check renders it (§C.10's
+  inferred 422 for a refused change; 409 would be a REST convention Rails of the time did not
+  follow), its message saying to make the job inactive instead. Bodies take dashed or underscored
+  names.
 - **Rate limits**: none are documented, so there are none (faults can still inject a 429).
 - ``/info/account.xml`` renders ``name``, ``display-name``, ``time-settings`` and ``job-types``;
   its other documented ``include`` names are accepted and add nothing.

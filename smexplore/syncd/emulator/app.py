@@ -137,7 +137,8 @@ class SyncdApp(EmulatorApp):
     Args:
         account: The records served (jobs can be created, updated and deleted).
         logins: User name → password of the users who may log in (inactive users are refused).
-        page_size: The most items a list answers at once (``start``/``end`` select further ones).
+        page_size: The most items a list answers at once (``start``/``end`` select further ones; a job
+            list without a range answers every job).
         clock: Unix seconds, for the timestamps of job writes.
         faults: Faults to inject.
         log: Where requests are logged (never credentials).
@@ -214,8 +215,10 @@ class SyncdApp(EmulatorApp):
             return errors_response(403, str(exc) or "You are not allowed to do this")
 
     # --- helpers ------------------------------------------------------------------------------
-    def _page(self, tag: str, records: Sequence[T], args: Args, render: Callable[[T], ET.Element]) -> Response:
-        items = parse_range(args, self.page_size)
+    def _page(self, tag: str, records: Sequence[T], args: Args, render: Callable[[T], ET.Element], *,
+              whole: bool = False) -> Response:
+        """A list answer: the items ``start``/``end`` ask for (``whole``: every item when neither is given)."""
+        items = parse_range(args, self.page_size, whole=whole)
         chosen: list[Any] = items.select(records)
         return xml_response(list_element(tag, (render(r) for r in chosen), total=len(records), start=items.start))
 
@@ -267,7 +270,7 @@ class SyncdApp(EmulatorApp):
             return job_element(self.account, job, ancestors="job_ancestors" in includes,
                                timestamps="timestamps" in includes, extras=extras)
 
-        return self._page("jobs", jobs, args, render)
+        return self._page("jobs", jobs, args, render, whole=True)  # "All jobs: GET /jobs.xml"
 
     def _jobs(self, request: Request, params: dict[str, str | None], user: User) -> Response:
         if request.method == "POST":

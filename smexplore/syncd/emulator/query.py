@@ -25,14 +25,14 @@ class ItemRange:
 
     Attributes:
         start: The first item (1 is the first of the list).
-        limit: How many items at most.
+        limit: How many items at most (``None``: every item from ``start``).
     """
 
     start: int
-    limit: int
+    limit: int | None
 
     def select(self, items: Sequence[object]) -> list[object]:
-        return list(items[self.start - 1:self.start - 1 + self.limit])
+        return list(items[self.start - 1:None if self.limit is None else self.start - 1 + self.limit])
 
 
 def _single(args: Args, name: str) -> str | None:
@@ -52,17 +52,21 @@ def _whole(name: str, text: str) -> int:
     return number
 
 
-def parse_range(args: Args, page_size: int) -> ItemRange:
+def parse_range(args: Args, page_size: int, *, whole: bool = False) -> ItemRange:
     """The items ``start`` to ``end`` (1-based, inclusive), at most ``page_size`` of them.
 
     ``start`` defaults to 1 and ``end`` to ``start + page_size - 1``; a wider range is cut to
-    ``page_size`` items (the list's ``end`` attribute says where it stopped).
+    ``page_size`` items (the list's ``end`` attribute says where it stopped). With ``whole`` (the
+    job lists: "All jobs: GET /jobs.xml"), a request with neither ``start`` nor ``end`` gets every
+    item.
 
     Raises:
         QueryError: ``start`` or ``end`` is not a whole number of at least 1, ``end`` is less than
             ``start``, or either is given twice.
     """
     start_text, end_text = _single(args, "start"), _single(args, "end")
+    if whole and start_text is None and end_text is None:
+        return ItemRange(1, None)
     start = 1 if start_text is None else _whole("start", start_text)
     if end_text is None:
         return ItemRange(start, page_size)

@@ -33,7 +33,8 @@ class SyncdEmulator(EmulatorServer):
         user: The owner's user name (an administrator who manages the root job type).
         password: The owner's password.
         account: The account's subdomain (``demo`` for ``https://demo.syncd.com``).
-        page_size: The most items one list answer holds; ``start``/``end`` select the others.
+        page_size: The most items one list answer holds; ``start``/``end`` select the others (a job
+            list asked for without a range holds every job: "All jobs: GET /jobs.xml").
         faults: Faults to inject (see ``Faults``); change ``emulator.faults`` at any time.
         clock: Unix seconds, for the timestamps of created and updated jobs (tests pass a fake one).
         data: Serve this account instead of building one from ``seed`` and ``scale`` (its owner's
