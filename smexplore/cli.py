@@ -23,10 +23,12 @@ Exit status: 0 done, 1 failed (one line on stderr; ``--debug`` adds the tracebac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import importlib
 import os
 import sys
+import tempfile
 import traceback
 import zoneinfo
 from collections.abc import Callable, Sequence
@@ -38,7 +40,7 @@ from . import __version__
 from .accelo.auth import ENV_CLIENT_ID, ENV_CLIENT_SECRET
 from .accelo.auth import ENV_TOKEN as ACCELO_TOKEN
 from .accelo.session import ENV_DEPLOYMENT
-from .core.errors import AuthenticationError, SMExploreError
+from .core.errors import AuthenticationError, SMExploreError, SyncRefusedError
 from .emulator import DEMO_API_KEY, SCALES, Emulator
 from .ruddr.session import ENV_TOKEN as RUDDR_TOKEN
 from .servicem8.auth import ENV_API_KEY
@@ -257,15 +259,36 @@ def _last(text: str) -> datetime:
 
 
 def _output(*suffixes: str) -> Callable[[str], Path]:
-    """The type of an ``-o`` file that must end in one of ``suffixes``."""
+    """The type of an ``-o`` file that must end in one of ``suffixes``, in a folder that exists and
+    can be written: checked before any work, not after a long pull."""
     def output(text: str) -> Path:
         path = Path(text)
         if path.suffix.lower() not in suffixes:
             raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(suffixes)} (the format is "
                                              "chosen by the suffix)")
+        folder = path.parent
+        if path.is_dir():
+            raise argparse.ArgumentTypeError(f"{text!r} is a folder; name a file in it")
+        if not folder.is_dir():
+            raise argparse.ArgumentTypeError(f"the folder {str(folder)!r} of {text!r} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise argparse.ArgumentTypeError(f"cannot write to the folder {str(folder)!r}")
         return path
 
     return output
+
+
+def _write_in_place(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write`` on a hidden file beside ``path``, then move it into place: a write that fails
+    part-way (a full disk, Ctrl-C) leaves the previous ``path`` as it was."""
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(descriptor)
+    try:
+        write(Path(name))
+        os.replace(name, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
 
 
 def _subparser(commands: argparse._SubParsersAction, name: str, summary: str, description: str,
@@ -359,6 +382,12 @@ def _parser() -> argparse.ArgumentParser:
                               _SYNC_DESCRIPTION, _SYNC_EPILOG, _sync)
     sync.add_argument("--resources", nargs="+", default=None, metavar="RESOURCE",
                       help="the resources to sync (default: those of the system's convenience methods)")
+    sync.add_argument("--full", action="store_true",
+                      help="pull every record again and reconcile (records gone from the account leave the store); "
+                           "without it, a sync is full by itself when the last full one is over 7 days old")
+    sync.add_argument("--force", action="store_true",
+                      help="store a full pull's answer even when it would empty a resource or halve it (refused "
+                           "otherwise: an empty answer is more often a lost permission than an emptied account)")
 
     pull = _session_subparser(commands, "pull", "write one resource's records to a Parquet or CSV file",
                               _PULL_DESCRIPTION, _PULL_EPILOG, _pull)
@@ -749,7 +778,12 @@ def _open(args: argparse.Namespace) -> BaseSession:
 
 def _sync(args: argparse.Namespace) -> int:
     with _open(args) as session:
-        summary = session.sync(args.resources)
+        try:
+            summary = session.sync(args.resources, full=True if args.full else None, force=args.force)
+        except SyncRefusedError as refused:
+            if refused.summary is not None:  # what was synced, and what was refused
+                print(cast("pd.DataFrame", refused.summary).to_string(index=False, float_format="{:.2f}".format))
+            raise
     print(summary.to_string(index=False, float_format="{:.2f}".format))
     return 0
 
@@ -762,9 +796,9 @@ def _pull(args: argparse.Namespace) -> int:
         frame = session.frame(args.resource, args.where, **options)
     path: Path = args.output
     if path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False)
+        _write_in_place(path, lambda temporary: frame.to_csv(temporary, index=False))
     else:
-        frame.to_parquet(path, index=False)
+        _write_in_place(path, lambda temporary: frame.to_parquet(temporary, index=False))
     count = len(frame)
     print(f"{count:,} record{'' if count == 1 else 's'} of {frame.attrs.get('resource', args.resource)} → {path}")
     return 0

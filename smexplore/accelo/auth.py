@@ -77,7 +77,7 @@ class BearerToken:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"}
 
-    def namespace(self, base_url: str) -> str:
+    def identity(self, base_url: str) -> str:
         return _digest(base_url.rstrip("/"), "token", self._token)
 
     def renew(self) -> bool:
@@ -132,7 +132,7 @@ class ClientCredentials:
     def label(self) -> str:
         return "OAuth client"
 
-    def namespace(self, base_url: str) -> str:
+    def identity(self, base_url: str) -> str:
         # The account, not the token of the hour: answers stay cached across renewals.
         return _digest(base_url.rstrip("/"), "client", self.client_id, self._secret)
 

@@ -198,6 +198,10 @@ class Session(BaseSession):
         return now.tz_convert(self.settings.timezone) if self.settings.timezone else now.tz_localize(None)
 
     # --- what Accelo says -------------------------------------------------------------------------
+    def _account_identity(self) -> str:
+        """The deployment (its API's URL): one store partition whichever client or token opens it."""
+        return f"accelo\n{self.settings.base_url}"
+
     def paging(self, spec: Resource | None = None) -> Paginator:
         """Pages bounded by the last id (``_filters=…,id_greater_than(<last id>)``) where the list has
         the id range filter, else by ``_offset`` counted in records received; both end only at an

@@ -35,8 +35,13 @@ class Credentials(Protocol):
         """The request headers that carry it."""
         ...
 
-    def namespace(self, base_url: str) -> str:
-        """A stable, one-way name for the account at this URL (keeps accounts' caches apart)."""
+    def identity(self, base_url: str) -> str:
+        """A stable one-way digest of the credential at this URL (keeps accounts' caches apart).
+
+        It is never written anywhere as it is: file names, the cache's account header and the
+        store's partitions hold only its keyed hash (``core.keys``), which tells nothing without
+        the folder's key.
+        """
         ...
 
     def renew(self) -> bool:
@@ -83,8 +88,8 @@ class Credential:
         """The key or token."""
         return (self.secret,)
 
-    def namespace(self, base_url: str) -> str:
-        """A stable, one-way name for this account at this URL (keeps accounts' caches apart)."""
+    def identity(self, base_url: str) -> str:
+        """A one-way digest of the key at this URL (see ``Credentials.identity``)."""
         digest = hashlib.sha256(f"{base_url.rstrip('/')}\n{self.kind}\n{self.secret}".encode()).hexdigest()
         return digest[:16]
 
@@ -149,9 +154,9 @@ class BasicCredential:
         """A password cannot be renewed: a 401 means it (or the user name) is wrong."""
         return False
 
-    def namespace(self, base_url: str) -> str:
-        """A stable, one-way name for this login at this URL (each login's answers are cached apart:
-        users see different records)."""
+    def identity(self, base_url: str) -> str:
+        """A one-way digest of this login at this URL (each login's answers are cached apart: users
+        see different records; see ``Credentials.identity``)."""
         text = f"{base_url.rstrip('/')}\nbasic\n{self.user}\n{self.password}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

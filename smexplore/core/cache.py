@@ -67,9 +67,20 @@ def topic(url: str, base_url: str) -> str:
     return rest.strip("/").split("/", 1)[0].split(".", 1)[0]
 
 
+_HERE = "http://api.invalid"  # what a key says in place of the API's scheme, host and port
+
+
 def _topic_key_fn(base_url: str) -> Callable[..., str]:
+    """Cache keys by topic, and by the request below ``base_url``: the same answer whatever host and
+    port serve the API (an emulator serving a demo account listens on a new port each time)."""
+    root = base_url.rstrip("/")
+
     def key(request: Any, **kwargs: Any) -> str:
-        return f"{topic(request.url or '', base_url)}:{create_key(request, **kwargs)}"
+        url = request.url or ""
+        if url.startswith((root + "/", root + "?")):
+            request = request.copy()
+            request.url = _HERE + url[len(root):]
+        return f"{topic(url, base_url)}:{create_key(request, **kwargs)}"
 
     return key
 

@@ -23,6 +23,7 @@ __all__ = [
     "ReadOnlyError",
     "SMExploreError",
     "StoreError",
+    "SyncRefusedError",
     "UnknownFieldError",
     "UnknownResourceError",
     "ValidationError",
@@ -86,6 +87,19 @@ class CacheMissError(SMExploreError):
 class StoreError(SMExploreError):
     """The local store does not hold what was asked for (never synced), or cannot be read or written;
     the message names the folder and what to do."""
+
+
+class SyncRefusedError(StoreError):
+    """A sync refused to store an answer that looks like a failure (a resource emptied, or more than
+    halved, by one full pull); that resource's file is left as it was.
+
+    Attributes:
+        summary: The sync's summary frame (its ``note`` column says which were refused and why).
+    """
+
+    def __init__(self, message: str, summary: object = None) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 class CacheError(SMExploreError):

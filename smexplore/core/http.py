@@ -37,6 +37,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal, cast
 
 import requests
@@ -61,6 +62,7 @@ from .paging import HeaderCursor, PageError, Paginator
 
 __all__ = [
     "BudgetAdapter",
+    "Cancelled",
     "ErrorDescriber",
     "ErrorKind",
     "Page",
@@ -300,12 +302,15 @@ class Page:
         from_cache: Whether the page came from the cache.
         content: The page's raw body.
         fetched_at: When the server sent it (UTC; long ago for an old cached page).
+        server_time: The server's own clock when it answered (its ``Date`` header, UTC), for a page
+            from the network that says it.
     """
 
     records: list[dict[str, Any]]
     from_cache: bool
     content: bytes = field(repr=False)
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    server_time: datetime | None = None
 
     @property
     def digest(self) -> str:
@@ -331,6 +336,26 @@ class Pull:
     fetched_at: datetime
     pages: int
     fetched: int = 0
+
+    @property
+    def server_time(self) -> datetime | None:
+        """The server's clock when it answered the first page (``Page.server_time``)."""
+        return self.first.server_time
+
+
+class Cancelled(Exception):
+    """A pull stopped between pages because its caller asked (``Transport.pull``'s ``cancel``)."""
+
+
+def _server_time(response: requests.Response) -> datetime | None:
+    """The ``Date`` header of an answer from the network, as a UTC datetime (``None``: none, or unreadable)."""
+    if getattr(response, "from_cache", False) or not response.headers.get("Date"):
+        return None
+    try:
+        moment = parsedate_to_datetime(response.headers["Date"])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return _utc(moment).astimezone(UTC)
 
 
 class RefusedBody(ValueError):
@@ -704,7 +729,7 @@ class Transport:
     # --- a whole list ------------------------------------------------------------------------------
     def pull(self, path: str, params: Mapping[str, str] | None = None, *, label: str = "",
              reuse: Callable[[Page], bool] | None = None, keep: bool = True,
-             paging: Paginator | None = None) -> Pull:
+             paging: Paginator | None = None, cancel: threading.Event | None = None) -> Pull:
         """Every page of a list endpoint (walked as ``paging`` says), from one source.
 
         The pages come either all from the cache (as one earlier pull stored them: each page no
@@ -720,6 +745,7 @@ class Transport:
             keep: ``False``: every page from the network, none stored in the cache (the caller
                 keeps the records itself).
             paging: How this list is paged (default: the transport's ``paging``).
+            cancel: Set by the caller to stop the pull before its next page (``Cancelled``).
 
         Raises:
             IncompleteResultError: A later page failed (nothing partial is returned); the API led
@@ -735,14 +761,14 @@ class Transport:
             written = self._written.get(tag)
         try:
             result = self._collect(path, params, label, reuse, style, refresh=written is not None or not keep,
-                                   keep=keep)
+                                   keep=keep, cancel=cancel)
         except _NotCached as gap:
             if self.offline:
                 raise CacheMissError(f"offline, and {label} page {gap.page} is not in the cache (pages 1–"
                                      f"{gap.page - 1} are); connect with offline=False to fetch it") from None
             log.info("%s: the cache holds only part of this pull (%s); pulling it whole from the network",
                      label, gap)
-            result = self._collect(path, params, label, reuse, style, refresh=True, keep=keep)
+            result = self._collect(path, params, label, reuse, style, refresh=True, keep=keep, cancel=cancel)
         if result.records is None:
             log.debug("%s: the cache serves the same first page as before; what it leads to is reused", label)
         else:
@@ -755,8 +781,8 @@ class Transport:
         return result
 
     def _collect(self, path: str, params: dict[str, str], label: str, reuse: Callable[[Page], bool] | None,
-                 paging: Paginator, refresh: bool, keep: bool = True) -> Pull:
-        pages = self._walk(path, params, label, paging, refresh, keep)
+                 paging: Paginator, refresh: bool, keep: bool = True, cancel: threading.Event | None = None) -> Pull:
+        pages = self._walk(path, params, label, paging, refresh, keep, cancel)
         try:
             first = next(pages)
             if reuse is not None and first.from_cache and reuse(first):
@@ -770,7 +796,7 @@ class Transport:
             pages.close()
 
     def _walk(self, path: str, params: dict[str, str], label: str, paging: Paginator, refresh: bool,
-              keep: bool = True) -> Generator[Page, None, None]:
+              keep: bool = True, cancel: threading.Event | None = None) -> Generator[Page, None, None]:
         step = paging.first()
         seen, number, total = {tuple(sorted(step.items()))}, 1, 0
         check = _PageCheck(paging.id_key)
@@ -780,6 +806,8 @@ class Transport:
         bar: Any = None
         try:
             while True:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(f"{label}: stopped before page {number}")
                 try:
                     body, response = self.get(path, {**params, **step}, mode=mode,
                                               what=f"{label} page {number}")
@@ -826,7 +854,7 @@ class Transport:
                 if bar is not None:
                     bar.update(len(records))
                     bar.set_postfix(pages=number, refresh=False)
-                yield Page(records, from_cache, response.content, fetched_at)
+                yield Page(records, from_cache, response.content, fetched_at, _server_time(response))
                 if following is None:
                     return
                 step = following

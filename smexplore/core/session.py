@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import secrets
 import shutil
 import tempfile
 import threading
@@ -35,19 +36,21 @@ from requests_cache.session import OriginalSession
 
 from .auth import Credentials
 from .cache import ACCOUNT_HEADER, AUTH_HEADERS, GuardedSQLiteCache, make_cached_session
-from .errors import CacheMissError, StoreError, UnknownResourceError, did_you_mean
+from .errors import CacheMissError, StoreError, SyncRefusedError, UnknownResourceError, did_you_mean
 from .filters.evaluate import evaluate
 from .filters.expr import Expr, FieldRef, as_expression
 from .filters.plan import Dialect, Lookup, Plan, plan
 from .filters.scan import scan_filter
 from .frame_cache import FrameCache, Kept
 from .frames import column_dtype, localised, to_frame
-from .http import ErrorKind, Page, RequestBudget, RetryPolicy, Transport, progress_wanted
+from .http import Cancelled, ErrorKind, Page, RequestBudget, RetryPolicy, Transport, progress_wanted
+from .keys import folder_key, keyed_name
+from .log import get_logger
 from .paging import HeaderCursor, Paginator
 from .redact import watch
 from .schema import Resource
 from .store import Store, SyncState, fingerprint, loaded_frame, stored_frame
-from .sync import SUMMARY_DTYPES, Counts, upsert
+from .sync import SUMMARY_DTYPES, Counts, active_rows, shrinkage, upsert
 
 __all__ = ["DEFAULT_EXPIRE_AFTER", "BaseSession", "CacheInfo", "Settings", "Source", "Where", "cache_dir",
            "demo_session", "store_dir"]
@@ -58,6 +61,7 @@ Where = Expr | str | None
 Source = Literal["api", "store"] | None
 """Where a query reads: ``"api"`` (through the cache), ``"store"`` (the local store; see ``sync``),
 or ``None``: the store when the session is offline and the store holds the resource, else the API."""
+log = get_logger("session")
 _MEMO_SIZE = 16
 _SYNC_THREADS = 4
 
@@ -83,6 +87,8 @@ class Settings:
         per_second: Client-side limit of requests per second (``None``: none).
         per_hour: Client-side limit of requests per hour (``None``: none).
         store_dir: Folder of the local store (see ``store_dir``); ``None``: beside the cache.
+        full_sync_after: How old the last full sync may be before ``sync`` makes the next one full
+            by itself (``None``: only when asked, ``sync(full=True)``).
     """
 
     base_url: str = ""
@@ -100,6 +106,7 @@ class Settings:
     per_second: int | None = None
     per_hour: int | None = None
     store_dir: Path | None = None
+    full_sync_after: timedelta | None = timedelta(days=7)
 
     def __post_init__(self) -> None:
         for name in ("per_minute", "per_day", "per_second", "per_hour"):
@@ -184,6 +191,25 @@ def store_dir(store: str | Path | None, cache: str | Path | bool | None) -> Path
 _S = TypeVar("_S", bound="BaseSession")
 
 
+def _names_key(settings: Settings, session: requests.Session | None) -> bytes:
+    """The key of the names a Session gives an account's files and cached answers (``core.keys``):
+    the cache folder's; for your own caching session, the user data folder's (its answers are kept
+    under the same names in a later process); with no cache, one of this Session's own."""
+    if settings.cache_dir is not None and session is None:
+        folder: Path | None = settings.cache_dir
+    elif isinstance(session, CacheMixin):
+        folder = Path(platformdirs.user_data_dir("smexplore"))
+    else:
+        folder = None
+    try:
+        key = folder_key(folder, create=True) if folder is not None else None
+    except StoreError as exc:
+        log.warning("%s: this session names its cached answers with a key of its own, so a later session "
+                    "will not find them", exc)
+        key = None
+    return key if key is not None else secrets.token_bytes(32)
+
+
 def demo_session(emulator: Any, prefix: str, make: Callable[[Path], _S], cache: str | Path | None = None) -> _S:
     """Start ``emulator`` and make a Session on it, its cache (and store) in ``cache``, or in a new
     temporary folder.
@@ -253,8 +279,10 @@ class BaseSession:
         watch(credential)  # a server echoing its secrets never gets them into a message
         self._owns_http = session is None
         # A demo account is the same account whatever port its emulator has today.
-        namespace = credential.namespace(settings.base_url if emulator is None else
-                                         f"demo:{self.source}:{emulator._describe()}")
+        identity = credential.identity(settings.base_url if emulator is None else
+                                       f"demo:{self.source}:{emulator._describe()}")
+        # Names on disk and the account header are keyed hashes: none lets a credential be guessed offline.
+        namespace = keyed_name(_names_key(settings, session), identity)
         self._http = self._make_session(session, settings, f"{self.source}-{namespace}")
         if settings.offline and not isinstance(self._http, CacheMixin):
             raise ValueError("offline=True needs a cache: pass cache=<folder> or a requests_cache.CachedSession")
@@ -273,10 +301,17 @@ class BaseSession:
         self._memo_lock = threading.Lock()
         self._frames = (FrameCache(settings.cache_dir / "frames" / f"{self.source}-{namespace}")
                         if settings.cache_dir is not None and session is None else None)
-        self._store = Store(settings.store_dir or store_dir(None, settings.cache_dir), self.source, namespace)
+        owner = None if emulator is not None else self._account_identity()
+        self._store = Store(settings.store_dir or store_dir(None, settings.cache_dir), self.source, owner or identity)
         self._cleanup: list[Any] = []
 
     # --- what a system says (override) ------------------------------------------------------
+    def _account_identity(self) -> str | None:
+        """What identifies the account without a secret, where the connection says it (an Accelo
+        deployment, a Syncd account and login): the store keeps one partition per account, whichever
+        key or secret opened it. ``None``: the credential identifies it (``Credentials.identity``)."""
+        return None
+
     def paging(self, spec: Resource | None = None) -> Paginator:
         """How the system's lists are paged (``spec``'s list, where lists differ; ``None``: most lists)."""
         return HeaderCursor()
@@ -534,10 +569,21 @@ class BaseSession:
             "base URL": self.settings.base_url,
             "cache": cache + (" — offline" if self.settings.offline else ""),
             "cache hits / misses": f"{info.hits} / {info.misses}",
-            "store": f"{self.store_path} ({', '.join(self._store.synced()) or 'nothing synced'})",
+            "store": f"{self.store_path} ({self._store_contents()})",
             "requests this minute": f"{self._budget.sent_last_minute()} of {self.settings.per_minute}",
             "requests today": f"{self._budget.sent_today():,} of {self.settings.per_day:,}",
         }
+
+    def _store_contents(self) -> str:
+        """What the store holds of this account, in words (a store that cannot be read says so: a
+        repr never raises)."""
+        try:
+            synced, damaged = self._store.synced(), self._store.damaged()
+        except StoreError as exc:
+            return f"cannot be read: {exc}"
+        whole = [name for name in synced if name not in damaged]
+        said = ", ".join(whole) or "nothing synced"
+        return f"{said}; damaged: {', '.join(damaged)} (the next sync replaces them)" if damaged else said
 
     def __repr__(self) -> str:
         parts = "; ".join(f"{k}: {v}" for k, v in self._summary().items())
@@ -604,32 +650,53 @@ class BaseSession:
         ``<resource>/source=<system>/account=<account>/``; see ``sync``)."""
         return self._store.root
 
-    def sync(self, resources: Sequence[str] | str | None = None) -> pd.DataFrame:
+    def sync(self, resources: Sequence[str] | str | None = None, *, full: bool | None = None,
+             force: bool = False) -> pd.DataFrame:
         """Bring the local store up to date with the account, and say what changed.
 
         The first sync of a resource pulls every record; later ones, on a system whose API filters
         on a change time (``changed_field``: ServiceM8's ``edit_date``), pull only the records
         changed since the last (less ``sync_overlap``), and merge them by id: soft deletes arrive
-        as ``active`` false. Other systems pull every record each time. Pages go straight to the
-        store, not through the HTTP cache. Each resource's file is replaced atomically, and one
-        sync of an account runs at a time (other processes wait).
+        as ``active`` false. Other systems pull every record each time. A full sync pulls every
+        record again and reconciles: records gone from the account leave the store, and records an
+        incremental sync could not see (stamped before the mark) come in; one runs by itself once
+        the last is older than ``settings.full_sync_after``. Pages go straight to the store, not
+        through the HTTP cache. Each resource's file is replaced atomically, and one sync of an
+        account runs at a time (other processes wait).
+
+        A full pull whose answer would empty a resource, or leave fewer than half its active
+        records (an empty answer after a permission change, an API glitch), is refused: that
+        resource's file is left as it was, the others are synced, and ``SyncRefusedError`` says
+        which (its ``summary`` holds the frame). ``force=True`` stores such an answer.
+
+        Ctrl-C stops the sync promptly: files already written stay whole, the others keep their
+        previous version, and the interrupt's note says which were left as they were.
 
         Args:
             resources: API names (default: those of the convenience methods, ``methods``).
+            full: ``True``: pull every record and reconcile; ``False``: only what changed, where the
+                API can say; ``None``: full when the last full sync is older than
+                ``settings.full_sync_after``.
+            force: Store a full pull's answer even when it empties a resource or halves it.
 
         Returns:
             One row per resource: ``resource``, ``new``, ``changed``, ``deactivated`` (soft-deleted,
-            or gone from a full pull), ``requests`` (pages asked for; retries not counted) and
-            ``seconds`` taken (resources are synced side by side, up to four at a time).
+            or gone from a full pull), ``requests`` (pages asked for; retries not counted),
+            ``seconds`` taken (resources are synced side by side, up to four at a time), ``full``
+            (every record was pulled) and ``note`` (what else happened: a forced answer, a damaged
+            file replaced).
 
         Raises:
             UnknownResourceError: A name is no resource (nothing is pulled).
             CacheMissError: The session is offline.
+            SyncRefusedError: A full pull's answer looked like a failure (see above).
             StoreError: The store folder cannot be written, or another sync held it too long.
             SMExploreError: The API refused or failed; the store keeps what it held before.
         """
         if self.settings.offline:
             raise CacheMissError("sync needs the network, and this session is offline")
+        if full not in (None, True, False) or not isinstance(force, bool):
+            raise ValueError("full must be True, False or None, and force True or False")
         names = [resources] if isinstance(resources, str) else list(resources or dict.fromkeys(self.methods.values()))
         specs = list({spec.name: spec for spec in map(self._resource, names)}.values())  # each once (aliases too)
         bar: Any = None
@@ -637,62 +704,134 @@ class BaseSession:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(specs), desc="sync", unit=" resources", leave=False)
+        cancel, writing = threading.Event(), threading.Lock()
         try:
-            # Resources side by side: their requests overlap, and Parquet releases the GIL.
-            with self._store.locked(), ThreadPoolExecutor(min(_SYNC_THREADS, len(specs)) or 1) as pool:
-                futures = [pool.submit(self._sync_one, spec) for spec in specs]
+            with self._store.locked():
+                # Resources side by side: their requests overlap, and Parquet releases the GIL.
+                pool = ThreadPoolExecutor(min(_SYNC_THREADS, len(specs)) or 1)
+                futures = {pool.submit(self._sync_one, spec, full, force, cancel, writing): spec for spec in specs}
                 try:
                     for _ in as_completed(futures):
                         if bar is not None:
                             bar.update()
-                except BaseException:  # Ctrl-C: start no more; those under way finish their files
-                    pool.shutdown(wait=True, cancel_futures=True)
+                except BaseException as interrupt:  # Ctrl-C: stop now, not after every page in flight
+                    cancel.set()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    with writing:  # a file being written is finished (a moment); no other is started
+                        left = [spec.name for future, spec in futures.items()
+                                if not future.done() or future.cancelled() or future.exception() is not None]
+                    if left:
+                        log.warning("sync interrupted: %s left as they were", ", ".join(left))
+                        interrupt.add_note(f"smexplore: the sync stopped; {', '.join(left)} left as they were "
+                                           "(their stored files are whole)")
                     raise
+                pool.shutdown(wait=True)
                 rows = [future.result() for future in futures]
         finally:
             if bar is not None:
                 bar.close()
-        return pd.DataFrame(rows, columns=list(SUMMARY_DTYPES)).astype(SUMMARY_DTYPES)
+        summary = pd.DataFrame(rows, columns=list(SUMMARY_DTYPES)).astype(SUMMARY_DTYPES)
+        refused = summary[summary["note"].str.startswith("refused", na=False)]
+        if not refused.empty:
+            said = "; ".join(f"{row.resource}: {row.note}" for row in refused.itertuples())
+            raise SyncRefusedError(f"sync refused to store what looks like a failed answer ({said}); the other "
+                                   "resources were synced. Check the account (a permission lost?), or sync again "
+                                   "with force=True to store it", summary)
+        return summary
 
-    def _sync_one(self, spec: Resource) -> dict[str, Any]:
+    def _sync_one(self, spec: Resource, full: bool | None, force: bool, cancel: threading.Event,
+                  writing: threading.Lock, afresh: bool = False) -> dict[str, Any]:
         started = time.perf_counter()
-        state = self._stored_state(spec)
+        state, note = self._sync_state(spec, afresh)
         changed = self.changed_field if self.changed_field in spec.fields else None
         where = None
-        if state is not None and state.high_water is not None and changed is not None:
+        if state is not None and state.high_water is not None and changed is not None and \
+                not (full or (full is None and self._full_due(state))):
             where = FieldRef(changed) > pd.Timestamp(state.high_water) - self.sync_overlap
         incremental = where is not None
         planned = plan(where, spec, dialect=self._dialect(spec))  # no time zone: the store's times are naive
         path, query = self._list_request(spec, planned.params)
-        pulled = self._transport.pull(path, query, label=spec.name, keep=False, paging=self.paging(spec))
+        pulled = self._transport.pull(path, query, label=spec.name, keep=False, paging=self.paging(spec),
+                                      cancel=cancel)
         fresh = to_frame(self._prepare(spec, pulled.records or []), spec, None)
         if planned.local is not None:
             fresh = fresh[evaluate(planned.local, fresh, spec)]
         synced_at = datetime.now(UTC).isoformat(timespec="seconds")
+        row = {"resource": spec.name, "requests": pulled.pages, "full": not incremental}
         if incremental and fresh.empty:  # nothing changed: no need to read what is stored
             merged, counts = fresh, Counts(0, 0, 0)
         else:
-            old = self._store.read(spec.name) if state is not None else None
+            try:
+                old = self._store.read(spec.name) if state is not None else None
+            except StoreError as exc:  # damaged past its footer: pulled whole, and the file replaced
+                log.warning("%s: %s; this sync pulls every record and replaces the file", spec.name, exc)
+                return self._sync_one(spec, True, force, cancel, writing, afresh=True)
             active = "active" if getattr(spec.fields.get("active"), "kind", None) == "flag" else None
             key = "uuid" if "uuid" in spec.fields else "id"
             merged, counts = upsert(old, stored_frame(fresh, spec), key, full=not incremental, active=active)
-        if state is not None and counts == (0, 0, 0):
-            self._store.checked(spec.name, synced_at)  # nothing to write: the file stays as it is
-        else:
-            self._store.write(spec.name, merged, SyncState(
-                synced_at=synced_at, high_water=self._high_water(merged, changed), rows=len(merged),
-                fields=fingerprint(spec)))
-        return {"resource": spec.name, **counts._asdict(), "requests": pulled.pages,
-                "seconds": round(time.perf_counter() - started, 3)}
+            shrunk = None if incremental else shrinkage(active_rows(old, active), active_rows(fresh, active))
+            if shrunk is not None and not force:
+                return {**row, **Counts(0, 0, 0)._asdict(), "seconds": round(time.perf_counter() - started, 3),
+                        "note": f"refused: {shrunk}; the stored file is left as it was"}
+            if shrunk is not None:
+                note = "; ".join(filter(None, [note, f"forced: {shrunk}"]))
+        with writing:
+            if cancel.is_set():
+                raise Cancelled(f"{spec.name}: not written")
+            if state is not None and counts == (0, 0, 0) and not note:
+                self._store.checked(spec.name, synced_at)  # nothing to write: the file stays as it is
+            else:
+                self._store.write(spec.name, merged, SyncState(
+                    synced_at=synced_at, high_water=self._high_water(merged, changed, pulled.server_time),
+                    rows=len(merged), fields=fingerprint(spec),
+                    full_at=synced_at if not incremental else state.full_at if state is not None else None))
+        return {**row, **counts._asdict(), "seconds": round(time.perf_counter() - started, 3), "note": note}
 
-    def _high_water(self, merged: pd.DataFrame, changed: str | None) -> str | None:
+    def _sync_state(self, spec: Resource, afresh: bool = False) -> tuple[SyncState | None, str]:
+        """What the store holds of ``spec`` for a sync: its state, or ``None`` (never synced, written
+        by another field table, or a damaged file: the sync starts afresh and its note says so)."""
+        damaged = "the stored file was damaged and is replaced"
+        if afresh:
+            return None, damaged
+        try:
+            return self._stored_state(spec), ""
+        except StoreError as exc:
+            log.warning("%s: %s; this sync pulls every record and replaces the file", spec.name, exc)
+            return None, damaged
+
+    def _full_due(self, state: SyncState) -> bool:
+        """Whether the last full sync is older than ``settings.full_sync_after`` (or unknown)."""
+        after = self.settings.full_sync_after
+        if after is None:
+            return False
+        if state.full_at is None:
+            return True
+        return datetime.now(UTC) - datetime.fromisoformat(state.full_at) >= after
+
+    def _high_water(self, merged: pd.DataFrame, changed: str | None, server_time: datetime | None) -> str | None:
         """The latest change time stored, but never later than the account's clock (one record
         stamped in the future must not stop every later sync from asking for what changed)."""
         if changed is None or merged.empty or merged[changed].isna().all():
             return None
-        now = self.now
-        now = now.tz_localize(None) if now.tzinfo is not None else now  # the account's wall clock
-        return pd.Timestamp(min(merged[changed].max(), now)).isoformat()
+        return pd.Timestamp(min(merged[changed].max(), self._account_clock(server_time))).isoformat()
+
+    def _account_clock(self, server_time: datetime | None) -> pd.Timestamp:
+        """The account's wall clock (naive), from the server's own clock (its ``Date``; this machine's
+        is only a fallback) in the account's zone: the session's ``timezone``, else the zone the API
+        says the account keeps (``_account_zone``), else the earliest wall time any place on Earth
+        shows at that instant (UTC−12: never in the account's future, at worst hours behind it)."""
+        if self.emulator is not None:
+            now = self.now
+            return now.tz_localize(None) if now.tzinfo is not None else now
+        utc = pd.Timestamp(server_time) if server_time is not None else pd.Timestamp.now(tz="UTC")
+        zone = self.settings.timezone or self._account_zone()
+        if zone:
+            return utc.tz_convert(zone).tz_localize(None)
+        return (utc - pd.Timedelta(hours=12)).tz_convert("UTC").tz_localize(None)
+
+    def _account_zone(self) -> str | None:
+        """The IANA zone the account's wall times are in, where the API says (``None``: it does not)."""
+        return None
 
     def _stored_state(self, spec: Resource) -> SyncState | None:
         """The store's state of ``spec``, if its file was written with today's field table."""
@@ -704,7 +843,13 @@ class BaseSession:
         if source not in (None, "api", "store"):
             raise ValueError(f"source must be 'api', 'store' or None, not {source!r}")
         if source is None:
-            return self.settings.offline and self._stored_state(spec) is not None
+            if not self.settings.offline:
+                return False
+            try:
+                return self._stored_state(spec) is not None
+            except StoreError as exc:  # the store cannot say: the HTTP cache may still hold the answer
+                log.warning("%s: the store cannot be read (%s); answering from the cache", spec.name, exc)
+                return False
         return source == "store"
 
     def _read_store(self, spec: Resource, where: Expr | None = None) -> pd.DataFrame:

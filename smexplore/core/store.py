@@ -12,9 +12,9 @@ sync state (``SyncState``): both change together, written to a hidden temporary 
 place (``os.replace``), so a reader sees the old file or the new one, never half of one. One sync
 of an account at a time: a file lock (``filelock``) beside the datasets.
 
-The ``account=`` name is a keyed hash (HMAC) of the account's cache name, under a random key kept
-in the store folder (``.key``): it travels with every export of the data, so it must not let anyone
-test guesses of the credential it was derived from.
+The ``account=`` name is a keyed hash (HMAC, ``core.keys``) of what identifies the account, under a
+random key kept in the store folder (``.key``): it travels with every export of the data, so it must
+not let anyone test guesses of the credential it may be derived from.
 """
 
 from __future__ import annotations
@@ -22,10 +22,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import hmac
 import json
 import os
-import secrets
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -39,6 +37,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from .errors import StoreError
+from .keys import folder_key, keyed_name
 from .log import get_logger
 from .schema import Resource
 
@@ -65,6 +64,8 @@ class SyncState:
         rows: Records in the file.
         fields: The field table's ``fingerprint`` the file was written with (another: sync again).
         format: The layout version of the file.
+        full_at: When every record was last pulled and reconciled (ISO 8601, UTC; ``None``: not
+            recorded, as by files of an earlier smexplore).
     """
 
     synced_at: str
@@ -72,6 +73,7 @@ class SyncState:
     rows: int
     fields: str = ""
     format: int = _FORMAT
+    full_at: str | None = None
 
 
 def fingerprint(spec: Resource) -> str:
@@ -86,13 +88,13 @@ class Store:
     Args:
         root: The store folder (shared by every account and system).
         source: The system (``servicem8`` …): the ``source=`` partition.
-        namespace: The account's cache name; its keyed hash names the ``account=`` partition.
+        identity: What identifies the account; its keyed hash names the ``account=`` partition.
     """
 
-    def __init__(self, root: Path, source: str, namespace: str) -> None:
+    def __init__(self, root: Path, source: str, identity: str) -> None:
         self.root = root
         self.source = source
-        self._namespace = namespace
+        self._identity = identity
         self._account: str | None = None
 
     @property
@@ -106,10 +108,10 @@ class Store:
         """The ``account=`` name; ``None`` when the folder has no key and ``create`` is false
         (nothing was ever stored there: reading never writes, so a read-only folder is fine)."""
         if self._account is None:
-            key = _folder_key(self.root, create)
+            key = folder_key(self.root, create=create)
             if key is None:
                 return None
-            self._account = hmac.new(key, self._namespace.encode(), hashlib.sha256).hexdigest()[:16]
+            self._account = keyed_name(key, self._identity)
         return self._account
 
     def _stored_file(self, resource: str) -> Path | None:
@@ -136,10 +138,10 @@ class Store:
             state = SyncState(**read_metadata(path, _STATE_KEY))
         except FileNotFoundError:
             return None
-        except (KeyError, TypeError, ValueError):
+        except (OSError, pa.ArrowException) as exc:  # before ValueError: pyarrow's errors are ValueErrors too
+            raise StoreError(f"the store file {path} cannot be read ({exc}); the next sync replaces it") from None
+        except (KeyError, TypeError, ValueError):  # no state, or another format's
             return None
-        except (OSError, pa.ArrowException) as exc:
-            raise StoreError(f"the store file {path} cannot be read ({exc}); delete it and sync again") from None
         if state.format != _FORMAT:
             return None
         try:  # a later sync that found nothing changed
@@ -169,7 +171,7 @@ class Store:
                 log.debug("the scan filter %s does not fit %s (%s); reading every row", where, path, exc)
                 table = dataset.to_table()
         except (OSError, pa.ArrowException) as exc:
-            raise StoreError(f"the store file {path} cannot be read ({exc}); delete it and sync again") from None
+            raise StoreError(f"the store file {path} cannot be read ({exc}); the next sync replaces it") from None
         return table.to_pandas()
 
     def columns(self, resource: str) -> list[str]:
@@ -233,11 +235,22 @@ class Store:
             lock.release()
 
     def synced(self) -> list[str]:
-        """The resources this account has in the store."""
+        """The resources this account has in the store, readable or not (see ``damaged``)."""
         if not self.root.is_dir() or self._name(create=False) is None:
             return []
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
                       and self.file(p.name).exists())
+
+    def damaged(self) -> list[str]:
+        """The resources whose stored file cannot be read (the next sync of each replaces it)."""
+        damaged = []
+        for resource in self.synced():
+            try:
+                if self.state(resource) is None:
+                    read_metadata(self.file(resource), _STATE_KEY)  # no state, or another format?
+            except (KeyError, ValueError, TypeError, StoreError, OSError, pa.ArrowException):
+                damaged.append(resource)
+        return damaged
 
     def _remove_leftovers(self) -> None:
         """Temporary files of a sync that was killed (only while holding the lock: none is being written)."""
@@ -280,33 +293,6 @@ def read_metadata(path: Path, key: bytes) -> Any:
         KeyError, ValueError: It holds no (readable) value under ``key``.
     """
     return json.loads((pq.read_schema(path).metadata or {})[key])
-
-
-def _folder_key(root: Path, create: bool) -> bytes | None:
-    """The store folder's secret key (``.key``), made the first time if ``create`` (by one process,
-    if several race); ``None`` if there is none and ``create`` is false."""
-    path = root / ".key"
-    try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except FileNotFoundError:
-        if not create:
-            return None
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"the store folder's key {path} cannot be read ({exc})") from None
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(dir=root, prefix=".key.", suffix=".tmp")
-        with os.fdopen(descriptor, "w", encoding="ascii") as sink:
-            sink.write(secrets.token_hex(32))
-        try:
-            os.link(name, path)  # fails if another process made the key first: theirs is used
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(name)
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"the store folder {root} cannot be used ({exc})") from None
 
 
 def _sync_folder(folder: Path) -> None:

@@ -5,6 +5,10 @@ the same key and adds the others; a full pull (a system that cannot say what cha
 everything, and records it no longer lists leave the store. Either way the counts say what the
 sync changed: new records, changed ones (any value differs; not those deactivated), and
 deactivated ones (``active`` went false, or, after a full pull, the record is gone).
+
+A full pull that would empty a resource, or leave fewer than half its active records
+(``shrinkage``), looks more like a failed answer than a change: the Session refuses to store it
+unless forced.
 """
 
 from __future__ import annotations
@@ -14,11 +18,35 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["SUMMARY_DTYPES", "Counts", "upsert"]
+__all__ = ["GUARD_LEAST", "GUARD_SHARE", "SUMMARY_DTYPES", "Counts", "active_rows", "shrinkage", "upsert"]
 
 SUMMARY_DTYPES = {"resource": "string", "new": "Int64", "changed": "Int64", "deactivated": "Int64",
-                  "requests": "Int64", "seconds": "Float64"}
+                  "requests": "Int64", "seconds": "Float64", "full": "boolean", "note": "string"}
 """The columns and dtypes of ``Session.sync()``'s summary frame."""
+
+GUARD_SHARE = 0.5
+"""A full pull that would leave fewer than this share of the active records stored is refused (unless forced)."""
+GUARD_LEAST = 10
+"""…once the store holds at least this many active records (a small list may well halve)."""
+
+
+def active_rows(frame: pd.DataFrame | None, active: str | None) -> int:
+    """How many of ``frame``'s records are active (all of them where records carry no ``active`` flag)."""
+    if frame is None:
+        return 0
+    if active is None or active not in frame:
+        return len(frame)
+    return int(frame[active].fillna(True).astype(bool).sum())
+
+
+def shrinkage(before: int, after: int) -> str | None:
+    """Why a full pull that leaves ``after`` of ``before`` active records looks like a failure (an
+    empty answer, a permission lost, a glitch) rather than a change; ``None`` if it does not."""
+    if before and not after:
+        return f"the answer holds none of the {before:,} active records stored"
+    if before >= GUARD_LEAST and after < before * GUARD_SHARE:
+        return f"the answer holds {after:,} of the {before:,} active records stored"
+    return None
 
 
 class Counts(NamedTuple):

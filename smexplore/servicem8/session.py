@@ -6,18 +6,21 @@ account. Both return a ``Session``, whose query methods return pandas DataFrames
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
 import requests
 
-from ..core.errors import CacheMissError
+from ..core.errors import CacheMissError, SMExploreError
 from ..core.filters.evaluate import evaluate
 from ..core.filters.plan import Dialect, Lookup
 from ..core.http import ErrorKind
+from ..core.log import get_logger
 from ..core.schema import Resource, canonical_uuid
 from ..core.session import (
     DEFAULT_EXPIRE_AFTER,
@@ -67,6 +70,9 @@ class Settings(BaseSettings):
     base_url: str = DEFAULT_BASE_URL
 
 
+log = get_logger("session")
+
+
 class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixin only declares them
     """A connection to one ServiceM8 account that returns typed pandas DataFrames.
 
@@ -89,6 +95,7 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
     def __init__(self, credential: Any, settings: Settings, *, session: requests.Session | None = None,
                  emulator: Any = None) -> None:
         self._custom_fields: dict[str, tuple[str, ...]] = {}
+        self._zone: str | None = None  # the account's time zone once asked ("": the API does not say)
         super().__init__(credential, settings, session=session, emulator=emulator)
 
     # --- queries ----------------------------------------------------------------------------
@@ -213,6 +220,23 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
         """The ``$filter`` of a first-page request (a 400 to a later page is about its cursor, not the filter)."""
         return params.get("$filter") if params.get("cursor", "-1") == "-1" else None
 
+    def _account_zone(self) -> str | None:
+        """The account's time zone, as its vendor record says (``/vendor.json``'s ``timezone_name``),
+        asked once a session; ``None`` where the API does not say (a sync then keeps its mark safe)."""
+        if self._zone is None:
+            self._zone = ""
+            try:
+                body, _ = self._transport.get("/vendor.json", what="the account's vendor record")
+                record = body[0] if isinstance(body, list) and body else body
+                name = record.get("timezone_name") if isinstance(record, dict) else None
+                if isinstance(name, str) and name:
+                    zoneinfo.ZoneInfo(name)
+                    self._zone = name
+            except (SMExploreError, zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+                log.info("the account's time zone is unknown (%s); sync marks are kept at the earliest wall clock "
+                         "any zone shows", exc)
+        return self._zone or None
+
     def _describe_error(self, response: requests.Response) -> tuple[ErrorKind | None, str] | None:
         """A 403 to a read names the OAuth scope the resource's read needs (the documented body does not)."""
         return describe_error(response, self.settings.base_url)
@@ -266,7 +290,8 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
             session: requests.Session | None = None, cache: str | Path | bool | None = None,
             expire_after: Any = DEFAULT_EXPIRE_AFTER, timezone: str | None = None, offline: bool = False,
             progress: bool = True, per_minute: int = 180, per_day: int = 20_000, retry_budget: float = 120.0,
-            timeout: float = 60.0, writable: bool = False, store: str | Path | None = None) -> Session:
+            timeout: float = 60.0, writable: bool = False, store: str | Path | None = None,
+            full_sync_after: timedelta | None = timedelta(days=7)) -> Session:
     """Open a ServiceM8 account.
 
     Args:
@@ -290,13 +315,16 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
             sessions are read-only by default.
         store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
             you give a cache folder, else the user data folder (``platformdirs.user_data_dir``).
+        full_sync_after: How old the last full sync may be before ``sync`` makes the next one full
+            (every record pulled and reconciled: records deleted outright leave the store); ``None``:
+            only ``sync(full=True)``.
     """
     credential = resolve_credential(api_key, oauth_token)
     settings = Settings(
         base_url=base_url.rstrip("/"), cache_dir=None if session is not None else cache_dir(cache),
         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress, per_minute=per_minute,
         per_day=per_day, retry_budget=retry_budget, timeout=timeout, writable=writable,
-        store_dir=store_dir(store, cache),
+        store_dir=store_dir(store, cache), full_sync_after=full_sync_after,
     )
     return Session(credential, settings, session=session)
 

@@ -19,6 +19,8 @@ before a write is sent.
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..core.schema import Field, Kind, Resource, Wire, WireFormat
 
 __all__ = ["ASSIGNMENT_USERS", "COMPUTED", "RESOURCES", "get_resource", "resource_names"]
@@ -37,8 +39,11 @@ def _field(name: str, kind: Kind, description: str, *, computed: bool = False,
 
 
 def _stamps() -> list[Field]:
-    return [_field("created_at", "timestamp", "When the record was created (UTC on the wire)."),
-            _field("updated_at", "timestamp", "When the record was last changed (UTC on the wire).")]
+    """Audit stamps: instants, sent in UTC (``2008-01-08T03:47:52Z``), not wall times with their
+    writer's offset, so a store read in a session with a time zone converts them like a live pull."""
+    return [dataclasses.replace(field, wire_format="ISO8601") for field in (
+        _field("created_at", "timestamp", "When the record was created (UTC on the wire)."),
+        _field("updated_at", "timestamp", "When the record was last changed (UTC on the wire)."))]
 
 
 def _resource(name: str, path: str, fields: list[Field], required_on_create: tuple[str, ...] = ()) -> Resource:

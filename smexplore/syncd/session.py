@@ -203,6 +203,11 @@ class Session(BaseSession, JobWrites):  # the base's methods first: JobWrites on
                                              self.settings.timezone))
 
     # --- what Syncd says ----------------------------------------------------------------------
+    def _account_identity(self) -> str:
+        """The account and the login's user name (each user sees their own records; a new password
+        keeps the partition)."""
+        return f"syncd\n{self.settings.base_url}\n{self._credential.hint}"
+
     def paging(self, spec: Resource | None = None) -> Paginator:
         """Item ranges of ``PAGE_SIZE``; the job lists whole in one request ("All jobs: GET /jobs.xml").
         Each answer of a list must be that list (``answers.ListOf``)."""

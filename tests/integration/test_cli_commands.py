@@ -164,7 +164,7 @@ def test_timeline_of_an_unknown_person_fails_naming_some(servicem8: sm.Session, 
 def test_sync_prints_the_summary_and_cache_info_the_paths(tmp_path: Path) -> None:
     """sync's table on stdout; cache info of a live account (no request sent) names the files under --cache."""
     summary = assert_done(smexplore_cmd("sync", "--resources", "job", "jobactivity", "--demo"))
-    assert summary[0].split() == ["resource", "new", "changed", "deactivated", "requests", "seconds"]
+    assert summary[0].split() == ["resource", "new", "changed", "deactivated", "requests", "seconds", "full", "note"]
     assert [line.split()[:2] for line in summary[1:]] == [["job", "2000"], ["jobactivity", "7857"]]
     env = {"SERVICEM8_API_KEY": "not-a-real-key"}
     info = dict(line.split(": ", 1) for line in assert_done(smexplore_cmd("cache", "info", "--cache", str(tmp_path),

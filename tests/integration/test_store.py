@@ -73,7 +73,7 @@ def test_first_sync_stores_every_record_as_hive_partitions(emulator: Emulator, t
         assert list(summary.columns) == list(SUMMARY_DTYPES)
         assert {c: str(t) for c, t in summary.dtypes.items()} == {
             "resource": "string", "new": "Int64", "changed": "Int64", "deactivated": "Int64",
-            "requests": "Int64", "seconds": "Float64"}
+            "requests": "Int64", "seconds": "Float64", "full": "boolean", "note": "string"}
         assert list(summary["resource"]) == list(dict.fromkeys(session.methods.values()))
         assert (summary[["changed", "deactivated"]] == 0).all().all()
         for row in summary.itertuples():

@@ -45,14 +45,14 @@ def test_arguments_then_the_environment_give_the_credentials(monkeypatch: pytest
 def test_nothing_shows_a_secret_or_a_token() -> None:
     credential = ClientCredentials("app@acme.example", SECRET, TOKEN_URL)
     credential._token = "live-token-0000111122223333"
-    shown = repr(credential) + credential.hint + credential.label + credential.namespace("https://x")
+    shown = repr(credential) + credential.hint + credential.label + credential.identity("https://x")
     assert SECRET not in shown and "live-token" not in shown and credential.hint == "…mple"
     bearer = BearerToken("live-token-0000111122223333")
     assert "live-token" not in repr(bearer) + bearer.hint and bearer.renew() is False
     assert bearer.headers() == {"Authorization": "Bearer live-token-0000111122223333"}
     # The cache namespace is the account's, not the token of the hour.
     other = ClientCredentials("app@acme.example", SECRET, TOKEN_URL)
-    assert other.namespace("https://x") == credential.namespace("https://x") != credential.namespace("https://y")
+    assert other.identity("https://x") == credential.identity("https://x") != credential.identity("https://y")
     offline = ClientCredentials("app", SECRET, TOKEN_URL, offline=True)
     assert offline.headers() == {} and offline.renew() is False  # offline: no token is asked for
 

@@ -57,9 +57,9 @@ def test_credential_never_shows_its_secret() -> None:
     assert credential.hint == "…9876"
     assert credential.headers() == {"X-Api-Key": secret}
     assert Credential("tok-123456789", "oauth").headers() == {"Authorization": "Bearer tok-123456789"}
-    assert secret not in credential.namespace("https://x")
-    assert credential.namespace("https://x") != Credential(secret + "x").namespace("https://x")
-    assert credential.namespace("https://x") != credential.namespace("https://y")
+    assert secret not in credential.identity("https://x")
+    assert credential.identity("https://x") != Credential(secret + "x").identity("https://x")
+    assert credential.identity("https://x") != credential.identity("https://y")
 
 
 def test_key_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -108,8 +108,8 @@ def test_basic_credential_never_shows_the_password() -> None:
     assert PASSWORD not in repr(credential) and credential.hint == "ann"
     header = credential.headers()["Authorization"]
     assert base64.b64decode(header.removeprefix("Basic ")).decode() == f"ann:{PASSWORD}"
-    assert credential.namespace("https://a") != BasicCredential("ann", PASSWORD + "x").namespace("https://a")
-    assert PASSWORD not in credential.namespace("https://a")
+    assert credential.identity("https://a") != BasicCredential("ann", PASSWORD + "x").identity("https://a")
+    assert PASSWORD not in credential.identity("https://a")
     assert credential.renew() is False
 
 
