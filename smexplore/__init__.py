@@ -26,9 +26,10 @@ from .core.errors import (
 )
 from .core.filters.expr import Expr, F, parse_filter
 from .core.filters.plan import Plan
-from .core.spans import overlaps, spans, utilisation
+from .core.load import free_capacity, load, utilisation
+from .core.spans import overlaps, spans
 from .core.timeline import normalise
-from .plots import plot_utilisation, timeline  # cheap: matplotlib is imported when the first plot is drawn
+from .plots import plot_load, plot_utilisation, timeline  # cheap: matplotlib is imported when the first plot is drawn
 from .servicem8 import CacheInfo, Session, Settings, connect, demo
 
 __version__ = "0.1.0"
@@ -76,9 +77,12 @@ __all__ = [
     "accelo",
     "connect",
     "demo",
+    "free_capacity",
+    "load",
     "normalise",
     "overlaps",
     "parse_filter",
+    "plot_load",
     "plot_utilisation",
     "ruddr",
     "servicem8",

@@ -504,9 +504,33 @@ def _demo(args: argparse.Namespace) -> int:
     servicem8_week, last_monday, pictures = _servicem8_demo(args, folder)
     weeks = [servicem8_week, _ruddr_demo(args, last_monday), _accelo_demo(args, last_monday),
              _syncd_demo(args, last_monday)]
-    pictures.append(_all_systems_picture(weeks, last_monday, folder))
+    pictures += _all_systems_pictures(weeks, last_monday, folder)
     print(f"\nPictures: {', '.join(str(picture) for picture in pictures)}")
     return 0
+
+
+Week = tuple["pd.DataFrame", "pd.DataFrame"]
+"""A system's week: its normalised timeline frame and its people's capacity."""
+
+
+def _week(session: BaseSession, monday: datetime) -> Week:
+    """``session``'s week from ``monday`` (five working days), and its free capacity printed: who has
+    a whole working day free, each day (the load view's numbers, in words)."""
+    from .core.load import PLANNED
+
+    end = monday + timedelta(days=5)
+    frame, capacity = session.timeline_frame(start=monday, end=end), session.capacity(monday, end)
+    free = session.free_capacity(monday, end, at_least=6)
+    planned = frame["kind"].isin(PLANNED).any()
+    print(f"Free capacity, week of {monday:%d %b %Y} (6 h or more free on a day"
+          f"{'' if planned else '; nothing is planned here: the system records time, it plans none'}):")
+    if free.empty:
+        print("  no one")
+    for day, rows in free.groupby("period", sort=True):
+        names = ", ".join(f"{row.staff} ({row.free_hours:.1f} h)" for row in rows.head(4).itertuples())
+        more = f" and {len(rows) - 4} more" if len(rows) > 4 else ""
+        print(f"  {day:%a %d}: {names}{more}")
+    return frame, capacity
 
 
 def _week_of(now: datetime) -> datetime:
@@ -524,7 +548,7 @@ def _selective(pulled: int, requests: int, whole: int, how: str = "") -> str:
             f"against {whole:,} records for the whole list{how}")
 
 
-def _servicem8_demo(args: argparse.Namespace, folder: Path) -> tuple[pd.DataFrame, datetime, list[Path]]:
+def _servicem8_demo(args: argparse.Namespace, folder: Path) -> tuple[Week, datetime, list[Path]]:
     """The ServiceM8 summary and its two pictures; returns last week's normalised timeline frame,
     last week's Monday and the pictures' paths."""
     from .core.filters.expr import F
@@ -556,7 +580,7 @@ def _servicem8_demo(args: argparse.Namespace, folder: Path) -> tuple[pd.DataFram
         print(f"Double-bookings this week: {len(overlaps(week))}")
         pictures = _pictures(session, week, monday, folder)
         last_monday = monday - timedelta(weeks=1)
-        last_week = session.timeline_frame(start=last_monday, end=last_monday + timedelta(days=5))
+        last_week = _week(session, last_monday)
     return last_week, last_monday, pictures
 
 
@@ -572,13 +596,13 @@ def _pictures(session: Session, week: pd.DataFrame, monday: datetime, folder: Pa
     cast("Figure", ax.figure).savefig(folder / "week-timeline.png", dpi=110)
     quarter_start = monday - timedelta(weeks=13)
     history = session.activities(F.start_date.between(quarter_start, monday - timedelta(seconds=1)), enrich=True)
-    ax = plot_utilisation(history, start=quarter_start, end=monday - timedelta(days=1))
+    ax = plot_utilisation(history, start=quarter_start, end=monday)
     cast("Figure", ax.figure).savefig(folder / "utilisation.png", dpi=110)
     return [folder / "week-timeline.png", folder / "utilisation.png"]
 
 
-def _ruddr_demo(args: argparse.Namespace, last_monday: datetime) -> pd.DataFrame:
-    """The Ruddr summary; returns last week's normalised timeline frame."""
+def _ruddr_demo(args: argparse.Namespace, last_monday: datetime) -> Week:
+    """The Ruddr summary; returns last week's normalised timeline frame and capacity."""
     from .core.filters.expr import F
     from .ruddr.session import demo
 
@@ -591,13 +615,14 @@ def _ruddr_demo(args: argparse.Namespace, last_monday: datetime) -> pd.DataFrame
         allocations, members, entries = session.allocations(), session.members(), session.time_entries()
         print(f"Records pulled: {len(allocations):,} allocations, {len(members):,} members, "
               f"{len(entries):,} time entries, in {_requests(session)} requests")
-        used = session.utilisation(start=monday, end=friday)
-        busiest = used.sort_values(["allocated_percentage", "member"], ascending=[False, True], kind="stable").head(5)
-        table = busiest.set_index("member")[["capacity_hours", "allocated_hours", "allocated_percentage",
-                                             "planned_utilisation_percentage", "target_percentage"]]
+        used = session.billable_utilisation(start=monday, end=friday)
+        busiest = used.sort_values(["allocated_utilisation", "member"], ascending=[False, True], kind="stable").head(5)
+        table = busiest.set_index("member")[["capacity_hours", "allocated_hours", "allocated_utilisation",
+                                             "planned_billable_utilisation", "target"]].astype(float)
+        table[["allocated_utilisation", "planned_billable_utilisation", "target"]] *= 100  # shown as percentages
         table.columns = ["capacity h", "allocated h", "allocated %", "billable %", "target %"]
         print(f"\nBusiest members, week of {monday:%d %b %Y} (against each member's capacity):")
-        print(table.astype(float).round(1).to_string())
+        print(table.round(1).to_string())
         top = busiest.iloc[0]
         where = (F.member_id == top["member_id"]) & (F.start <= friday) & (F.end >= monday)
         sent_before = _requests(session)
@@ -605,7 +630,7 @@ def _ruddr_demo(args: argparse.Namespace, last_monday: datetime) -> pd.DataFrame
         print(f"\n{top['member']}'s allocations this week, filtered by Ruddr's query parameters:")
         print(session.explain("allocations", where))
         print(_selective(theirs.attrs["pulled"], _requests(session) - sent_before, len(allocations)))
-        return session.timeline_frame(start=last_monday, end=last_monday + timedelta(days=5))
+        return _week(session, last_monday)
 
 
 def _hours_last_week(week: pd.DataFrame, last_monday: datetime, what: str) -> pd.Series:
@@ -623,8 +648,8 @@ def _hours_last_week(week: pd.DataFrame, last_monday: datetime, what: str) -> pd
     return hours
 
 
-def _accelo_demo(args: argparse.Namespace, last_monday: datetime) -> pd.DataFrame:
-    """The Accelo summary; returns last week's normalised timeline frame."""
+def _accelo_demo(args: argparse.Namespace, last_monday: datetime) -> Week:
+    """The Accelo summary; returns last week's normalised timeline frame and capacity."""
     from .accelo.session import demo
     from .core.filters.expr import F
 
@@ -648,11 +673,11 @@ def _accelo_demo(args: argparse.Namespace, last_monday: datetime) -> pd.DataFram
         print(session.explain("activities", where))
         whole = session.count("activities")
         print(_selective(theirs.attrs["pulled"], requests, whole, " (counted by the server in one request)"))
-        return week
+        return _week(session, last_monday)
 
 
-def _syncd_demo(args: argparse.Namespace, last_monday: datetime) -> pd.DataFrame:
-    """The Syncd summary; returns last week's normalised timeline frame."""
+def _syncd_demo(args: argparse.Namespace, last_monday: datetime) -> Week:
+    """The Syncd summary; returns last week's normalised timeline frame and capacity."""
     from .core.filters.expr import F
     from .syncd.session import demo
 
@@ -675,7 +700,7 @@ def _syncd_demo(args: argparse.Namespace, last_monday: datetime) -> pd.DataFrame
         print(f"\n{hours.index[0]}'s time entries last week, selected by Syncd's path and parameters:")
         print(session.explain("time_entries", where))
         print(_selective(theirs.attrs["pulled"], requests, len(entries)))
-        return week
+        return _week(session, last_monday)
 
 
 def _busiest(week: pd.DataFrame, count: int = 3) -> list[str]:
@@ -685,25 +710,35 @@ def _busiest(week: pd.DataFrame, count: int = 3) -> list[str]:
     return [str(name) for name in hours.index[:count]]
 
 
-def _all_systems_picture(weeks: list[pd.DataFrame], monday: datetime, folder: Path) -> Path:
-    """One week of each system's three busiest people on one ``sm.timeline``, as a PNG file.
+def _all_systems_pictures(weeks: list[Week], monday: datetime, folder: Path) -> list[Path]:
+    """One week of each system's three busiest people (and its unfilled demand): on one ``sm.timeline``
+    and in one load view with their free hours, as PNG files.
 
     Accelo's job spans (its manager's months on a project) are left out: they say who runs a
     project, not when anyone works."""
     import matplotlib
     import pandas as pd
 
-    from .plots import timeline
+    from .plots import plot_load, timeline
 
     matplotlib.use("Agg")
-    shown = [week[week["staff"].isin(_busiest(week)) & (week["kind"] != "job")] for week in weeks]
-    every = pd.concat(shown, ignore_index=True)
-    every.attrs["now"] = weeks[0].attrs.get("now")  # the demos' anchored now (concat keeps no attrs that differ)
-    ax = timeline(every, start=monday, end=monday + timedelta(days=5), color_by="source")
+    shown, capacities = [], []
+    for week, capacity in weeks:
+        busiest = _busiest(week)
+        shown.append(week[(week["staff"].isin(busiest) | week["kind"].eq("placeholder")) & (week["kind"] != "job")])
+        capacities.append(capacity[capacity["staff"].isin(busiest)])
+    every, capacity = pd.concat(shown, ignore_index=True), pd.concat(capacities, ignore_index=True)
+    every.attrs["now"] = weeks[0][0].attrs.get("now")  # the demos' anchored now (concat keeps no attrs that differ)
+    end = monday + timedelta(days=5)
+    ax = timeline(every, start=monday, end=end, color_by="source", capacity=capacity)
     ax.set_title(f"ServiceM8, Ruddr, Accelo and Syncd, week of {monday:%d %b %Y}", loc="left")
-    path = folder / "all-systems-timeline.png"
-    cast("Figure", ax.figure).savefig(path, dpi=110)
-    return path
+    pictures = [folder / "all-systems-timeline.png", folder / "all-systems-load.png"]
+    cast("Figure", ax.figure).savefig(pictures[0], dpi=110)
+    ax = plot_load(every, start=monday, end=end, capacity=capacity)
+    ax.set_title(f"Load of the four systems' busiest people, week of {monday:%d %b %Y} (planned ÷ available hours; "
+                 "free hours at the right)", loc="left", fontsize="medium")
+    cast("Figure", ax.figure).savefig(pictures[1], dpi=110)
+    return pictures
 
 
 # --- commands on one account: sync, pull, timeline, cache ---------------------------------------------
@@ -855,12 +890,12 @@ def _timeline(args: argparse.Namespace) -> int:
 
     with _open(args) as session:
         start, end = _window(args.start, args.end, session.now)
-        # Every system's Session has timeline_frame, but BaseSession does not declare it.
-        frame = cast("Any", session).timeline_frame(start=start, end=end)
+        frame = session.timeline_frame(start=start, end=end)
+        capacity = session.capacity(start, end)
     what = f"the {_SYSTEMS[args.system]} timeline from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
     frame = _only_staff(frame, args.staff, what)
     matplotlib.use("Agg")
-    ax = timeline(frame, start=start, end=end)
+    ax = timeline(frame, start=start, end=end, capacity=capacity)
     ax.set_title(f"{_SYSTEMS[args.system]}{' demo' if args.demo else ''}, {start:%d %b %Y} to {end:%d %b %Y}",
                  loc="left")
     path: Path = args.output

@@ -36,10 +36,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.spans import as_moment
+from ..core.filters.expr import Expr, F
+from ..core.spans import window
 from ..core.timeline import TIMELINE_COLUMNS, conform, empty_timeline, register_normaliser
 
-__all__ = ["SOURCE", "normalise_activities", "normalise_jobs", "normalise_tasks", "task_budgets", "timeline_frame"]
+__all__ = ["ACTIVITY_SPAN", "MAX_IDS", "SOURCE", "activity_filters", "job_ids", "normalise_activities", "normalise_jobs",
+           "normalise_tasks", "span_filter", "task_budgets", "task_ids", "timeline_frame", "union", "window"]
 
 SOURCE = "accelo"
 
@@ -201,10 +203,7 @@ def timeline_frame(activities: pd.DataFrame | None = None, tasks: pd.DataFrame |
     Raises:
         ValueError: ``start``/``end`` is no time, or ``end`` is before ``start``.
     """
-    first = as_moment(start, "start") if start is not None else None
-    last = as_moment(end, "end") if end is not None else None
-    if first is not None and last is not None and last < first:
-        raise ValueError(f"end={end!r} is before start={start!r}")
+    first, last = window(start, end)
     lookups = {"jobs": jobs, "tasks": tasks, **(names or {})}
     parts = []
     if activities is not None:
@@ -218,11 +217,133 @@ def timeline_frame(activities: pd.DataFrame | None = None, tasks: pd.DataFrame |
         return _finish(None, {})
     rows = pd.concat(parts, ignore_index=True)
     if first is not None:
-        rows = rows[rows["end"] > first.tz_localize(None)]
+        rows = rows[rows["end"] > first]
     if last is not None:
-        rows = rows[rows["start"] < last.tz_localize(None)]
+        rows = rows[rows["start"] < last]
     rows = rows.sort_values(["start", "staff_id", "kind"], kind="stable", ignore_index=True)
     return _finish(rows, {})
+
+
+# --- a window pushed to the server (``Session.timeline_frame(start=, end=)``) ---------------------
+ACTIVITY_SPAN = pd.Timedelta(days=1)
+"""The longest one activity's logged time is taken to run: an activity started more than this before a
+window's start is not asked for (its time, billable then non-billable, would have ended before it)."""
+
+MAX_IDS = 500
+"""Most ids one ``id(…)`` filter carries (a request's URL stays a few kilobytes); more: the list is pulled whole."""
+
+
+
+
+def _within(column: str, first: pd.Timestamp | None, last: pd.Timestamp | None) -> list[Expr]:
+    bounds: list[Expr] = []
+    if first is not None:
+        bounds.append(F[column] > first)
+    if last is not None:
+        bounds.append(F[column] < last)
+    return bounds
+
+
+def _joined(parts: list[Expr]) -> Expr:
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined & part
+    return combined
+
+
+def activity_filters(start: Any = None, end: Any = None) -> list[Expr]:
+    """The activities with logged time in the window, as filters that Accelo runs whole (``[]``: no bound).
+
+    An activity's time starts at ``date_started`` (else ``date_logged``) and runs at most
+    ``ACTIVITY_SPAN``; one ``_filters`` cannot say "this date, else that one" on both sides (Accelo
+    takes one ``_OR`` a request), so there are two: the activities started in the window
+    (``date_started_after``/``_before``), and those without a start logged in it
+    (``empty(date_started)``, ``date_logged_after``/``_before``).
+    """
+    first, last = window(start, end)
+    if first is None and last is None:
+        return []
+    since = first - ACTIVITY_SPAN if first is not None else None
+    return [_joined(_within("date_started", since, last)),
+            _joined([F.date_started.isna(), *_within("date_logged", since, last)])]
+
+
+def span_filter(start: Any = None, end: Any = None, ids: Any = ()) -> Expr | None:
+    """The tasks (or jobs) whose span can reach into the window, and those of ``ids``, as one filter.
+
+    A span runs from ``date_started`` (else ``date_commenced``) to ``date_completed`` (else
+    ``date_due``). Its end after the window's start is one ``_OR``: ``date_completed_after``, or
+    ``empty(date_completed)`` and ``date_due_after``; Accelo takes one ``_OR`` a request, so its start
+    before the window's end is checked here (``explain`` shows it), or, with no start to the window,
+    is the ``_OR``. ``ids`` (records the window's rows name: a task its activities were logged
+    against, a task's job) join the ``_OR`` as ``id(…)``; more than ``MAX_IDS`` of them: ``None``
+    (the whole list).
+    """
+    first, last = window(start, end)
+    if first is None and last is None:
+        return None
+    wanted = sorted({int(i) for i in ids})
+    if len(wanted) > MAX_IDS:
+        return None
+    ends = (F.date_completed > first) | (F.date_completed.isna() & (F.date_due > first)) if first is not None else None
+    starts = (F.date_started < last) | (F.date_started.isna() & (F.date_commenced < last)) if last is not None else None
+    sides = [side for side in (ends, starts) if side is not None]
+    return F.id.isin(wanted) | sides[0] if wanted else _joined(sides)
+
+
+def task_ids(activities: pd.DataFrame) -> set[int]:
+    """The tasks ``activities`` were logged against (``task_id``, or ``against_type`` ``task``)."""
+    if activities.empty:
+        return set()
+    against = _column(activities, "against_type").str.casefold()
+    found = _ids(activities, "task_id").fillna(_ids(activities, "against_id").where(against == "task"))
+    return {int(i) for i in found.dropna()}
+
+
+def job_ids(activities: pd.DataFrame, tasks: pd.DataFrame, start: Any = None, end: Any = None) -> set[int]:
+    """The jobs the window's rows name: those ``activities`` were logged against (directly, or through a
+    task of ``tasks``), and those of the tasks whose spans reach into the window."""
+    first, last = window(start, end)
+    found: set[int] = set()
+    named = task_ids(activities)
+    if not activities.empty:
+        against = _column(activities, "against_type").str.casefold()
+        found |= {int(i) for i in _ids(activities, "against_id").where(against == "job").dropna()}
+    if not tasks.empty:
+        begins, ends = (_wall(times) for times in _spans(tasks))
+        inside = pd.Series(True, index=tasks.index) if first is None else ends > first
+        if last is not None:
+            inside &= begins < last
+        inside |= _ids(tasks, "id").isin([str(i) for i in named]).fillna(False)
+        found |= {int(i) for i in _ids(tasks, "task_job_id")[inside.to_numpy(dtype=bool)].dropna()}
+    return found
+
+
+def _wall(times: pd.Series) -> pd.Series:
+    """Times as the naive wall clock the timeline frame keeps (an aware column loses its zone, as ``conform`` does)."""
+    times = pd.to_datetime(times)
+    return times.dt.tz_localize(None) if isinstance(times.dtype, pd.DatetimeTZDtype) else times
+
+
+def union(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of one list as one, each record once, in ``id`` order (as the list is pulled whole).
+
+    Raises:
+        ValueError: No frame given.
+    """
+    if not frames:
+        raise ValueError("union() needs at least one frame")
+    found = [f for f in frames if not f.empty] or frames[:1]
+    if len(found) > 1:
+        for column in found[0].columns:  # a category keeps its dtype through concat only with the same categories
+            kinds = [f[column].dtype for f in found if isinstance(f[column].dtype, pd.CategoricalDtype)]
+            if kinds and any(k != kinds[0] for k in kinds):
+                categories = pd.api.types.union_categoricals([f[column] for f in found], ignore_order=True).categories
+                found = [f.assign(**{column: f[column].cat.set_categories(categories)}) for f in found]
+    merged = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
+    merged = merged.drop_duplicates("id").sort_values("id", kind="stable", ignore_index=True)
+    merged.attrs = dict(frames[0].attrs)
+    return merged
 
 
 # --- registration ---------------------------------------------------------------------------------

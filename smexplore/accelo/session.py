@@ -14,22 +14,22 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import requests
 
 from ..core.errors import APIError, FilterError, NotFoundError
-from ..core.filters.expr import Expr, F
+from ..core.filters.expr import Expr, as_expression
 from ..core.filters.plan import Dialect, Plan
 from ..core.frames import to_frame
 from ..core.http import ErrorKind
 from ..core.paging import Keyset, Offset, Paginator
+from ..core.schedule import people_frame
 from ..core.schema import Resource
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
-from ..core.spans import as_moment
 from ..core.timeline import normalise
 from .auth import DEFAULT_SCOPE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_TOKEN, BearerToken, ClientCredentials
 from .auth import resolve_credentials as _resolve
@@ -37,7 +37,7 @@ from .dialect import FILTERS, check_server_only, dialect_for, server_only
 from .dialect import plan as plan_filters
 from .filter_text import parse_filters
 from .flatten import flatten_all
-from .normalise import timeline_frame
+from .normalise import activity_filters, job_ids, span_filter, task_ids, timeline_frame, union, window
 from .resources import WIRE, get_resource, resource_names
 
 __all__ = ["ENV_DEPLOYMENT", "PAGE_SIZE", "Session", "Settings", "connect", "demo"]
@@ -168,23 +168,42 @@ class Session(BaseSession):
         frame.attrs.update(source=self.source, resource=spec.name)
         return frame
 
-    def timeline_frame(self, start: Any = None, end: Any = None) -> pd.DataFrame:
+    def timeline_frame(self, where: Where = None, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Logged time, tasks and jobs as one normalised timeline frame (see ``sm.normalise``).
 
         Activities become ``time_entry`` rows (billable and non-billable time apart), tasks
         ``task`` spans of their assignee (``hours``: budgeted), jobs ``job`` spans of their manager;
         job titles and client names come from the jobs. Rows are kept when they end after
-        ``start`` and begin before ``end``; the times bound the activities, tasks and jobs pulled
-        (sent as ``_filters``).
+        ``start`` and begin before ``end``. ``where`` narrows the logged time: a filter on the
+        activities (an expression, or ``_filters`` text), as ``activities(where)`` takes it.
+
+        The window goes to Accelo as ``_filters`` (see ``smexplore.accelo.normalise``): the
+        activities of its days (``activity_filters``: two requests), then the tasks and the jobs
+        whose spans end after its start together with those its rows name (``span_filter``). The
+        frame is the one the whole history gives, trimmed to the window (an activity is taken to
+        run at most ``ACTIVITY_SPAN``).
         """
-        first = as_moment(start, "start") if start is not None else None
-        last = as_moment(end, "end") if end is not None else None
-        bounds = [F.date_started >= first - pd.Timedelta(days=1)] if first is not None else []
-        bounds += [F.date_started < last] if last is not None else []
-        logged = bounds[0] & bounds[1] if len(bounds) == 2 else bounds[0] if bounds else None
-        frame = timeline_frame(self.activities(logged), self.tasks(), self.jobs(), start=first, end=last)
+        first, last = window(start, end)
+        if isinstance(where, str):  # Accelo's _filters text, joined with the window as an expression
+            where = parse_filters(where, self._resource("activities"), self.settings.timezone)
+        if first is None and last is None:
+            activities, tasks, jobs = self.activities(where), self.tasks(), self.jobs()
+        else:
+            activities = union([self.activities(bound if where is None else cast(Expr, as_expression(where)) & bound)
+                                for bound in activity_filters(first, last)])
+            tasks = self.tasks(span_filter(first, last, task_ids(activities)))
+            jobs = self.jobs(span_filter(first, last, job_ids(activities, tasks, first, last)))
+        frame = timeline_frame(activities, tasks, jobs, start=first, end=last)
         frame.attrs.update(source=self.source, resource="timeline", now=self.now.isoformat())
         return frame
+
+    def people(self) -> pd.DataFrame:
+        """The deployment's active staff: ``staff_id`` and ``staff`` (first name and surname)."""
+        staff = self.staff()
+        if "standing" in staff:
+            staff = staff[staff["standing"].astype("string").fillna("active").eq("active").to_numpy()]
+        names = (staff["firstname"].astype("string").fillna("") + " " + staff["surname"].astype("string").fillna(""))
+        return people_frame(staff["id"], names.str.strip())
 
     @property
     def now(self) -> pd.Timestamp:

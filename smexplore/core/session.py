@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 import secrets
 import shutil
 import tempfile
@@ -36,9 +37,10 @@ from requests_cache.session import OriginalSession
 
 from .auth import Credentials
 from .cache import ACCOUNT_HEADER, AUTH_HEADERS, GuardedSQLiteCache, make_cached_session
-from .errors import CacheMissError, StoreError, SyncRefusedError, UnknownResourceError, did_you_mean
+from .errors import CacheMissError, SMExploreError, StoreError, SyncRefusedError, UnknownResourceError, did_you_mean
 from .filters.evaluate import evaluate
 from .filters.expr import Expr, FieldRef, as_expression
+from .filters.names import warn_unknown_names
 from .filters.plan import Dialect, Lookup, Plan, plan
 from .filters.scan import scan_filter
 from .frame_cache import FrameCache, Kept
@@ -48,6 +50,7 @@ from .keys import folder_key, keyed_name
 from .log import get_logger
 from .paging import HeaderCursor, Paginator
 from .redact import watch
+from .schedule import Schedule
 from .schema import Resource
 from .store import Store, SyncState, fingerprint, loaded_frame, stored_frame
 from .sync import SUMMARY_DTYPES, Counts, active_rows, shrinkage, upsert
@@ -245,7 +248,7 @@ def _stop_demo(emulator: Any, folder: Path | None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class BaseSession:
+class BaseSession(Schedule):
     """A connection to one account of one system that returns typed pandas DataFrames.
 
     Attributes:
@@ -413,10 +416,13 @@ class BaseSession:
         """Records of any supported resource as a typed DataFrame.
 
         Args:
-            resource: The API name (see ``resources()``).
+            resource: The API name (see ``resources()``), its path, or its convenience method's name
+                (``time_entries`` and ``time-entries`` alike).
             where: A filter expression (``sm.F.status == "Active"``) or filter text. It is checked
                 against the resource before any request; the part the server runs exactly is sent,
-                the rest runs on the frame (see ``explain``).
+                the rest runs on the frame (see ``explain``). An ``==`` or ``isin`` on a name column
+                (``staff_name``, ``member_name`` …) that names no one the session knows warns
+                (``UserWarning``, with the closest names) and still runs.
             source: ``"api"``, ``"store"`` (the local copy ``sync`` keeps: same columns, dtypes and
                 filter semantics, no request), or ``None``: the store when the session is offline
                 and the store holds ``resource``, else the API.
@@ -484,9 +490,11 @@ class BaseSession:
 
     # --- what can be queried ------------------------------------------------------------------
     def resources(self) -> pd.DataFrame:
-        """Every supported resource: its method, path and number of fields."""
-        by_resource = {r: m for m, r in self.methods.items()}
-        rows = [{"resource": name, "method": by_resource.get(name, f'frame("{name}")'),
+        """Every supported resource: its methods (``activities, bookings``), path and number of fields."""
+        by_resource: dict[str, list[str]] = {}
+        for method, resource in self.methods.items():
+            by_resource.setdefault(resource, []).append(method)
+        rows = [{"resource": name, "method": ", ".join(by_resource.get(name, [])) or f'frame("{name}")',
                  "path": self._get_resource(name).path, "fields": len(self._get_resource(name).fields)}
                 for name in self._resource_names()]
         return pd.DataFrame(rows).astype({"resource": "string", "method": "string", "path": "string",
@@ -611,17 +619,90 @@ class BaseSession:
         return session
 
     def _resource(self, name: str) -> Resource:
+        """The resource ``name`` names: its API name, its path, or the name of its convenience method
+        (``time_entries``, ``time-entries``, ``allocations`` …), in any case and with ``-``, ``_`` or
+        ``/`` between words.
+
+        Raises:
+            UnknownResourceError: No resource answers to ``name`` (the message lists them, and the closest).
+        """
         try:
             return self._get_resource(name)
         except KeyError:
-            names = self._resource_names()
-            raise UnknownResourceError(
-                f"unknown resource {name!r}{did_you_mean(name, names)}; supported resources: {', '.join(names)}"
-            ) from None
+            pass
+        spellings = self._spellings()
+        alias = next((spellings[key] for key in self._spelling(name) if key in spellings), None) \
+            if isinstance(name, str) else None
+        if alias is not None:
+            return self._get_resource(alias)
+        names = self._resource_names()
+        methods = [method for method in self.methods if method not in names]
+        also = f" (or by their methods' names: {', '.join(methods)})" if methods else ""
+        raise UnknownResourceError(f"unknown resource {name!r}{did_you_mean(str(name), [*names, *methods])}; "
+                                   f"supported resources: {', '.join(names)}{also}") from None
+
+    def _spellings(self) -> dict[str, str]:
+        """Every spelling a resource answers to (``_spelling`` of its name, path and methods) → its API name.
+
+        A spelling two resources share names neither."""
+        found: dict[str, set[str]] = {}
+        for name in self._resource_names():
+            for said in (name, self._get_resource(name).path):
+                for key in self._spelling(said):
+                    found.setdefault(key, set()).add(name)
+        for method, name in self.methods.items():
+            for key in self._spelling(method):
+                found.setdefault(key, set()).add(name)
+        return {key: next(iter(names)) for key, names in found.items() if len(names) == 1}
+
+    @staticmethod
+    def _spelling(name: str) -> tuple[str, ...]:
+        """The forms of a resource's name that match however it is written: in lower case, without
+        ``/`` around it or an extension (``.json``, ``.xml``), its words joined by ``_`` and by nothing
+        (``/time-entries`` → ``time_entries``, ``timeentries``)."""
+        key = re.sub(r"\.(json|xml)$", "", name.strip().strip("/").casefold())
+        words = [word for word in re.split(r"[\s/_.-]+", key) if word]
+        return ("_".join(words), "".join(words)) if words else ()
 
     def _plan(self, spec: Resource, where: Where, related: Callable[[str], pd.DataFrame]) -> Plan:
-        return plan(as_expression(where), spec, dialect=self._dialect(spec), tz=self.settings.timezone,
-                    lookup=self._lookup(related), text=where if isinstance(where, str) else None)
+        """``where`` planned for ``spec`` (see ``explain``); an ``==``/``isin`` on a name column that
+        names no one the session knows warns (``_warn_unknown_names``)."""
+        planned = plan(as_expression(where), spec, dialect=self._dialect(spec), tz=self.settings.timezone,
+                       lookup=self._lookup(related), text=where if isinstance(where, str) else None)
+        self._warn_unknown_names(spec, planned.where, related)
+        return planned
+
+    def _warn_unknown_names(self, spec: Resource, where: Expr | None, related: Callable[[str], pd.DataFrame]) -> None:
+        """Warn (``UserWarning``) for each ``==`` or ``isin`` that every record must meet, on a name column
+        of ``spec`` (one ``named_columns`` maps to itself: ``staff_name``, ``member_name`` …), whose
+        values are none of the names the session knows (``F.staff_name == "Ethan Kely"``): the
+        message suggests the closest names. The query still runs.
+
+        What it costs: the related list that names the column (``_known_names``), read through
+        ``related``, the query's own reads: where the filter looks names up or adds them (ServiceM8's
+        enriched columns) it needs that list anyway, so no request is added; elsewhere (Ruddr's
+        members and projects) the list is pulled once through the cache. A list that cannot be had
+        (offline and not cached, no permission) means no check, never a failed query.
+        """
+        if where is None:
+            return
+        columns = {column for column, names in self.named_columns(spec.name).items() if column == names}
+        if not columns:
+            return
+
+        def names_of(column: str) -> Any:
+            try:
+                return self._known_names(column, related)
+            except (SMExploreError, KeyError) as exc:
+                log.debug("%s: the names of %s cannot be checked (%s)", spec.name, column, exc)
+                return None
+
+        warn_unknown_names(where, columns, names_of)
+
+    def _known_names(self, column: str, related: Callable[[str], pd.DataFrame]) -> pd.Series:
+        """The names a name column shows (as ``_names``), read through a query's ``related`` (a system
+        whose names come from related lists overrides this; by default, ``_names``)."""
+        return self._names(column)
 
     def _related_frame(self, name: str, stored: bool = False) -> pd.DataFrame:
         """Every record of a related resource, pulled like any other (as fresh as the cache allows),

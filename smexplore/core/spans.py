@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["activity_kinds", "as_moment", "check_hours_per_day", "day_spans", "overlaps", "require_frame", "spans",
-           "utilisation"]
+           "window"]
 
 
 def require_frame(frame: Any, caller: str) -> None:
@@ -180,35 +180,6 @@ def overlaps(frame: pd.DataFrame) -> pd.DataFrame:
     return result.astype({"staff": "string", "kind": "string", "first": "string", "second": "string"})
 
 
-def _merged(data: pd.DataFrame) -> pd.DataFrame:
-    """Each staff member's spans merged where they overlap (booked time, counted once)."""
-    data = data.sort_values(["staff", "start"], kind="stable")
-    previous_end = data.groupby("staff")["end"].transform(lambda e: e.cummax().shift())
-    block = (previous_end.isna() | (data["start"] > previous_end)).cumsum()
-    return data.groupby(block).agg(staff=("staff", "first"), start=("start", "min"), end=("end", "max"))
-
-
-def _by_day(data: pd.DataFrame, amounts: pd.Series | None = None) -> pd.DataFrame:
-    """Spans cut at midnight: one row per staff member, day and piece, with its hours.
-
-    With ``amounts`` (hours per row, on ``data``'s index), each row's amount is shared among its
-    days in proportion to the span's time on each (all of it on the first day of an empty span).
-    """
-    first_day = data["start"].dt.normalize()
-    days = ((data["end"] - pd.Timedelta(1, "ns")).dt.normalize() - first_day).dt.days.clip(lower=0) + 1
-    pieces = data.loc[data.index.repeat(days)].copy()
-    pieces["day"] = first_day.loc[pieces.index] + pd.to_timedelta(pieces.groupby(level=0).cumcount(), unit="D")
-    start = pieces[["start", "day"]].max(axis=1)
-    end = pd.concat([pieces["end"], pieces["day"] + pd.Timedelta(days=1)], axis=1).min(axis=1)
-    pieces["hours"] = (end - start).dt.total_seconds() / 3600
-    if amounts is not None:
-        length = ((data["end"] - data["start"]).dt.total_seconds() / 3600).loc[pieces.index].to_numpy()
-        amount = amounts.loc[pieces.index].to_numpy(dtype=float)
-        share = np.divide(pieces["hours"].to_numpy(dtype=float), length, out=np.ones(len(pieces)), where=length > 0)
-        pieces["hours"] = amount * share
-    return pieces[["staff", "day", "hours"]].reset_index(drop=True)
-
-
 def _amounts(data: pd.DataFrame) -> pd.Series:
     """Which rows' ``hours`` are an amount of work rather than their span's length (see ``utilisation``)."""
     if "hours" not in data:
@@ -249,73 +220,15 @@ def as_moment(value: Any, name: str) -> pd.Timestamp:
     return stamp
 
 
-def _bound(value: Any, name: str, zone: Any) -> pd.Timestamp:
-    """``start``/``end`` as a time comparable with the spans: a naive one is wall time in the spans' ``zone``."""
-    stamp = as_moment(value, name)
-    if zone is None and stamp.tzinfo is not None:
-        raise ValueError(f"{name}={value!r} has a time zone but the frame's times are naive; give a naive {name}")
-    if zone is not None:
-        stamp = (stamp.tz_localize(zone, ambiguous=True, nonexistent="shift_forward") if stamp.tzinfo is None
-                 else stamp.tz_convert(zone))
-    return stamp
-
-
-def utilisation(frame: pd.DataFrame, *, freq: str = "W", hours_per_day: float = 8, kinds: tuple[str, ...] = ("booking",),
-                start: object = None, end: object = None) -> pd.DataFrame:
-    """Booked hours and utilisation per staff member per period, on working days only.
-
-    Booked time is each staff member's spans of the given ``kinds`` merged (a double-booking counts
-    once), cut at midnight, and kept on Monday to Friday (a normalised frame of several systems
-    keeps each person apart per system: see the module's docstring). In a frame with ``hours`` (a
-    normalised one), a row whose ``hours`` differ from its span's length is an amount of work given
-    for a day or a range rather than time at fixed times (a Ruddr allocation of 6.5 h on a day
-    spans the whole day): its ``hours`` are what it books, added to the person's other hours, not
-    merged, and shared among its span's days in proportion to the span's time on each. Rows whose
-    ``hours`` equal their span (bookings, recorded time) or are ``<NA>`` (ServiceM8 allocations)
-    are measured by their spans as before. Capacity is ``hours_per_day``
-    for each working day of the period that lies within the data's days (or ``start``..``end``). With
-    tz-aware spans, a naive ``start``/``end`` is wall time in their zone.
-
-    Returns:
-        One row per staff member and period: ``staff``, ``period`` (its first day),
-        ``booked_hours``, ``capacity_hours``, ``utilisation`` (booked ÷ capacity).
+def window(start: Any = None, end: Any = None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """``start``/``end`` as the naive wall-clock moments a ``timeline_frame`` keeps rows by (an aware
+    one keeps its wall clock; ``None`` stays ``None``).
 
     Raises:
-        TypeError: ``frame`` is not a DataFrame, or ``hours_per_day`` is not a number.
-        ValueError: ``hours_per_day`` is not above 0 or not finite; ``start``/``end`` is no time, or
-            aware while the frame's times are naive.
+        ValueError: ``start``/``end`` is no time, or ``end`` is before ``start``.
     """
-    require_frame(frame, "utilisation")
-    hours_per_day = check_hours_per_day(hours_per_day)
-    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
-    columns = {"staff": "string", "period": "datetime64[ns]", "booked_hours": "Float64",
-               "capacity_hours": "Float64", "utilisation": "Float64"}
-    data = spans(frame)
-    data = data[data["kind"].isin(kinds)]
-    amounts = _amounts(data)
-    timed = data[~amounts & (data["end"] > data["start"])]
-    given = data[amounts]
-    data = pd.concat([timed, given]) if len(given) else timed
-    if data.empty:
-        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
-    zone = data["start"].dt.tz
-    pieces = [_by_day(_merged(timed))] if len(timed) else []
-    if len(given):
-        pieces.append(_by_day(given, pd.to_numeric(given["hours"].astype(object), errors="coerce").astype(float)))
-    days = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
-    days = days[days["day"].dt.day_of_week < 5]
-    first = _bound(start, "start", zone).normalize() if start is not None else data["start"].min().normalize()
-    last_moment = (data["end"] - pd.Timedelta(1, "ns")).where(data["end"] > data["start"], data["start"]).max()
-    last = _bound(end, "end", zone).normalize() if end is not None else last_moment.normalize()
-    days = days[(days["day"] >= first) & (days["day"] <= last)]
-    calendar = pd.DataFrame({"day": pd.bdate_range(first, last)})
-    def to_period(day: pd.Series) -> pd.Series:  # periods of wall-clock days (a period has no zone)
-        return (day.dt.tz_localize(None) if day.dt.tz is not None else day).dt.to_period(freq).dt.start_time
-    capacity = calendar.groupby(to_period(calendar["day"])).size() * hours_per_day
-    booked = days.groupby(["staff", to_period(days["day"]).rename("period")])["hours"].sum()
-    staff = sorted(data["staff"].unique())
-    grid = pd.MultiIndex.from_product([staff, capacity.index], names=["staff", "period"])
-    result = booked.reindex(grid, fill_value=0.0).rename("booked_hours").reset_index()
-    result["capacity_hours"] = result["period"].map(capacity)
-    result["utilisation"] = result["booked_hours"] / result["capacity_hours"]
-    return result.astype(columns)
+    first = as_moment(start, "start").tz_localize(None) if start is not None else None
+    last = as_moment(end, "end").tz_localize(None) if end is not None else None
+    if first is not None and last is not None and last < first:
+        raise ValueError(f"end={end!r} is before start={start!r}")
+    return first, last

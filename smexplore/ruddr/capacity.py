@@ -49,10 +49,10 @@ UTILISATION_COLUMNS: dict[str, str] = {
     "billable_allocated_hours": "Float64",
     "entry_hours": "Float64",
     "billable_hours": "Float64",
-    "target_percentage": "Float64",
-    "utilisation_percentage": "Float64",
-    "planned_utilisation_percentage": "Float64",
-    "allocated_percentage": "Float64",
+    "target": "Float64",
+    "billable_utilisation": "Float64",
+    "planned_billable_utilisation": "Float64",
+    "allocated_utilisation": "Float64",
 }
 """The columns of ``utilisation_against_capacity``, in order, with their dtypes:
 
@@ -65,13 +65,14 @@ UTILISATION_COLUMNS: dict[str, str] = {
 - ``allocated_hours``, ``billable_allocated_hours``: the member's project allocations (all, and
   those with ``isBillable``);
 - ``entry_hours``, ``billable_hours``: project time recorded in time entries (all, and billable);
-- ``target_percentage``: the member's utilisation target, the mean of the days' targets weighted
-  by their availability (``<NA>`` without a target on any available day);
-- ``utilisation_percentage``: billable hours ÷ capacity × 100 (Ruddr's billable utilisation);
-- ``planned_utilisation_percentage``: billable allocated hours ÷ capacity × 100 (the same from the plan);
-- ``allocated_percentage``: allocated hours ÷ capacity × 100 (how full the schedule is);
+- ``target``: the member's utilisation target as a fraction (Ruddr's ``targetPercentage`` 80 is
+  0.8), the mean of the days' targets weighted by their availability (``<NA>`` without a target on
+  any available day);
+- ``billable_utilisation``: billable hours ÷ capacity (Ruddr's billable utilisation);
+- ``planned_billable_utilisation``: billable allocated hours ÷ capacity (the same from the plan);
+- ``allocated_utilisation``: allocated hours ÷ capacity (how full the schedule is);
 
-the three percentages ``<NA>`` where capacity is 0.
+fractions, as every utilisation in smexplore (0.85 is 85 %), ``<NA>`` where capacity is 0.
 """
 
 _MEASURES = ("allocated_hours", "billable_allocated_hours", "entry_hours", "billable_hours", "time_off_raw")
@@ -229,11 +230,11 @@ def utilisation_against_capacity(allocations: Any, members: Any, time_entries: A
     table = table[busy].reset_index(drop=True)
     table["member"] = table["member_id"].map(names)
     weight = table["target_weight"]
-    table["target_percentage"] = (table["weighted_target"] / weight).where(weight > 0)
+    table["target"] = (table["weighted_target"] / weight).where(weight > 0) / 100  # Ruddr says percentages
     capacity = table["capacity_hours"].where(table["capacity_hours"] > 0)
-    table["utilisation_percentage"] = table["billable_hours"] / capacity * 100
-    table["planned_utilisation_percentage"] = table["billable_allocated_hours"] / capacity * 100
-    table["allocated_percentage"] = table["allocated_hours"] / capacity * 100
+    table["billable_utilisation"] = table["billable_hours"] / capacity
+    table["planned_billable_utilisation"] = table["billable_allocated_hours"] / capacity
+    table["allocated_utilisation"] = table["allocated_hours"] / capacity
     table = table.sort_values(["member", "member_id", "period"], kind="stable").reset_index(drop=True)
     result = table[list(UTILISATION_COLUMNS)].astype(UTILISATION_COLUMNS)
     result.attrs = {"source": "ruddr", "resource": "utilisation"}

@@ -59,15 +59,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.filters.expr import Expr, F
 from ..core.frames import to_frame
-from ..core.spans import as_moment, day_spans
+from ..core.spans import day_spans, window
 from ..core.timeline import TIMELINE_COLUMNS, conform, empty_timeline, register_normaliser
 from .allocation_hours import DEFAULT_CAPACITY, UNITS, capacity_from_periods, daily_hours
 from .flatten import flatten
 from .resources import get_resource
 
-__all__ = ["SOURCE", "TIME_OFF_ORDER", "allocation_days", "as_frame", "member_capacities", "normalise_allocations",
-           "normalise_time_entries", "time_off_dates", "timeline_frame"]
+__all__ = ["SOURCE", "TIME_OFF_ORDER", "allocation_days", "as_frame", "days_off_filter", "joined",
+           "member_capacities", "normalise_allocations", "normalise_time_entries", "time_off_dates", "timeline_frame",
+           "window", "window_filters", "with_time_off"]
 
 SOURCE = "ruddr"
 
@@ -466,10 +468,7 @@ def timeline_frame(allocations: Any = None, members: Any = None, time_entries: A
         ValueError: ``start``/``end`` is no time, or ``end`` is before ``start``; a frame lacks
             the columns its normaliser needs.
     """
-    first = as_moment(start, "start") if start is not None else None
-    last = as_moment(end, "end") if end is not None else None
-    if first is not None and last is not None and last < first:
-        raise ValueError(f"end={end!r} is before start={start!r}")
+    first, last = window(start, end)
     parts = []
     planned = as_frame(allocations, "allocations")
     recorded = as_frame(time_entries, "time-entries")
@@ -487,7 +486,99 @@ def timeline_frame(allocations: Any = None, members: Any = None, time_entries: A
         return _finish(None, {})
     rows = _time_off_once(pd.concat(parts, ignore_index=True))
     if first is not None:
-        rows = rows[rows["end"] > first.tz_localize(None)]
+        rows = rows[rows["end"] > first]
     if last is not None:
-        rows = rows[rows["start"] < last.tz_localize(None)]
+        rows = rows[rows["start"] < last]
     return _finish(rows, {})
+
+
+# --- a window pushed to the server (``Session.timeline_frame(start=, end=)``) ---------------------
+_DAY = pd.Timedelta(days=1)
+
+
+
+
+def joined(*parts: Expr | None) -> Expr | None:
+    """The conditions joined by ``&`` (``None`` ones left out; ``None`` when none is left)."""
+    combined: Expr | None = None
+    for part in parts:
+        if part is not None:
+            combined = part if combined is None else combined & part
+    return combined
+
+
+def window_filters(start: Any = None, end: Any = None) -> tuple[Expr | None, Expr | None]:
+    """What every allocation and every time entry with a row between ``start`` and ``end`` meets.
+
+    A row is a day (00:00 to 00:00) or a time entry's ``startTime``–``endTime`` on its ``date`` (one
+    ending at or before its start ends the next day), so:
+
+    - an allocation has a row in the window only if it starts before ``end`` and ends on or after
+      ``start``'s day (``F.start < end``, ``F.end >= day``: Ruddr's ``startBefore``/``startOnBefore``
+      and ``endOnAfter``; one spanning the whole window meets both);
+    - a time entry only if its ``date`` is before ``end`` and after two days before ``start``
+      (``dateBefore``/``dateOnBefore``, ``dateAfter``).
+
+    Returns:
+        ``(allocations, time entries)``: the conditions, ``None`` where the window has no bound.
+        ``timeline_frame`` trims the rows to the window exactly.
+    """
+    first, last = window(start, end)
+    planned: list[Expr] = []
+    recorded: list[Expr] = []
+    if last is not None:
+        planned.append(F.start < last)
+        recorded.append(F.date < last)
+    if first is not None:
+        planned.append(F.end >= first.normalize())
+        recorded.append(F.date > first - 2 * _DAY)
+    return joined(*planned), joined(*recorded)
+
+
+def days_off_filter(allocations: pd.DataFrame, start: Any = None, end: Any = None) -> Expr | None:
+    """The time-off allocations a window's allocations need beyond the window, or ``None``: none.
+
+    A member's project allocation is spread over its working days less the member's days off, and
+    its days are scaled to ``totalHours`` (see the module): its hours on a day inside the window
+    depend on the time off over its whole range. Time off that overlaps the window came with the
+    window's allocations; this asks for the rest: time-off allocations (``assignmentTypeId=time_off``)
+    overlapping the days from the first start to the last end of the member project allocations
+    (not allocating on time-off days) that reach out of the window.
+    """
+    first, last = window(start, end)
+    if allocations.empty or (first is None and last is None):
+        return None
+    _require(allocations, ("start", "end"), "allocations")
+    starts, ends = _days(allocations, "start"), _days(allocations, "end")
+    needs = [
+        (a, b) for a, b, who, what, member, on_off in zip(
+            starts, ends, _resource_type(allocations), _assignment(allocations), _values(allocations, "member_id"),
+            _values(allocations, "allocate_on_time_off_days"), strict=True)
+        if a is not None and b is not None and who == "member" and what == "project" and member is not None
+        and on_off is not True]
+    if not needs:
+        return None
+    low, high = min(a for a, _ in needs), max(b for _, b in needs)
+    beyond = (first is not None and low < first.normalize().date()) or (last is not None
+                                                                       and pd.Timestamp(high) >= last)
+    if not beyond:
+        return None
+    return (F.assignment_type_id == "time_off") & (F.start <= pd.Timestamp(high)) & (F.end >= pd.Timestamp(low))
+
+
+def with_time_off(allocations: pd.DataFrame, time_off: pd.DataFrame) -> pd.DataFrame:
+    """``allocations`` and the ``time_off`` allocations it lacks (by ``id``), by start and end as a Session sorts them."""
+    if time_off.empty:
+        return allocations
+    extra = time_off[~time_off["id"].isin(allocations["id"])]
+    frames = [f for f in (allocations, extra) if not f.empty]
+    if len(frames) == 1:
+        return frames[0]
+    for column in allocations.columns:  # a category keeps its dtype through concat only with the same categories
+        kinds = [f[column].dtype for f in frames if isinstance(f[column].dtype, pd.CategoricalDtype)]
+        if kinds and any(k != kinds[0] for k in kinds):
+            union = pd.api.types.union_categoricals([f[column] for f in frames], ignore_order=True).categories
+            frames = [f.assign(**{column: f[column].cat.set_categories(union)}) for f in frames]
+    merged = pd.concat(frames, ignore_index=True)
+    merged.attrs = dict(allocations.attrs)
+    return merged.sort_values(["start", "end"], kind="stable", ignore_index=True)

@@ -8,7 +8,7 @@ emulator's synthetic consultancy. Everything but the field table, the paging sty
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,8 +17,10 @@ import pandas as pd
 import requests
 
 from ..core.auth import Credential, resolve_secret
+from ..core.filters.expr import as_expression
 from ..core.filters.plan import Dialect
 from ..core.paging import JsonCursor, Paginator
+from ..core.schedule import CAPACITY_DTYPES, people_frame
 from ..core.schema import Resource, canonical_uuid
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
@@ -26,7 +28,7 @@ from ..core.timeline import normalise
 from .capacity import utilisation_against_capacity
 from .dialect import dialect_for
 from .flatten import flatten
-from .normalise import timeline_frame
+from .normalise import days_off_filter, joined, member_capacities, timeline_frame, window_filters, with_time_off
 from .resources import get_resource, resource_names
 
 __all__ = ["DEFAULT_BASE_URL", "ENV_TOKEN", "Session", "Settings", "connect", "demo"]
@@ -58,6 +60,16 @@ _PREVIEW = {
     "projects": ("name", "client_name", "status_id", "start", "end"),
     "project-roles": ("name", "project_name"),
     "project-tasks": ("name", "project_name", "status_id"),
+}
+
+# Name columns whose values one of the workspace's lists names: column → (list, its column of names).
+# The FilterBuilder offers them as a list; an == or isin on one that names no one warns.
+_NAME_LISTS = {
+    "member_name": ("members", "name"),
+    "project_name": ("projects", "name"),
+    "client_name": ("clients", "name"),
+    "project_client_name": ("clients", "name"),
+    "placeholder_name": ("resource-placeholders", "name"),
 }
 
 
@@ -141,24 +153,58 @@ class Session(BaseSession):
         """Allocation days, placeholder demand, time off and time entries as one normalised timeline
         frame (see ``sm.normalise``), recorded time counted once.
 
+        The window goes to Ruddr with ``where``: only the allocations overlapping it
+        (``startBefore``, ``endOnAfter``), the time off those reach beyond it (their hours on a day
+        depend on it), and the time entries of its days are pulled; members whole (``window_filters``
+        and ``days_off_filter`` in ``smexplore.ruddr.normalise`` say what is sent). The frame is the
+        one the whole history gives, trimmed to the window.
+
         Args:
             where: A filter both allocations and time entries can run (``member_id``, ``project_id`` …).
             start: Keep days ending after this moment.
             end: Keep days starting before this moment.
         """
-        frame = timeline_frame(self.allocations(where), self.members(), self.time_entries(where),
+        base = as_expression(where)
+        planned, recorded = window_filters(start, end)
+        allocations = self.allocations(joined(base, planned))
+        days_off = days_off_filter(allocations, start, end)
+        if days_off is not None:
+            allocations = with_time_off(allocations, self.allocations(joined(base, days_off)))
+        frame = timeline_frame(allocations, self.members(), self.time_entries(joined(base, recorded)),
                                start=start, end=end)
         frame.attrs.update(source=self.source, resource="timeline", now=self.now.isoformat())
         return frame
 
-    def utilisation(self, start: Any = None, end: Any = None, freq: str = "W") -> pd.DataFrame:
-        """Each member's capacity, allocated and logged hours, target and utilisation per week (or ``freq="M"``).
+    def billable_utilisation(self, start: Any = None, end: Any = None, freq: str = "W") -> pd.DataFrame:
+        """Ruddr's own measures per member and week (or ``freq="M"``): capacity, allocated and billable
+        hours, the member's target and billable utilisation, as fractions (0.8 is 80 %).
 
         Capacity comes from the members' availability periods less time off; the target from their
-        utilisation target periods (see ``smexplore.ruddr.capacity``).
+        utilisation target periods (see ``smexplore.ruddr.capacity``). ``utilisation()`` is the
+        measure every system answers (planned and recorded ÷ available hours).
         """
         return utilisation_against_capacity(self.allocations(), self.members(), self.time_entries(), start, end,
                                             freq)
+
+    def people(self) -> pd.DataFrame:
+        """The workspace's active members: ``staff_id`` and ``staff`` (placeholders are demand, not people)."""
+        members = self.members()
+        active = members[members["is_active"].fillna(True).astype(bool)] if "is_active" in members else members
+        return people_frame(active["id"], active["name"])
+
+    def capacity(self, start: Any = None, end: Any = None, *, hours_per_day: float = 8) -> pd.DataFrame:
+        """Each active member's hours per day of the window from their availability periods (Ruddr's
+        capacity; the workspace default of 8 h Monday to Friday where a member has none). Time off
+        is in the timeline and is taken out of it by ``load``; ``hours_per_day`` is not used."""
+        first, last = self._window(start, end, weeks_back=0, weeks_ahead=2)
+        hours_on = member_capacities(self.members())
+        people = self.people()
+        days = [day.date() for day in pd.date_range(first.normalize(), last - pd.Timedelta(1, "ns"), freq="D")]
+        rows = [(member, name, pd.Timestamp(day), hours_on[member](day))
+                for member, name in zip(people["staff_id"], people["staff"], strict=True)
+                if member in hours_on for day in days]
+        frame = pd.DataFrame(rows, columns=["staff_id", "staff", "day", "capacity_hours"]).assign(source=self.source)
+        return frame[list(CAPACITY_DTYPES)].astype(CAPACITY_DTYPES)
 
     # --- what Ruddr says ----------------------------------------------------------------------
     def paging(self, spec: Resource | None = None) -> Paginator:
@@ -181,6 +227,25 @@ class Session(BaseSession):
 
     def _prepare(self, spec: Resource, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [flatten(record, spec) for record in records]
+
+    def named_columns(self, resource: str) -> dict[str, str]:
+        """The names of members, projects, clients and placeholders a record points at (``member_name`` …),
+        each listing itself (ids are typed: they are not offered as names)."""
+        return {column: column for column in self.filter_columns(resource) if column in _NAME_LISTS}
+
+    def _names(self, column: str) -> pd.Series:
+        """The names a name column of ``named_columns`` shows, by the listed record's id."""
+        return self._known_names(column, self._related_frame)
+
+    def _known_names(self, column: str, related: Callable[[str], pd.DataFrame]) -> pd.Series:
+        """The names ``column`` can show: those of the workspace's list (``members``, ``projects`` …),
+        read through ``related`` (a query's reads: one pull through the cache)."""
+        try:
+            listed, name = _NAME_LISTS[column]
+        except KeyError:
+            raise KeyError(f"{self.display_name} lists no names for {column!r}") from None
+        frame = related(listed)
+        return pd.Series(frame[name].to_numpy(), index=frame["id"].to_numpy(), name=column).dropna()
 
     def preview_columns(self, resource: str) -> list[str]:
         """Who, what and when first (``member_name``, ``project_name``, ``start`` …), or the record's name."""

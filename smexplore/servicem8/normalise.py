@@ -170,6 +170,11 @@ def timeline_frame(session: _Pulls, where: Expr | str | None = None, start: Any 
         start: Keep spans that end after this moment (a naive time is account time).
         end: Keep spans that start before this moment.
 
+    The window is sent with ``where`` (as ``$filter``): activities ending after ``start`` and
+    starting before ``end`` (``end_date gt …``, ``start_date lt …``), allocations of the days from
+    the one before ``start``'s (a booking window may pass midnight) to ``end``
+    (``allocation_date gt …``, ``allocation_date lt …``); the spans are then trimmed to it exactly.
+
     Returns:
         Bookings, recorded time and allocations (in their windows), sorted by start then staff;
         ``attrs["now"]`` is the account's now.

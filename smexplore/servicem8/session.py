@@ -18,9 +18,11 @@ import requests
 
 from ..core.errors import CacheMissError, SMExploreError
 from ..core.filters.evaluate import evaluate
+from ..core.filters.expr import F, as_expression
 from ..core.filters.plan import Dialect, Lookup
 from ..core.http import ErrorKind
 from ..core.log import get_logger
+from ..core.schedule import people_frame
 from ..core.schema import Resource, canonical_uuid
 from ..core.session import (
     DEFAULT_EXPIRE_AFTER,
@@ -51,12 +53,16 @@ METHODS = {
     "jobs": "job",
     "allocations": "joballocation",
     "activities": "jobactivity",
+    "bookings": "jobactivity",
     "staff": "staff",
     "clients": "company",
     "categories": "category",
     "allocation_windows": "allocationwindow",
     "queues": "queue",
 }
+
+_SCHEDULED = F.activity_was_scheduled == True  # builds a filter expression
+"""What makes an activity a booking (see ``Session.bookings``)."""
 
 # The FilterBuilder lists these uuids by name: uuid field → the enriched column that names it.
 _NAMED_UUIDS = {key: column for column, key in DIRECT_KEYS.items() if column != "job_number"}
@@ -144,6 +150,12 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
     def timeline_frame(self, where: Where = None, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Bookings, recorded time and allocations as one normalised timeline frame (see ``sm.normalise``).
 
+        The window goes to ServiceM8 with ``where`` as ``$filter``: only the activities and the
+        allocations of its days are pulled (``smexplore.servicem8.normalise.timeline_frame`` says
+        how); the jobs, clients and staff that name them, and the allocation windows, are pulled
+        whole (its ``$filter`` cannot ask for a list of uuids). The frame is the one the whole
+        history gives, trimmed to the window.
+
         Args:
             where: A filter both job activities and allocations can run (``staff_name``,
                 ``staff_uuid``, ``job_uuid`` …).
@@ -163,6 +175,17 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
     def activities(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Job activities: bookings and recorded time (``/jobactivity.json``); same arguments as ``frame``."""
         return self.frame("jobactivity", where, **options)
+
+    def bookings(self, where: Where = None, **options: Any) -> pd.DataFrame:
+        """Bookings: the job activities scheduled in advance (``activity_was_scheduled``), not the time
+        recorded on site (``activity_was_recorded``; the API holds the two apart: no activity is
+        both). The same columns and dtypes as ``activities()``, and the same arguments as ``frame``;
+        the condition is sent to the API with ``where`` (``activity_was_scheduled eq 1``), as
+        ServiceM8's own clients ask for bookings.
+
+        ``frame("bookings")`` names the resource, ``jobactivity``: every activity.
+        """
+        return self.frame("jobactivity", _scheduled(where), **options)
 
     def staff(self, where: Where = None, **options: Any) -> pd.DataFrame:
         """Staff members (``/staff.json``); same arguments as ``frame``."""
@@ -194,7 +217,8 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
         return super().get(resource, uuid)
 
     def resources(self) -> pd.DataFrame:
-        """Every supported resource: its method, path, read scope and number of fields."""
+        """Every supported resource: its methods (``jobactivity``: ``activities, bookings``), path, read
+        scope and number of fields."""
         frame = super().resources()
         scopes = [get_resource(name).scopes["list"] for name in frame["resource"]]
         frame.insert(3, "read_scope", pd.Series(scopes, index=frame.index, dtype="string"))
@@ -219,6 +243,14 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
     def _filter_of(self, params: Mapping[str, str]) -> str | None:
         """The ``$filter`` of a first-page request (a 400 to a later page is about its cursor, not the filter)."""
         return params.get("$filter") if params.get("cursor", "-1") == "-1" else None
+
+    def people(self) -> pd.DataFrame:
+        """The account's active staff who are on the schedule (not ``hide_from_schedule``): ``staff_id``
+        (their uuid) and ``staff`` (first and last name)."""
+        staff = self.staff()
+        if "hide_from_schedule" in staff:
+            staff = staff[~staff["hide_from_schedule"].fillna(False).astype(bool).to_numpy()]
+        return people_frame(staff["uuid"], (staff["first"].fillna("") + " " + staff["last"].fillna("")).str.strip())
 
     def _account_zone(self) -> str | None:
         """The account's time zone, as its vendor record says (``/vendor.json``'s ``timezone_name``),
@@ -253,6 +285,11 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
         """The names an enriched ``column`` shows, by the related record's uuid."""
         return names_by_uuid(column, self._related_frame)
 
+    def _known_names(self, column: str, related: Callable[[str], pd.DataFrame]) -> pd.Series:
+        """The names an enriched ``column`` shows, from the list a filter on it looks names up in (or
+        enrichment adds them from): read through the query's ``related``, so no request is added."""
+        return names_by_uuid(column, related)
+
     def named_columns(self, resource: str) -> dict[str, str]:
         """Staff, client and category uuids and names (not job numbers: too many for a list)."""
         named: dict[str, str] = {}
@@ -284,6 +321,17 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
                 return ()
             known = self._custom_fields.get(spec.name)
         return known or ()
+
+
+def _scheduled(where: Where) -> Where:
+    """``where`` and ``activity_was_scheduled``. Filter text stays text (checked as given first), so an
+    error in it still quotes it and points into it."""
+    if where is None:
+        return _SCHEDULED
+    given = as_expression(where)  # FilterError or TypeError as frame() would raise them
+    if isinstance(where, str):
+        return f"{where} and activity_was_scheduled eq 1"
+    return _SCHEDULED if given is None else given & _SCHEDULED
 
 
 def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_url: str = DEFAULT_BASE_URL,

@@ -26,10 +26,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.spans import as_moment
+from ..core.filters.expr import Expr, F
+from ..core.spans import window
 from ..core.timeline import TIMELINE_COLUMNS, conform, empty_timeline, register_normaliser
 
-__all__ = ["SOURCE", "normalise_assignments", "normalise_time_entries", "timeline_frame"]
+__all__ = ["ENTRY_SPAN", "SOURCE", "normalise_assignments", "normalise_time_entries", "timeline_frame", "window",
+           "window_filter"]
 
 SOURCE = "syncd"
 _DAY = pd.Timedelta(days=1)
@@ -113,6 +115,38 @@ def normalise_assignments(frame: pd.DataFrame) -> pd.DataFrame:
     return conform(rows[list(TIMELINE_COLUMNS)]).reset_index(drop=True)
 
 
+ENTRY_SPAN = pd.Timedelta(days=1)
+"""The longest one time entry's start and end times are taken to span."""
+
+_ZONE_SLACK = 2 * _DAY
+"""How far a ``timezone=`` session's wall clock can be from the one an entry was written with (offsets run
+from -12:00 to +14:00: less than 26 hours), in whole days."""
+
+
+
+
+def window_filter(start: Any = None, end: Any = None, timezone: str | None = None) -> Expr | None:
+    """What every time entry with a row between ``start`` and ``end`` meets, on its ``date`` (``None``: no bound).
+
+    An entry's ``date`` is its start's day as the user wrote it, and its row runs from its start
+    (that day's 00:00 for an entry given as a duration) for at most ``ENTRY_SPAN``: so its ``date``
+    is before ``end`` and after ``start`` less ``ENTRY_SPAN`` and a day. In a session with a
+    ``timezone``, starts are that zone's wall clock, up to a day from the user's: two days more on
+    either side. Sent as Syncd's ``start_date``/``end_date`` (whole days); ``timeline_frame`` trims the
+    rows to the window exactly.
+    """
+    first, last = window(start, end)
+    slack = _ZONE_SLACK if timezone else pd.Timedelta(0)
+    bounds: list[Expr] = []
+    if first is not None:
+        bounds.append(F.date > first - ENTRY_SPAN - _DAY - slack)
+    if last is not None:
+        bounds.append(F.date < last + slack)
+    if not bounds:
+        return None
+    return bounds[0] & bounds[1] if len(bounds) == 2 else bounds[0]
+
+
 def _is_time_entries(frame: pd.DataFrame) -> bool:
     return {"user_id", "job_id", "duration", "start_time", "end_time", "start_date"} <= set(frame.columns)
 
@@ -139,10 +173,7 @@ def timeline_frame(time_entries: pd.DataFrame | None = None, assignments: pd.Dat
         ValueError: ``start``/``end`` is no time, or ``end`` is before ``start``; a frame lacks
             the columns its normaliser needs.
     """
-    first = as_moment(start, "start").tz_localize(None) if start is not None else None
-    last = as_moment(end, "end").tz_localize(None) if end is not None else None
-    if first is not None and last is not None and last < first:
-        raise ValueError(f"end={end!r} is before start={start!r}")
+    first, last = window(start, end)
     parts = [normalise_time_entries(time_entries) if time_entries is not None else None,
              normalise_assignments(assignments) if assignments is not None else None]
     found = [p for p in parts if p is not None and not p.empty]

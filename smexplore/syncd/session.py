@@ -27,13 +27,14 @@ from ..core.filters.expr import Expr, F, as_expression
 from ..core.frames import to_frame
 from ..core.http import ErrorKind
 from ..core.paging import ItemRange, Paginator, Unpaged
+from ..core.schedule import people_frame
 from ..core.schema import Resource
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
 from ..core.timeline import normalise
 from .answers import LIST_ROOTS, RECORD_ROOTS, ListOf, decode
 from .dialect import SyncdDialect, list_path
-from .normalise import timeline_frame
+from .normalise import timeline_frame, window_filter
 from .records import ancestors, row
 from .resources import get_resource, resource_names
 from .tree import job_tree, resolve_assignments
@@ -176,14 +177,30 @@ class Session(BaseSession, JobWrites):  # the base's methods first: JobWrites on
     def timeline_frame(self, where: Where = None, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Time entries (one ``time_entry`` row each, per user) as a normalised timeline frame (see ``sm.normalise``).
 
+        The window goes to Syncd with ``where``: only the time entries of its days are pulled
+        (``start_date``/``end_date``: ``smexplore.syncd.normalise.window_filter``), with the jobs,
+        job types and users that name them. The frame is the one the whole history gives, trimmed
+        to the window. Assignments are not pulled: Syncd gives them no dates, so they add no rows.
+
         Args:
             where: A filter on the time entries (``user_id``, ``job_path``, ``date`` …).
             start: Keep rows ending after this moment.
             end: Keep rows starting before this moment.
         """
-        frame = timeline_frame(self.time_entries(where), self.assignments(), start=start, end=end)
+        query = as_expression(where)
+        days = window_filter(start, end, self.settings.timezone)
+        if days is not None:
+            query = days if query is None else query & days
+        frame = timeline_frame(self.time_entries(query), start=start, end=end)
         frame.attrs.update(source=self.source, resource="timeline", now=self.now.isoformat())
         return frame
+
+    def people(self) -> pd.DataFrame:
+        """The account's active users: ``staff_id`` and ``staff`` (their full name, as time entries name them)."""
+        users = self.users()
+        if "active" in users:
+            users = users[users["active"].fillna(True).astype(bool).to_numpy()]
+        return people_frame(users["id"], users["full_name"])
 
     def get(self, resource: str, record_id: Any) -> pd.DataFrame:
         """One record by its id, as a one-row frame (a job's path and depth from its ancestors).

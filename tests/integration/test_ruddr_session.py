@@ -28,6 +28,7 @@ import smexplore as sm
 from smexplore import F
 from smexplore.core.filters.evaluate import evaluate
 from smexplore.core.filters.values import ORDERED_KINDS, TEXT_KINDS
+from smexplore.core.load import UTILISATION_DTYPES
 from smexplore.core.timeline import TIMELINE_DTYPES
 from smexplore.ruddr.dialect import PARAMETERS
 from smexplore.ruddr.emulator import DEMO_TOKEN, RuddrEmulator, Workspace, build_workspace
@@ -698,20 +699,23 @@ def test_two_systems_concatenate_and_draw_one_timeline_and_one_utilisation(sessi
 
         plt.close(ax.figure)
     table = sm.utilisation(both, kinds=("booking", "allocation"), start=week["start"], end=week["end"])
-    people = set(table["staff"])
-    assert any(p.endswith("(servicem8)") for p in people) and any(p.endswith("(ruddr)") for p in people)
-    assert (table["booked_hours"] > 0).any() and table["utilisation"].notna().all()
+    assert set(table["source"]) == {"servicem8", "ruddr"}  # each person with their system
+    assert (table["planned_hours"] > 0).any() and table["utilisation"].notna().all()
 
 
 def test_utilisation_columns_and_dtypes(session: sm.ruddr.Session) -> None:
-    table = session.utilisation(start="2026-02-02", end="2026-03-01")
+    everyone = session.utilisation(start="2026-02-02", end="2026-03-02")
+    assert {c: str(t) for c, t in everyone.dtypes.items()} == UTILISATION_DTYPES  # as on every system
+    assert set(everyone["staff"]) == set(session.people()["staff"])  # every active member, busy or not
+    table = session.billable_utilisation(start="2026-02-02", end="2026-03-01")
     assert {c: str(t) for c, t in table.dtypes.items()} == {
         "member_id": "string", "member": "string", "period": "datetime64[ns]", "availability_hours": "Float64",
         "time_off_hours": "Float64", "capacity_hours": "Float64", "allocated_hours": "Float64",
         "billable_allocated_hours": "Float64", "entry_hours": "Float64", "billable_hours": "Float64",
-        "target_percentage": "Float64", "utilisation_percentage": "Float64",
-        "planned_utilisation_percentage": "Float64", "allocated_percentage": "Float64",
+        "target": "Float64", "billable_utilisation": "Float64", "planned_billable_utilisation": "Float64",
+        "allocated_utilisation": "Float64",
     }
+    assert table["target"].dropna().between(0, 1).all()  # fractions, as every utilisation
     assert len(table) > 0 and table["member"].notna().all()
     assert set(table["period"].dt.day_of_week) == {0}  # weeks start on Monday
     assert (table["period"] >= pd.Timestamp("2026-02-02") - timedelta(days=6)).all()

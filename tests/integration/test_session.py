@@ -103,7 +103,7 @@ def test_get_one_record(session: sm.Session, emulator: Emulator) -> None:
 
 # --- bad input fails before any request -------------------------------------------------------
 @pytest.mark.parametrize(("call", "error", "words"), [
-    (lambda s: s.frame("jobs"), sm.UnknownResourceError, "did you mean 'job'"),
+    (lambda s: s.frame("jobz"), sm.UnknownResourceError, "did you mean 'job'"),
     (lambda s: s.jobs("stauts eq 'Quote'"), sm.UnknownFieldError, "did you mean 'status'"),
     (lambda s: s.jobs("status eq 'Quote' or status eq 'Completed'"), sm.FilterError, "position 18"),
     (lambda s: s.activities("start_date gt 'March'"), sm.FilterError, "not a date"),
@@ -380,7 +380,7 @@ def test_repr_and_html_show_the_useful_state(session: sm.Session) -> None:
 def test_resources_and_describe(session: sm.Session) -> None:
     listing = session.resources()
     assert list(listing["resource"]) == list(resource_names())
-    assert listing.set_index("resource").loc["jobactivity", "method"] == "activities"
+    assert listing.set_index("resource").loc["jobactivity", "method"] == "activities, bookings"
     described = session.describe("joballocation").set_index("field")
     assert described.loc["allocation_date", "dtype"] == "datetime64[ns]"
     assert described.loc["staff_uuid", "kind"] == "uuid"

@@ -433,8 +433,9 @@ def test_concatenated_with_a_servicem8_timeline_frame_every_dtype_is_kept(sessio
     assert {c: str(t) for c, t in both.dtypes.items()} == TIMELINE_DTYPES
     assert set(both["source"]) == {"servicem8", "syncd"}
     table = sm.utilisation(both, kinds=("booking", "time_entry"), start=WEEK["start"], end=WEEK["end"])
-    people = set(table["staff"])
-    assert any(p.endswith("(servicem8)") for p in people) and any(p.endswith("(syncd)") for p in people)
+    assert set(table["source"]) == {"servicem8", "syncd"}  # each person with their system
+    syncd_rows = table[table["source"] == "syncd"]
+    assert (syncd_rows["recorded_utilisation"] > 0).any() and (syncd_rows["planned_hours"] == 0).all()
 
 
 def test_demo_opens_the_emulators_account() -> None:

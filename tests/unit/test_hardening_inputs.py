@@ -244,7 +244,7 @@ def test_utilisation_of_an_aware_frame_takes_a_naive_start_as_wall_time_in_its_z
                               end=pd.Timestamp("2026-03-06", tz=ZONE))
     naive = sm.utilisation(_week(), freq="D", start="2026-03-02", end="2026-03-06")
     assert aware.equals(explicit)
-    assert aware["booked_hours"].tolist() == naive["booked_hours"].tolist()
+    assert aware["planned_hours"].tolist() == naive["planned_hours"].tolist()
     assert aware["capacity_hours"].tolist() == naive["capacity_hours"].tolist()
 
 

@@ -84,29 +84,29 @@ def test_weeks_by_hand() -> None:
     first = _row(table, "Anna Berg", "2026-03-02")
     assert first == pytest.approx({**first, "availability_hours": 40, "time_off_hours": 0, "capacity_hours": 40,
                                    "allocated_hours": 40, "billable_allocated_hours": 30, "entry_hours": 8,
-                                   "billable_hours": 6, "target_percentage": 80, "utilisation_percentage": 15,
-                                   "planned_utilisation_percentage": 75, "allocated_percentage": 100})
+                                   "billable_hours": 6, "target": 0.8, "billable_utilisation": 0.15,
+                                   "planned_billable_utilisation": 0.75, "allocated_utilisation": 1.0})
     second = _row(table, "Anna Berg", "2026-03-09")  # Wednesday off: no work planned, capacity 32
     assert second == pytest.approx({**second, "availability_hours": 40, "time_off_hours": 8, "capacity_hours": 32,
                                     "allocated_hours": 32, "billable_allocated_hours": 24, "entry_hours": 0,
-                                    "billable_hours": 0, "target_percentage": 60, "utilisation_percentage": 0,
-                                    "planned_utilisation_percentage": 75, "allocated_percentage": 100})
+                                    "billable_hours": 0, "target": 0.6, "billable_utilisation": 0.0,
+                                    "planned_billable_utilisation": 0.75, "allocated_utilisation": 1.0})
     ben = _row(table, "Ben Cho", "2026-03-09")
     assert ben == pytest.approx({**ben, "availability_hours": 30, "capacity_hours": 30, "allocated_hours": 15,
-                                 "billable_hours": 5, "target_percentage": 50, "utilisation_percentage": 100 / 6,
-                                 "planned_utilisation_percentage": 50})
+                                 "billable_hours": 5, "target": 0.5, "billable_utilisation": 1 / 6,
+                                 "planned_billable_utilisation": 0.5})
 
 
 def test_months_time_off_not_adjusted_and_targets_weighted_by_availability() -> None:
     table = utilisation_against_capacity(ALLOCATIONS, MEMBERS, ENTRIES, "2026-03-02", "2026-03-13", freq="M")
     anna = _row(table, "Anna Berg", "2026-03-01")
     assert anna == pytest.approx({**anna, "availability_hours": 80, "time_off_hours": 8, "capacity_hours": 72,
-                                  "allocated_hours": 72, "billable_hours": 6, "target_percentage": 70,
-                                  "utilisation_percentage": 100 * 6 / 72})
+                                  "allocated_hours": 72, "billable_hours": 6, "target": 0.7,
+                                  "billable_utilisation": 6 / 72})
     raw = utilisation_against_capacity(ALLOCATIONS, MEMBERS, ENTRIES, "2026-03-02", "2026-03-13", freq="M",
                                        adjust_for_time_off=False)
     anna = _row(raw, "Anna Berg", "2026-03-01")
-    assert anna["capacity_hours"] == 80 and anna["planned_utilisation_percentage"] == pytest.approx(100 * 54 / 80)
+    assert anna["capacity_hours"] == 80 and anna["planned_billable_utilisation"] == pytest.approx(54 / 80)
     # a window cuts the period: only its days count
     one_day = utilisation_against_capacity(ALLOCATIONS, MEMBERS, ENTRIES, "2026-03-02", "2026-03-02", freq="M")
     assert _row(one_day, "Anna Berg", "2026-03-01")["capacity_hours"] == 8
@@ -119,7 +119,7 @@ def test_members_of_frames_records_and_unknown_members() -> None:
     pd.testing.assert_frame_equal(frames, records)
     only_anna = utilisation_against_capacity(ALLOCATIONS, MEMBERS[:1], ENTRIES, "2026-03-02", "2026-03-13")
     ben = _row(only_anna, "Ben Cho", "2026-03-02")  # not in members: the workspace default, no target
-    assert ben["availability_hours"] == 40 and pd.isna(ben["target_percentage"])
+    assert ben["availability_hours"] == 40 and pd.isna(ben["target"])
     none = utilisation_against_capacity([], MEMBERS, [], "2026-03-02", "2026-03-06")
     assert none["allocated_hours"].sum() == 0 and none["capacity_hours"].sum() == 70  # 40 + 30
 
@@ -150,9 +150,9 @@ def test_the_workspace_adds_up() -> None:
     assert (table["time_off_hours"] <= table["availability_hours"]).all()
     assert ((table["availability_hours"] - table["time_off_hours"] - table["capacity_hours"]).abs() < 1e-9).all()
     fine = table["capacity_hours"] > 0
-    assert (table.loc[fine, "utilisation_percentage"] - 100 * table.loc[fine, "billable_hours"]
+    assert (table.loc[fine, "billable_utilisation"] - table.loc[fine, "billable_hours"]
             / table.loc[fine, "capacity_hours"]).abs().max() < 1e-9
-    assert table.loc[~fine, "utilisation_percentage"].isna().all()
+    assert table.loc[~fine, "billable_utilisation"].isna().all()
     # recorded project time in the window, all of it
     inside = entries[(entries["date"] >= start) & (entries["date"] <= end) & (entries["type_id"] == "project_time")]
     assert table["entry_hours"].sum() == pytest.approx(inside["minutes"].astype(float).sum() / 60)
@@ -172,6 +172,6 @@ def test_the_workspace_adds_up() -> None:
             sum(hours_on(d) for d in calendar))
     steady = members[members["utilization_target_periods"].map(len) == 1]
     for who, targets in zip(steady["id"], steady["utilization_target_periods"], strict=True):
-        rows = table[(table["member_id"] == who) & table["target_percentage"].notna()]
-        assert (rows["target_percentage"] == targets[0]["targetPercentage"]).all()
-    assert table["utilisation_percentage"].dropna().between(0, 200).all()
+        rows = table[(table["member_id"] == who) & table["target"].notna()]
+        assert (rows["target"] == targets[0]["targetPercentage"] / 100).all()  # a fraction, as Ruddr's 80 is 0.8
+    assert table["billable_utilisation"].dropna().between(0, 2).all()

@@ -288,15 +288,15 @@ def test_utilisation_measures_hours_not_the_span_of_the_day() -> None:
     records = [allocation("2026-03-02", "2026-03-06", "day", 6.5, 32.5, ident="a"),
                allocation("2026-03-02", "2026-03-02", "day", 1.5, 1.5, ident="b")]
     ruddr = normalise_allocations(records)
-    table = sm.utilisation(ruddr, kinds=("allocation",), freq="D", start="2026-03-02", end="2026-03-03")
-    assert table["booked_hours"].tolist() == [8.0, 6.5]  # two allocations on one day add up
+    table = sm.utilisation(ruddr, kinds=("allocation",), freq="D", start="2026-03-02", end="2026-03-04")
+    assert table["planned_hours"].tolist() == [8.0, 6.5]  # two allocations on one day add up
     assert table["utilisation"].tolist() == [1.0, 0.8125]
     both = pd.concat([_servicem8(), ruddr], ignore_index=True)
-    mixed = sm.utilisation(both, kinds=("booking", "allocation"), freq="W").set_index("staff")["booked_hours"]
-    assert mixed.to_dict() == {"Anna Berg (ruddr)": 34.0, "Ava Lee (servicem8)": 5.0}  # 8-12 and 10-13 merged
-    # a row's hours over several days are shared by its span's time on each; weekends are not counted
+    mixed = sm.utilisation(both, kinds=("booking", "allocation"), freq="W").set_index("staff")["planned_hours"]
+    assert mixed.to_dict() == {"Anna Berg": 34.0, "Ava Lee": 5.0}  # 8-12 and 10-13 merged
+    # a row's hours over several days are shared among its span's working days, by its time on each
     long = conform(pd.DataFrame({"source": "x", "staff_id": "x-1", "staff": "Zed", "start": [T("2026-03-05 12:00")],
                                  "end": [T("2026-03-07 12:00")], "hours": [10.0], "kind": "allocation",
                                  "job_id": None, "job": None, "client": None, "billable": None}))
-    by_day = sm.utilisation(long, kinds=("allocation",), freq="D", start="2026-03-05", end="2026-03-06")
-    assert by_day["booked_hours"].tolist() == [2.5, 5.0]
+    by_day = sm.utilisation(long, kinds=("allocation",), freq="D", start="2026-03-05", end="2026-03-07")
+    assert by_day["planned_hours"].tolist() == pytest.approx([10 / 3, 20 / 3])  # Thursday 12 h of it, Friday 24 h; not Saturday

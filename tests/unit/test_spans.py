@@ -1,4 +1,4 @@
-"""Double-bookings and utilisation on hand-built frames with known answers."""
+"""Spans and double-bookings on hand-built frames with known answers (utilisation: test_load.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import smexplore as sm
+from smexplore.core.load import UTILISATION_DTYPES
 
 T = pd.Timestamp
 
@@ -58,7 +59,7 @@ def test_empty_input_gives_empty_typed_results() -> None:
     found = sm.overlaps(empty)
     assert found.empty and found["overlap"].dtype == "timedelta64[ns]"
     used = sm.utilisation(empty)
-    assert used.empty and list(used.columns) == ["staff", "period", "booked_hours", "capacity_hours", "utilisation"]
+    assert used.empty and list(used.columns) == list(UTILISATION_DTYPES)
 
 
 def test_allocations_run_to_completion_or_expiry() -> None:
@@ -71,30 +72,6 @@ def test_allocations_run_to_completion_or_expiry() -> None:
     spans = sm.spans(allocations)
     assert spans["end"].tolist() == [T("2026-03-02 15:00"), T("2026-03-06 17:00")]
     assert set(spans["kind"]) == {"allocation"} and list(spans["staff"]) == ["s1", "s1"]
-
-
-def test_utilisation_counts_working_days_only_and_splits_at_midnight() -> None:
-    frame = _frame([
-        ("Ava", "2026-03-02 08:00", "2026-03-02 12:00"),   # Mon 4 h
-        ("Ava", "2026-03-02 10:00", "2026-03-02 13:00"),   # overlaps: only 1 h more (booked time counts once)
-        ("Ava", "2026-03-06 22:00", "2026-03-07 02:00"),   # Fri 2 h + Sat 2 h (weekend: not counted)
-        ("Ava", "2026-03-08 09:00", "2026-03-08 17:00"),   # Sunday: not counted
-        ("Leo", "2026-03-10 08:00", "2026-03-10 16:00"),   # next week, Tue 8 h
-    ])
-    used = sm.utilisation(frame, freq="W", hours_per_day=8, start="2026-03-02", end="2026-03-13")
-    table = used.set_index(["staff", "period"])
-    assert table.loc[("Ava", T("2026-03-02")), "booked_hours"] == 7.0
-    assert table.loc[("Ava", T("2026-03-02")), "capacity_hours"] == 40.0
-    assert table.loc[("Ava", T("2026-03-09")), "booked_hours"] == 0.0
-    assert table.loc[("Leo", T("2026-03-09")), "utilisation"] == pytest.approx(0.2)
-    assert len(used) == 4  # two people × two weeks, idle weeks included
-
-
-def test_utilisation_by_day_with_a_partial_week_capacity() -> None:
-    frame = _frame([("Ava", "2026-03-04 09:00", "2026-03-04 13:00")])
-    used = sm.utilisation(frame, freq="D", start="2026-03-04", end="2026-03-05")
-    assert used["period"].tolist() == [T("2026-03-04"), T("2026-03-05")]
-    assert used["utilisation"].tolist() == [0.5, 0.0]
 
 
 def test_unknown_frame_shape_is_a_clear_error() -> None:

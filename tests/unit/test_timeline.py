@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
@@ -44,7 +45,7 @@ def _bars(ax, kind: str) -> list:
 def test_one_row_per_staff_member_sorted_and_labels_truncated() -> None:
     ax = sm.timeline(_activities(), start="2026-03-02", end="2026-03-07", show_today=False)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["A very long staff mem…", "Ava Lee", "Leo Fraser"]
+    assert labels == ["A very long staff member …", "Ava Lee", "Leo Fraser"]
     assert ax.get_ylim() == (2.5, -0.5)
 
 
@@ -110,9 +111,59 @@ def test_weekends_are_shaded() -> None:
 
 
 def test_utilisation_heatmap_cells() -> None:
-    used = sm.utilisation(_activities(), freq="D", start="2026-03-02", end="2026-03-06")
+    used = sm.utilisation(_activities(), freq="D", start="2026-03-02", end="2026-03-07")  # Mon–Fri
     ax = sm.plot_utilisation(used)
     image = ax.get_images()[0].get_array()
     assert image.shape == (3, 5)
     assert [t.get_text() for t in ax.get_yticklabels()][1] == "Ava Lee"
     assert image[1, 0] == pytest.approx(3 / 8)  # Ava, Monday: 08:00-11:00 booked (overlap counted once)
+
+
+def _normalised(*rows: tuple) -> pd.DataFrame:
+    """(staff, kind, start, end, hours, source)."""
+    frame = pd.DataFrame([{"source": r[5], "staff_id": r[0], "staff": r[0], "start": T(r[2]), "end": T(r[3]),
+                           "hours": r[4], "kind": r[1]} for r in rows])
+    return frame.astype({"hours": "Float64"})
+
+
+def test_amounts_of_work_are_cells_sized_by_their_hours_and_timed_work_stays_bars() -> None:
+    frame = _normalised(("Ava", "allocation", "2026-03-02", "2026-03-03", 6.0, "ruddr"),
+                        ("Ava", "allocation", "2026-03-03", "2026-03-04", 10.0, "ruddr"),
+                        ("Role", "placeholder", "2026-03-02", "2026-03-03", 4.0, "ruddr"),
+                        ("Leo", "booking", "2026-03-02 09:00", "2026-03-02 11:00", 2.0, "servicem8"),
+                        ("Zed", "time_entry", "2026-03-02", "2026-03-03", 7.0, "syncd"))
+    ax = sm.timeline(frame, start="2026-03-02", end="2026-03-07", show_today=False)
+    frames = next(c for c in ax.collections if c.get_gid() == "cells")
+    assert len(frames.get_paths()) == 3  # Ava's two days and the placeholder's: Leo's booking stays a bar
+    fills = next(c for c in ax.collections if c.get_gid() == "cells-planned")
+    heights = sorted(round(float(np.ptp(p.vertices[:, 1])), 3) for p in fills.get_paths())
+    assert heights == [0.4, 0.6, 0.8]  # 4 h of 8 (placeholder), 6 h of 8, 10 h (over: full, red)
+    texts = {t.get_text() for t in ax.texts if t.get_gid() == "cell-hours"}
+    assert {"6h", "10h!", "4h"} <= texts
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "Role (ruddr) · unfilled"  # demand, last, not a person
+    assert "Leo (servicem8)" in labels and _bars(ax, "booking")
+    untimed = [c for c in ax.collections if str(c.get_gid()).endswith(":untimed")]
+    assert len(untimed) == 1  # Zed's 7 h with no time of day: a bar of 7 h, not the whole day
+    (x0, width), = [(p.vertices[:, 0].min(), np.ptp(p.vertices[:, 0])) for p in untimed[0].get_paths()]
+    assert width == pytest.approx(7 / 24) and mdates.num2date(x0).hour == 9
+
+
+def test_labels_keep_the_system_and_colour_by_is_checked() -> None:
+    frame = _normalised(("Alexandra Konstantinopoulou", "booking", "2026-03-02 09:00", "2026-03-02 10:00", 1.0,
+                         "servicem8"), ("Ava", "booking", "2026-03-02 09:00", "2026-03-02 10:00", 1.0, "ruddr"))
+    ax = sm.timeline(frame, show_today=False)
+    assert ax.get_yticklabels()[0].get_text() == "Alexandra Kon… (servicem8)"
+    assert {"servicem8", "ruddr"} <= {t.get_text() for t in ax.get_legend().get_texts()}  # auto: by system
+    with pytest.raises(ValueError, match=r"color_by='categroy' is not a column of the frame \(did you mean "
+                                         r"'category'\?\)"):
+        sm.timeline(frame, color_by="categroy")
+    with pytest.raises(ValueError, match=r"by='staf'.*did you mean 'staff'"):
+        sm.timeline(frame, by="staf")
+
+
+def test_an_empty_frame_draws_a_titled_chart_that_says_so() -> None:
+    ax = sm.timeline(_normalised(("Ava", "booking", "2026-03-02 09:00", "2026-03-02 10:00", 1.0, "ruddr")),
+                     start="2026-04-01", end="2026-04-08")
+    assert [t.get_text() for t in ax.texts] == ["no rows to draw in this window"]
+    assert ax.get_title(loc="left").startswith("nothing per staff, 01 Apr 2026")

@@ -249,10 +249,10 @@ def _two_systems() -> pd.DataFrame:
 def test_people_of_two_systems_are_kept_apart_unless_the_sources_are_made_one() -> None:
     both = _two_systems()
     table = sm.utilisation(both, freq="W", hours_per_day=8)
-    booked = dict(zip(table["staff"], table["booked_hours"]))
+    booked = dict(zip(table["staff"] + " (" + table["source"] + ")", table["planned_hours"]))
     assert booked == {"Ava Lee (alpha)": 4.0, "Ava Lee (beta)": 4.0, "Leo Fraser (alpha)": 8.0}
     merged = sm.utilisation(both.assign(source="all"), freq="W", hours_per_day=8)
-    assert dict(zip(merged["staff"], merged["booked_hours"])) == {"Ava Lee": 7.0, "Leo Fraser": 8.0}
+    assert dict(zip(merged["staff"], merged["planned_hours"])) == {"Ava Lee": 7.0, "Leo Fraser": 8.0}
     pairs = sm.overlaps(both)
     assert pairs["staff"].tolist() == ["Ava Lee (alpha)"]  # beta's 11:00 booking is another person's
     assert sm.overlaps(both.assign(source="all"))["staff"].tolist() == ["Ava Lee", "Ava Lee"]
