@@ -80,6 +80,11 @@ def check_kinds(kinds: Any, present: Iterable[str]) -> tuple[str, ...] | None:
     return chosen
 
 
+def _is(values: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
+    """Which ``values`` are one of ``wanted``, as a plain boolean array (missing: no)."""
+    return values.isin(wanted).fillna(False).to_numpy(dtype=bool)
+
+
 def _check_freq(freq: Any) -> str:
     if freq not in _FREQS:
         raise ValueError(f"freq must be 'D' (days), 'W' (weeks from Monday) or 'M' (months), not {freq!r}")
@@ -122,7 +127,7 @@ def _rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
     data["hours"] = hours
     timed = hours.isna() | np.isclose(hours, length, rtol=1e-9, atol=1e-6)
     data["sort"] = np.where(timed, "timed", "amount")
-    given = data["kind"].isin(("allocation", "task", "placeholder", "time_off")).to_numpy()
+    given = _is(data["kind"], ("allocation", "task", "placeholder", "time_off"))
     data.loc[hours.isna().to_numpy() & given, "sort"] = "unsized"  # work given with no amount
     return data, zone
 
@@ -248,8 +253,9 @@ def load(frame: pd.DataFrame, *, freq: str = "D", start: Any = None, end: Any = 
         data["staff"] = [names.get((source, who), name) for source, who, name in
                          zip(data["source"], data["staff_id"], data["staff"], strict=True)]
     data["who"] = data["staff"].astype("string").fillna(data["staff_id"])
-    data["group"] = np.select([data["kind"].isin(PLANNED), data["kind"].isin(RECORDED), data["kind"].isin(AWAY),
-                               data["kind"].isin(DEMAND)], ["planned", "recorded", "away", "demand"], "other")
+    kind = data["kind"]
+    data["group"] = np.select([_is(kind, PLANNED), _is(kind, RECORDED), _is(kind, AWAY), _is(kind, DEMAND)],
+                              ["planned", "recorded", "away", "demand"], "other")
     first = _bound(start, "start", zone)
     last = _bound(end, "end", zone)
     if first is None:
@@ -263,12 +269,13 @@ def load(frame: pd.DataFrame, *, freq: str = "D", start: Any = None, end: Any = 
     first = pd.Timestamp(first).normalize()
     last_day = (pd.Timestamp(last) - pd.Timedelta(1, "ns")).normalize() if pd.Timestamp(last) > first else first
 
-    people = data[["source", "who", "staff_id", "staff"]].assign(placeholder=data["group"].eq("demand").to_numpy())
-    if capacity is not None:
-        stated = capacity[["source", "who", "staff_id", "staff"]].assign(placeholder=False)
-        people = pd.concat([stated.astype({"source": "string", "staff_id": "string", "staff": "string"}), people])
-    people = people.astype({"source": "string", "who": "string", "staff_id": "string", "staff": "string",
-                            "placeholder": bool})
+    identity: dict[str, Any] = {"source": "string", "who": "string", "staff_id": "string", "staff": "string",
+                                "placeholder": bool}
+    people = data[["source", "who", "staff_id", "staff"]].assign(placeholder=_is(data["group"], ("demand",)))
+    people = people.astype(identity)
+    if capacity is not None:  # listed first: the system's own people, in its order
+        stated = capacity[["source", "who", "staff_id", "staff"]].assign(placeholder=False).astype(identity)
+        people = pd.concat([stated, people]) if len(people) else stated
     people = people.drop_duplicates(["source", "who"]).reset_index(drop=True)
     grid = _capacity_grid(people, first, last_day, hours_per_day, capacity)
 
@@ -276,8 +283,9 @@ def load(frame: pd.DataFrame, *, freq: str = "D", start: Any = None, end: Any = 
     amounts = data[data["sort"].eq("amount")]
     pieces = _days(pd.concat([timed, amounts], ignore_index=True)) if len(timed) or len(amounts) else _days(timed)
     pieces = pieces[(pieces["day"] >= first) & (pieces["day"] <= last_day)]
-    column = np.select([pieces["group"].eq("away"), pieces["group"].eq("recorded"), pieces["group"].eq("demand"),
-                        pieces["kind"].eq("booking"), pieces["kind"].eq("allocation"), pieces["kind"].eq("task")],
+    group, kind = pieces["group"], pieces["kind"]
+    column = np.select([_is(group, ("away",)), _is(group, ("recorded",)), _is(group, ("demand",)),
+                        _is(kind, ("booking",)), _is(kind, ("allocation",)), _is(kind, ("task",))],
                        ["time_off_hours", "recorded_hours", "placeholder_hours", "booking_hours",
                         "allocation_hours", "task_hours"], "")
     pieces = pieces.assign(column=column)

@@ -196,8 +196,8 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
     amounts = has_amounts(data)
     # recorded hours with no time of day: bars of their length from the work start, for people without
     # cells (in a cell, recorded hours are its tick)
-    with_cells = set(data.loc[amounts & ~data["kind"].isin(RECORDED).to_numpy(), "staff"])
-    untimed = _untimed(data, amounts) & ~data["staff"].isin(with_cells).to_numpy()
+    with_cells = set(data.loc[amounts & ~data["kind"].isin(RECORDED).fillna(False).to_numpy(dtype=bool), "staff"])
+    untimed = _untimed(data, amounts) & ~data["staff"].isin(with_cells).fillna(False).to_numpy(dtype=bool)
     if untimed.any():
         day_start = data.loc[untimed, "start"].dt.normalize() + pd.Timedelta(hours=UNTIMED_FROM_HOUR)
         data = data.copy()
@@ -206,7 +206,7 @@ def timeline(frame: pd.DataFrame, *, by: str = "staff", start: Any = None, end: 
             pd.to_numeric(data.loc[untimed, "hours"].astype(object)).astype(float), unit="h")
     amounts = amounts & ~untimed
     data = data.assign(_untimed=untimed)
-    demand = data["kind"].eq("placeholder").to_numpy()
+    demand = data["kind"].eq("placeholder").fillna(False).to_numpy(dtype=bool)
     people = sorted(data.loc[~demand, "staff"].unique(), key=lambda s: str(s).casefold())
     wanted = sorted(set(data.loc[demand, "staff"]) - set(people), key=lambda s: str(s).casefold())
     rows = [*people, *wanted] or ["(nobody)"]
@@ -316,7 +316,7 @@ def _untimed(data: pd.DataFrame, amounts: np.ndarray) -> np.ndarray:
     within_a_day = ((data["end"] - data["start"]) <= pd.Timedelta(days=1)).to_numpy()
     hours = pd.to_numeric(data["hours"].astype(object), errors="coerce").to_numpy(dtype=float) if "hours" in data \
         else np.full(len(data), np.nan)
-    return amounts & data["kind"].isin(RECORDED).to_numpy() & within_a_day & (hours > 0) & (hours <= 24)
+    return amounts & data["kind"].isin(RECORDED).fillna(False).to_numpy(dtype=bool) & within_a_day & (hours > 0) & (hours <= 24)
 
 
 def _draw_load(ax: Axes, frame: pd.DataFrame, data: pd.DataFrame, amounts: np.ndarray, row_of: dict[str, int],
