@@ -11,12 +11,18 @@ from .core.errors import (
     AuthenticationError,
     CacheError,
     CacheMissError,
+    ClientBudgetError,
+    ClientLimitError,
     FilterError,
     ForbiddenError,
     IncompleteResultError,
+    InputError,
+    LocalStateError,
     NotFoundError,
     RateLimitError,
     ReadOnlyError,
+    ServerError,
+    ServerRateLimitError,
     SMExploreError,
     StoreError,
     SyncRefusedError,
@@ -33,6 +39,14 @@ from .plots import plot_load, plot_utilisation, timeline  # cheap: matplotlib is
 from .servicem8 import CacheInfo, Session, Settings, connect, demo
 
 __version__ = "0.1.0"
+
+# Tracebacks and reprs name the public face (``smexplore.FilterError``), not the module inside.
+for _error in (APIError, AuthenticationError, CacheError, CacheMissError, ClientBudgetError, ClientLimitError,
+               FilterError, ForbiddenError, IncompleteResultError, InputError, LocalStateError, NotFoundError,
+               RateLimitError, ReadOnlyError, ServerError, ServerRateLimitError, SMExploreError, StoreError,
+               SyncRefusedError, UnknownFieldError, UnknownResourceError, ValidationError):
+    _error.__module__ = __name__
+del _error
 
 
 def __getattr__(name: str) -> object:
@@ -54,6 +68,8 @@ __all__ = [
     "CacheError",
     "CacheInfo",
     "CacheMissError",
+    "ClientBudgetError",
+    "ClientLimitError",
     "Explorer",
     "Expr",
     "F",
@@ -61,11 +77,15 @@ __all__ = [
     "FilterError",
     "ForbiddenError",
     "IncompleteResultError",
+    "InputError",
+    "LocalStateError",
     "NotFoundError",
     "Plan",
     "RateLimitError",
     "ReadOnlyError",
     "SMExploreError",
+    "ServerError",
+    "ServerRateLimitError",
     "Session",
     "Settings",
     "StoreError",

@@ -7,7 +7,7 @@ and secret as HTTP Basic. The answer holds ``access_token`` and ``expires_in`` (
 applications get no refresh token, so a new token is simply asked for (``shared/reference/
 other-systems.md`` §B.3). ``ClientCredentials`` asks for the first token on the first request,
 again shortly before one expires, and again when the API refuses one (HTTP 401, through
-``core.http.Transport``'s ``renew``). A token given directly (``BearerToken``) cannot be renewed:
+``core.transport.Transport``'s ``renew``). A token given directly (``BearerToken``) cannot be renewed:
 a 401 is an ``AuthenticationError``.
 
 Secrets stay secret: the client secret and every token are kept out of ``repr``, logs and error
@@ -33,6 +33,7 @@ from requests_cache import DO_NOT_CACHE, CacheMixin
 from ..core.auth import check_type, resolve_secret
 from ..core.errors import APIError, AuthenticationError, ForbiddenError
 from ..core.log import get_logger
+from ..core.settings import DEFAULT_TIMEOUT
 
 __all__ = ["DEFAULT_SCOPE", "ENV_CLIENT_ID", "ENV_CLIENT_SECRET", "ENV_TOKEN", "BearerToken", "ClientCredentials",
            "resolve_credentials"]
@@ -110,7 +111,7 @@ class ClientCredentials:
         self.offline = offline
         self._clock = clock
         self._http: requests.Session | None = None
-        self._timeout = 60.0
+        self._timeout = DEFAULT_TIMEOUT
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
@@ -120,7 +121,7 @@ class ClientCredentials:
     def __repr__(self) -> str:
         return f"<ClientCredentials client {self.hint}, scope {self.scope!r}, {self.grants} tokens granted>"
 
-    def bind(self, session: requests.Session, timeout: float = 60.0) -> None:
+    def bind(self, session: requests.Session, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Ask for tokens through ``session`` (a requests-cache session's cache is bypassed)."""
         self._http, self._timeout = session, timeout
 

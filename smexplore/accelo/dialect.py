@@ -68,7 +68,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import FilterError
-from ..core.filters.expr import And, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf
+from ..core.filters.expr import And, Compare, Expr, IsIn, Leaf, Missing, Not, Or, TextMatch
 from ..core.filters.plan import Context, Form, Lookup, Plan
 from ..core.filters.plan import plan as plan_for
 from ..core.filters.values import ZERO, FilterField, coerce, number_text, resolve_field
@@ -309,11 +309,11 @@ class AcceloDialect:
             raise _Local("an '&' inside a condition is sent only within '|'")
         if isinstance(condition, Not):
             return self._not(condition.part, context)
-        if not isinstance(condition, _Leaf):
+        if not isinstance(condition, Leaf):
             raise _Local("no _filters form")
         return self._leaf(condition, context, negated=False)
 
-    def _typed(self, leaf: _Leaf, context: Context) -> tuple[FilterField, Any]:
+    def _typed(self, leaf: Leaf, context: Context) -> tuple[FilterField, Any]:
         field = resolve_field(self.resource, leaf.field)
         if isinstance(leaf, Compare):
             return field, coerce(field, leaf.value, self.resource, context.tz)
@@ -337,7 +337,7 @@ class AcceloDialect:
             return self._leaf(part, context, negated=True)
         raise _Local("_filters negates only equalities (name_not): this '~' runs here")
 
-    def _leaf(self, leaf: _Leaf, context: Context, negated: bool) -> _Sent:
+    def _leaf(self, leaf: Leaf, context: Context, negated: bool) -> _Sent:
         field, value = self._typed(leaf, context)
         column = field.name
         if isinstance(leaf, Missing):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, cast
 from urllib.parse import parse_qs, urlsplit
@@ -24,13 +24,16 @@ from ..core.errors import APIError, FilterError, NotFoundError
 from ..core.filters.expr import Expr, as_expression
 from ..core.filters.plan import Dialect, Plan
 from ..core.frames import to_frame
-from ..core.http import ErrorKind
+from ..core.limits import Limits
 from ..core.paging import Keyset, Offset, Paginator
+from ..core.retry import RetryPolicy
 from ..core.schedule import people_frame
 from ..core.schema import Resource
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
+from ..core.settings import DEFAULT_TIMEOUT
 from ..core.timeline import normalise
+from ..core.wire import ErrorKind, Wire
 from .auth import DEFAULT_SCOPE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_TOKEN, BearerToken, ClientCredentials
 from .auth import resolve_credentials as _resolve
 from .dialect import FILTERS, check_server_only, dialect_for, server_only
@@ -65,12 +68,48 @@ class Settings(BaseSettings):
         token_url: The token endpoint.
     """
 
-    per_minute: int = 5_000
-    per_day: int = 120_000
-    per_hour: int | None = 5_000
+    limits: Limits = Limits(per_minute=5_000, per_hour=5_000, per_day=120_000)
     deployment: str = ""
     scope: str = DEFAULT_SCOPE
     token_url: str = ""
+
+
+def _filters_sent(params: Mapping[str, str]) -> str | None:
+    """The ``_filters`` a request sends, if any."""
+    return params.get("_filters") or None
+
+
+def describe_error(response: requests.Response, base_url: str) -> tuple[ErrorKind | None, str] | None:
+    """Accelo's envelope: ``meta.status`` names the error (``invalid_request`` is a 400 for a bad
+    filter and for an id with no record alike), ``meta.message`` says it."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    meta = body.get("meta") if isinstance(body, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    status = str(meta.get("status") or "")
+    message = str(meta.get("message") or "")[:300]
+    text = f"{status}: {message}" if status and message else status or message
+    kind: ErrorKind | None = None
+    if status in ("invalid_client", "too_many_failed_logins"):
+        kind = "authentication"
+    elif status in ("invalid_permission", "invalid_scope"):
+        kind = "forbidden"
+    elif status == "invalid_request":
+        url = urlsplit(response.url or "")
+        if parse_qs(url.query).get("_filters"):
+            kind = "filter"
+        elif _RECORD_PATH.search(url.path):
+            kind = "not_found"
+    return kind, text
+
+
+API_WIRE = Wire(credential_hint=(f"check client_id= and client_secret= ({ENV_CLIENT_ID}, {ENV_CLIENT_SECRET}) "
+                                 f"or token= ({ENV_TOKEN})"),
+                filter_of=_filters_sent, describe_error=describe_error)
+"""How Accelo's API speaks (``core.wire``): JSON in its ``meta`` envelope, ``_filters``."""
 
 
 class Session(BaseSession):
@@ -89,8 +128,7 @@ class Session(BaseSession):
 
     source: ClassVar[str] = "accelo"
     display_name: ClassVar[str] = "smexplore.accelo.Session"
-    credential_hint: ClassVar[str] = (f"check client_id= and client_secret= ({ENV_CLIENT_ID}, {ENV_CLIENT_SECRET}) "
-                                      f"or token= ({ENV_TOKEN})")
+    wire: ClassVar[Wire] = API_WIRE
     methods: ClassVar[Mapping[str, str]] = METHODS
     timeline_resources: ClassVar[tuple[str, ...]] = ("activities", "tasks", "jobs")
     settings: Settings
@@ -274,44 +312,9 @@ class Session(BaseSession):
                               "cannot filter the local store: read from the API (source='api')", found.position)
         return super()._rows(spec, planned, stored)
 
-    def _filter_of(self, params: Mapping[str, str]) -> str | None:
-        return params.get("_filters") or None
-
-    def _describe_error(self, response: requests.Response) -> tuple[ErrorKind | None, str] | None:
-        """Accelo's envelope: ``meta.status`` names the error (``invalid_request`` is a 400 for a bad
-        filter and for an id with no record alike), ``meta.message`` says it."""
-        try:
-            body = response.json()
-        except ValueError:
-            return None
-        meta = body.get("meta") if isinstance(body, dict) else None
-        if not isinstance(meta, dict):
-            return None
-        status = str(meta.get("status") or "")
-        message = str(meta.get("message") or "")[:300]
-        text = f"{status}: {message}" if status and message else status or message
-        kind: ErrorKind | None = None
-        if status in ("invalid_client", "too_many_failed_logins"):
-            kind = "authentication"
-        elif status in ("invalid_permission", "invalid_scope"):
-            kind = "forbidden"
-        elif status == "invalid_request":
-            url = urlsplit(response.url or "")
-            if parse_qs(url.query).get("_filters"):
-                kind = "filter"
-            elif _RECORD_PATH.search(url.path):
-                kind = "not_found"
-        return kind, text
-
     def _timeline_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Activities as logged time, tasks and jobs as spans (``sm.normalise``)."""
         return normalise(frame)
-
-    def _summary(self) -> dict[str, str]:
-        summary = super()._summary()
-        if self.settings.per_hour:
-            summary["requests this hour"] = f"{self._budget.sent_last_hour():,} of {self.settings.per_hour:,}"
-        return summary
 
 
 def _base_urls(deployment: str | None, base_url: str | None, token_url: str | None) -> tuple[str, str, str]:
@@ -345,8 +348,9 @@ def connect(deployment: str | None = None, *, client_id: str | None = None, clie
             token: str | None = None, scope: str = DEFAULT_SCOPE, base_url: str | None = None,
             token_url: str | None = None, session: requests.Session | None = None,
             cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
-            timezone: str | None = None, offline: bool = False, progress: bool = True, per_hour: int = 5_000,
-            retry_budget: float = 120.0, timeout: float = 60.0, store: str | Path | None = None) -> Session:
+            timezone: str | None = None, offline: bool = False, progress: bool = True,
+            per_hour: int | None = Settings.limits.per_hour, retry_budget: float = RetryPolicy.budget,
+            timeout: float = DEFAULT_TIMEOUT, store: str | Path | None = None) -> Session:
     """Open an Accelo deployment.
 
     Args:
@@ -383,7 +387,8 @@ def connect(deployment: str | None = None, *, client_id: str | None = None, clie
     settings = Settings(base_url=api, cache_dir=None if session is not None else cache_dir(cache),
                         store_dir=store_dir(store, cache),
                         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
-                        per_hour=per_hour, retry_budget=retry_budget, timeout=timeout, deployment=name,
+                        limits=replace(Settings.limits, per_hour=per_hour), retry=RetryPolicy(budget=retry_budget),
+                        timeout=timeout, deployment=name,
                         scope=scope, token_url=tokens)
     return Session(credential, settings, session=session)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import sqlite3
 import time
 import uuid
@@ -30,15 +31,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-from requests_cache import DEFAULT_IGNORED_PARAMS, CachedSession
+import platformdirs
+import requests
+from requests_cache import DEFAULT_IGNORED_PARAMS, CachedSession, CacheMixin
 from requests_cache.backends.base import BaseCache
 from requests_cache.backends.sqlite import SQLiteCache, SQLiteDict
 from requests_cache.cache_keys import create_key
+from requests_cache.session import OriginalSession
 
-from .errors import CacheError
+from .errors import CacheError, StoreError
+from .keys import folder_key
 from .log import get_logger
+from .settings import Settings
 
-__all__ = ["ACCOUNT_HEADER", "AUTH_HEADERS", "GuardedSQLiteCache", "make_cached_session", "topic"]
+__all__ = ["ACCOUNT_HEADER", "AUTH_HEADERS", "GuardedSQLiteCache", "make_cached_session", "names_key", "session_for",
+           "topic"]
 
 log = get_logger("cache")
 
@@ -387,3 +394,42 @@ def make_cached_session(path: Path, expire_after: Any, base_url: str) -> CachedS
         match_headers=[ACCOUNT_HEADER],
         key_fn=_topic_key_fn(base_url),
     )
+
+
+def names_key(settings: Settings, session: requests.Session | None) -> bytes:
+    """The key of the names a Session gives an account's files and cached answers (``core.keys``):
+    the cache folder's; for your own caching session, the user data folder's (its answers are kept
+    under the same names in a later process); with no cache, one of this Session's own."""
+    if settings.cache_dir is not None and session is None:
+        folder: Path | None = settings.cache_dir
+    elif isinstance(session, CacheMixin):
+        folder = Path(platformdirs.user_data_dir("smexplore"))
+    else:
+        folder = None
+    try:
+        key = folder_key(folder, create=True) if folder is not None else None
+    except StoreError as exc:
+        log.warning("%s: this session names its cached answers with a key of its own, so a later session "
+                    "will not find them", exc)
+        key = None
+    return key if key is not None else secrets.token_bytes(32)
+
+
+def session_for(session: requests.Session | None, settings: Settings, name: str) -> requests.Session:
+    """The requests session a Session sends through: its own cache file ``name`` in the cache folder,
+    requests' own session when not caching, or yours (``session=``), made to keep credentials out of
+    its cache and to key answers by the account."""
+    if session is None:
+        if settings.cache_dir is None:  # requests' own class, even under requests_cache.install_cache()
+            return OriginalSession()
+        return make_cached_session(settings.cache_dir / f"{name}.sqlite", settings.expire_after,
+                                   settings.base_url)
+    if isinstance(session, CacheMixin):  # a CachedSession, or any session install_cache() patched
+        # The user's cache may hold several accounts: keep credentials out of it, and key
+        # every answer by the account (a one-way hash sent as a header, matched by the cache).
+        ignored = list(session.settings.ignored_parameters or ())
+        session.settings.ignored_parameters = ignored + [h for h in AUTH_HEADERS if h not in ignored]
+        matched = session.settings.match_headers
+        if matched is not True and ACCOUNT_HEADER not in (matched or ()):
+            session.settings.match_headers = [*(matched or ()), ACCOUNT_HEADER]
+    return session

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
-from .http import RefusedBody
+from .wire import RefusedBody
 
 __all__ = ["MAX_DEPTH", "UnsafeXmlError", "XmlDocument", "XmlError", "decode", "parse", "snake_case", "value_of"]
 

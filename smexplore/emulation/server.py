@@ -3,7 +3,7 @@
 ``EmulatorServer`` is the runner every emulator subclasses: it serves ``self.app`` (a WSGI app)
 with werkzeug's threaded server, and builds ``base_url`` from the API's path prefix
 (``url_prefix``). A subclass builds its app and data in ``__init__`` and says what it serves in
-``_describe`` (for ``repr``).
+``describe`` (for ``repr``).
 """
 
 from __future__ import annotations
@@ -88,13 +88,13 @@ class EmulatorServer:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
-    def _describe(self) -> str:
+    def describe(self) -> str:
         """What is served, for ``repr`` (``seed=0 scale='small'``)."""
         return ""
 
     def __repr__(self) -> str:
         where = self.base_url if self._server else "not running"
-        return " ".join(filter(None, [f"<{type(self).__name__} {where}", self._describe()])) + ">"
+        return " ".join(filter(None, [f"<{type(self).__name__} {where}", self.describe()])) + ">"
 
     @property
     def running(self) -> bool:

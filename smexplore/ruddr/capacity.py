@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..core.spans import as_moment
 from .allocation_hours import capacity_from_periods
-from .normalise import _values, as_frame, member_capacities, timeline_frame
+from .normalise import as_frame, column_values, member_capacities, timeline_frame
 
 __all__ = ["UTILISATION_COLUMNS", "target_on", "utilisation_against_capacity"]
 
@@ -188,8 +188,8 @@ def utilisation_against_capacity(allocations: Any, members: Any, time_entries: A
     names: dict[str, str | None] = {}
     targets: dict[str, Callable[[date], float | None]] = {}
     if member_frame is not None and "id" in member_frame:
-        for key, name, periods in zip(_values(member_frame, "id"), _values(member_frame, "name"),
-                                      _values(member_frame, "utilization_target_periods"), strict=True):
+        for key, name, periods in zip(column_values(member_frame, "id"), column_values(member_frame, "name"),
+                                      column_values(member_frame, "utilization_target_periods"), strict=True):
             if key is not None:
                 names[str(key)] = None if name is None else str(name)
                 targets[str(key)] = target_on(periods)

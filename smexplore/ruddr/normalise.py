@@ -67,7 +67,7 @@ from .allocation_hours import DEFAULT_CAPACITY, UNITS, capacity_from_periods, da
 from .flatten import flatten
 from .resources import get_resource
 
-__all__ = ["SOURCE", "TIME_OFF_ORDER", "allocation_days", "as_frame", "days_off_filter", "joined",
+__all__ = ["SOURCE", "TIME_OFF_ORDER", "allocation_days", "as_frame", "column_values", "days_off_filter", "joined",
            "member_capacities", "normalise_allocations", "normalise_time_entries", "time_off_dates", "timeline_frame",
            "window", "window_filters", "with_time_off"]
 
@@ -114,7 +114,7 @@ def _text(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name].astype("string")
 
 
-def _values(frame: pd.DataFrame, name: str) -> list[Any]:
+def column_values(frame: pd.DataFrame, name: str) -> list[Any]:
     """``frame[name]`` as Python values, ``None`` where missing (or throughout when there is no such column)."""
     if name not in frame:
         return [None] * len(frame)
@@ -180,8 +180,8 @@ def member_capacities(members: pd.DataFrame | Iterable[Mapping[str, Any]] | None
     if frame is None or frame.empty:
         return {}
     _require(frame, ("id",), "members")
-    ids = _values(frame, "id")
-    periods = _values(frame, "availability_periods")
+    ids = column_values(frame, "id")
+    periods = column_values(frame, "availability_periods")
     return {str(member): capacity_from_periods(_periods(spans)) for member, spans in zip(ids, periods, strict=True)
             if member is not None}
 
@@ -189,7 +189,7 @@ def member_capacities(members: pd.DataFrame | Iterable[Mapping[str, Any]] | None
 def _member_names(members: pd.DataFrame | None) -> dict[str, str]:
     if members is None or "id" not in members or "name" not in members:
         return {}
-    return {str(i): str(n) for i, n in zip(_values(members, "id"), _values(members, "name"), strict=True)
+    return {str(i): str(n) for i, n in zip(column_values(members, "id"), column_values(members, "name"), strict=True)
             if i is not None and n is not None}
 
 
@@ -199,7 +199,7 @@ def time_off_dates(allocations: pd.DataFrame) -> dict[str, set[date]]:
     if allocations.empty:
         return dates
     assignment = _assignment(allocations)
-    members = _values(allocations, "member_id")
+    members = column_values(allocations, "member_id")
     for kind, member, first, last in zip(assignment, members, _days(allocations, "start"), _days(allocations, "end"),
                                          strict=True):
         if kind == "time_off" and member is not None and first is not None and last is not None:
@@ -209,15 +209,15 @@ def time_off_dates(allocations: pd.DataFrame) -> dict[str, set[date]]:
 
 def _assignment(frame: pd.DataFrame) -> list[str]:
     """Each allocation's ``assignmentTypeId``, inferred from ``project_id`` where the column is missing."""
-    given = _values(frame, "assignment_type_id")
-    projects = _values(frame, "project_id")
+    given = column_values(frame, "assignment_type_id")
+    projects = column_values(frame, "project_id")
     return [str(g) if g is not None else ("project" if p is not None else "time_off")
             for g, p in zip(given, projects, strict=True)]
 
 
 def _resource_type(frame: pd.DataFrame) -> list[str]:
-    given = _values(frame, "resource_type_id")
-    members = _values(frame, "member_id")
+    given = column_values(frame, "resource_type_id")
+    members = column_values(frame, "member_id")
     return [str(g) if g is not None else ("member" if m is not None else "placeholder")
             for g, m in zip(given, members, strict=True)]
 
@@ -238,9 +238,9 @@ def _expand(frame: pd.DataFrame, members: Any, time_off: Any) -> tuple[list[int]
     if extra is not None:
         for member, dates in time_off_dates(extra).items():
             off[member] |= dates
-    units, totals = _values(frame, "unit"), _values(frame, "total_hours")
-    amounts = {unit: _values(frame, column) for unit, column in _AMOUNT.items()}
-    members_, on_time_off = _values(frame, "member_id"), _values(frame, "allocate_on_time_off_days")
+    units, totals = column_values(frame, "unit"), column_values(frame, "total_hours")
+    amounts = {unit: column_values(frame, column) for unit, column in _AMOUNT.items()}
+    members_, on_time_off = column_values(frame, "member_id"), column_values(frame, "allocate_on_time_off_days")
     resource, assignment = _resource_type(frame), _assignment(frame)
     firsts, lasts = _days(frame, "start"), _days(frame, "end")
     positions: list[int] = []
@@ -552,8 +552,8 @@ def days_off_filter(allocations: pd.DataFrame, start: Any = None, end: Any = Non
     starts, ends = _days(allocations, "start"), _days(allocations, "end")
     needs = [
         (a, b) for a, b, who, what, member, on_off in zip(
-            starts, ends, _resource_type(allocations), _assignment(allocations), _values(allocations, "member_id"),
-            _values(allocations, "allocate_on_time_off_days"), strict=True)
+            starts, ends, _resource_type(allocations), _assignment(allocations), column_values(allocations, "member_id"),
+            column_values(allocations, "allocate_on_time_off_days"), strict=True)
         if a is not None and b is not None and who == "member" and what == "project" and member is not None
         and on_off is not True]
     if not needs:

@@ -9,7 +9,7 @@ emulator's synthetic consultancy. Everything but the field table, the paging sty
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,12 +19,16 @@ import requests
 from ..core.auth import Credential, resolve_secret
 from ..core.filters.expr import as_expression
 from ..core.filters.plan import Dialect
+from ..core.limits import Limits
 from ..core.paging import JsonCursor, Paginator
+from ..core.retry import RetryPolicy
 from ..core.schedule import CAPACITY_DTYPES, people_frame
 from ..core.schema import Resource, canonical_uuid
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
+from ..core.settings import DEFAULT_TIMEOUT
 from ..core.timeline import normalise
+from ..core.wire import Wire
 from .capacity import utilisation_against_capacity
 from .dialect import dialect_for
 from .flatten import flatten
@@ -82,9 +86,20 @@ class Settings(BaseSettings):
     """
 
     base_url: str = DEFAULT_BASE_URL
-    per_minute: int = 1_200
-    per_day: int = 1_000_000
-    per_second: int | None = 20
+    limits: Limits = Limits(per_second=20, per_minute=1_200, per_day=1_000_000)
+
+
+def _first_page_filters(params: Mapping[str, str]) -> str | None:
+    """The filter parameters of a first-page request (a 400 to a later page is about its cursor)."""
+    if "startingAfter" in params or "endingBefore" in params:
+        return None
+    sent = {name: value for name, value in params.items() if name not in _PAGING_PARAMS}
+    return " & ".join(f"{name}={value}" for name, value in sent.items()) or None
+
+
+API_WIRE = Wire(credential_hint=f"check the workspace's API key (token= or {ENV_TOKEN})",
+                filter_of=_first_page_filters)
+"""How Ruddr's API speaks (``core.wire``): JSON, filters as query parameters."""
 
 
 class Session(BaseSession):
@@ -100,7 +115,7 @@ class Session(BaseSession):
 
     source: ClassVar[str] = "ruddr"
     display_name: ClassVar[str] = "smexplore.ruddr.Session"
-    credential_hint: ClassVar[str] = f"check the workspace's API key (token= or {ENV_TOKEN})"
+    wire: ClassVar[Wire] = API_WIRE
     methods: ClassVar[Mapping[str, str]] = METHODS
     timeline_resources: ClassVar[tuple[str, ...]] = ("allocations", "time-entries")
     settings: Settings
@@ -256,18 +271,12 @@ class Session(BaseSession):
         """Allocations as their days, time entries as their hours (``sm.normalise``)."""
         return normalise(frame)
 
-    def _filter_of(self, params: Mapping[str, str]) -> str | None:
-        """The filter parameters of a first-page request (a 400 to a later page is about its cursor)."""
-        if "startingAfter" in params or "endingBefore" in params:
-            return None
-        sent = {name: value for name, value in params.items() if name not in _PAGING_PARAMS}
-        return " & ".join(f"{name}={value}" for name, value in sent.items()) or None
-
 
 def connect(token: str | None = None, *, base_url: str = DEFAULT_BASE_URL, session: requests.Session | None = None,
             cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
-            timezone: str | None = None, offline: bool = False, progress: bool = True, per_second: int = 20,
-            retry_budget: float = 120.0, timeout: float = 60.0, store: str | Path | None = None) -> Session:
+            timezone: str | None = None, offline: bool = False, progress: bool = True,
+            per_second: int | None = Settings.limits.per_second, retry_budget: float = RetryPolicy.budget,
+            timeout: float = DEFAULT_TIMEOUT, store: str | Path | None = None) -> Session:
     """Open a Ruddr workspace.
 
     Args:
@@ -294,7 +303,8 @@ def connect(token: str | None = None, *, base_url: str = DEFAULT_BASE_URL, sessi
     settings = Settings(base_url=base_url.rstrip("/"), cache_dir=None if session is not None else cache_dir(cache),
                         store_dir=store_dir(store, cache),
                         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
-                        per_second=per_second, retry_budget=retry_budget, timeout=timeout)
+                        limits=replace(Settings.limits, per_second=per_second), retry=RetryPolicy(budget=retry_budget),
+                        timeout=timeout)
     return Session(credential, settings, session=session)
 
 

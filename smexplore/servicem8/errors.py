@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..core.http import ErrorKind
+from ..core.wire import ErrorKind
 from .resources import get_resource
 
 __all__ = ["describe_error", "read_scope"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,8 +20,8 @@ from ..core.errors import CacheMissError, SMExploreError
 from ..core.filters.evaluate import evaluate
 from ..core.filters.expr import F, as_expression
 from ..core.filters.plan import Dialect, Lookup
-from ..core.http import ErrorKind
 from ..core.log import get_logger
+from ..core.retry import RetryPolicy
 from ..core.schedule import people_frame
 from ..core.schema import Resource, canonical_uuid
 from ..core.session import (
@@ -35,6 +35,8 @@ from ..core.session import (
     store_dir,
 )
 from ..core.session import Settings as BaseSettings
+from ..core.settings import DEFAULT_TIMEOUT
+from ..core.wire import Wire
 from .auth import resolve_credential
 from .dialect import DIALECT
 from .enrich import DIRECT_KEYS, enriched_columns, names_by_uuid
@@ -79,6 +81,16 @@ class Settings(BaseSettings):
 log = get_logger("session")
 
 
+def _first_page_filter(params: Mapping[str, str]) -> str | None:
+    """The ``$filter`` of a first-page request (a 400 to a later page is about its cursor, not the filter)."""
+    return params.get("$filter") if params.get("cursor", "-1") == "-1" else None
+
+
+API_WIRE = Wire(credential_hint="check the API key (api_key= or SERVICEM8_API_KEY) or OAuth token",
+                filter_of=_first_page_filter, describe_error=describe_error)
+"""How ServiceM8's API speaks (``core.wire``): JSON, a 403 naming the read's scope, ``$filter``."""
+
+
 class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixin only declares them
     """A connection to one ServiceM8 account that returns typed pandas DataFrames.
 
@@ -92,7 +104,7 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
 
     source: ClassVar[str] = "servicem8"
     display_name: ClassVar[str] = "smexplore.Session"
-    credential_hint: ClassVar[str] = "check the API key (api_key= or SERVICEM8_API_KEY) or OAuth token"
+    wire: ClassVar[Wire] = API_WIRE
     methods: ClassVar[Mapping[str, str]] = METHODS
     timeline_resources: ClassVar[tuple[str, ...]] = ("jobactivity", "joballocation")
     changed_field: ClassVar[str | None] = "edit_date"
@@ -240,10 +252,6 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
     def _check_id(self, record_id: str) -> str:
         return canonical_uuid(record_id)  # the API's spelling, whichever was given (ValueError if none)
 
-    def _filter_of(self, params: Mapping[str, str]) -> str | None:
-        """The ``$filter`` of a first-page request (a 400 to a later page is about its cursor, not the filter)."""
-        return params.get("$filter") if params.get("cursor", "-1") == "-1" else None
-
     def people(self) -> pd.DataFrame:
         """The account's active staff who are on the schedule (not ``hide_from_schedule``): ``staff_id``
         (their uuid) and ``staff`` (first and last name)."""
@@ -268,10 +276,6 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
                 log.info("the account's time zone is unknown (%s); sync marks are kept at the earliest wall clock "
                          "any zone shows", exc)
         return self._zone or None
-
-    def _describe_error(self, response: requests.Response) -> tuple[ErrorKind | None, str] | None:
-        """A 403 to a read names the OAuth scope the resource's read needs (the documented body does not)."""
-        return describe_error(response, self.settings.base_url)
 
     def _lookup(self, related: Callable[[str], pd.DataFrame]) -> Lookup:
         def uuids_named(column: str, name: str) -> list[str]:
@@ -337,9 +341,10 @@ def _scheduled(where: Where) -> Where:
 def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_url: str = DEFAULT_BASE_URL,
             session: requests.Session | None = None, cache: str | Path | bool | None = None,
             expire_after: Any = DEFAULT_EXPIRE_AFTER, timezone: str | None = None, offline: bool = False,
-            progress: bool = True, per_minute: int = 180, per_day: int = 20_000, retry_budget: float = 120.0,
-            timeout: float = 60.0, writable: bool = False, store: str | Path | None = None,
-            full_sync_after: timedelta | None = timedelta(days=7)) -> Session:
+            progress: bool = True, per_minute: int | None = Settings.limits.per_minute,
+            per_day: int | None = Settings.limits.per_day, retry_budget: float = RetryPolicy.budget,
+            timeout: float = DEFAULT_TIMEOUT, writable: bool = False, store: str | Path | None = None,
+            full_sync_after: timedelta | None = Settings.full_sync_after) -> Session:
     """Open a ServiceM8 account.
 
     Args:
@@ -370,8 +375,9 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
     credential = resolve_credential(api_key, oauth_token)
     settings = Settings(
         base_url=base_url.rstrip("/"), cache_dir=None if session is not None else cache_dir(cache),
-        expire_after=expire_after, timezone=timezone, offline=offline, progress=progress, per_minute=per_minute,
-        per_day=per_day, retry_budget=retry_budget, timeout=timeout, writable=writable,
+        expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
+        limits=replace(Settings.limits, per_minute=per_minute, per_day=per_day),
+        retry=RetryPolicy(budget=retry_budget), timeout=timeout, writable=writable,
         store_dir=store_dir(store, cache), full_sync_after=full_sync_after,
     )
     return Session(credential, settings, session=session)

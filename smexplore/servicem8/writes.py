@@ -17,8 +17,8 @@ import pandas as pd
 
 from ..core.errors import NotFoundError, ReadOnlyError, UnknownFieldError, ValidationError
 from ..core.filters.text import format_timestamp
-from ..core.http import Transport
 from ..core.schema import Field, Resource, canonical_uuid
+from ..core.transport import Transport
 
 __all__ = ["WritesMixin", "to_wire"]
 

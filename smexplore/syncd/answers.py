@@ -25,8 +25,8 @@ from typing import Any
 import requests
 
 from ..core import xml
-from ..core.http import RefusedBody
 from ..core.paging import PageError, Paginator
+from ..core.wire import RefusedBody
 
 __all__ = ["LIST_ROOTS", "ListOf", "RECORD_ROOTS", "decode"]
 

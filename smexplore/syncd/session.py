@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,13 +25,16 @@ from ..core.auth import BasicCredential, resolve_basic
 from ..core.errors import APIError, NotFoundError
 from ..core.filters.expr import Expr, F, as_expression
 from ..core.frames import to_frame
-from ..core.http import ErrorKind
+from ..core.limits import Limits
 from ..core.paging import ItemRange, Paginator, Unpaged
+from ..core.retry import RetryPolicy
 from ..core.schedule import people_frame
 from ..core.schema import Resource
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
+from ..core.settings import DEFAULT_TIMEOUT
 from ..core.timeline import normalise
+from ..core.wire import ErrorKind, Wire
 from .answers import LIST_ROOTS, RECORD_ROOTS, ListOf, decode
 from .dialect import SyncdDialect, list_path
 from .normalise import timeline_frame, window_filter
@@ -70,9 +73,7 @@ class Settings(BaseSettings):
     Syncd documents no rate limit: the client keeps to 10 requests a second and 600 a minute.
     """
 
-    per_second: int | None = 10
-    per_minute: int = 600
-    per_day: int = 100_000
+    limits: Limits = Limits(per_second=10, per_minute=600, per_day=100_000)
 
 
 def account_url(account: str) -> str:
@@ -91,6 +92,26 @@ def account_url(account: str) -> str:
     return f"https://{name}.{DOMAIN}"
 
 
+def describe_error(response: requests.Response, base_url: str) -> tuple[ErrorKind | None, str] | None:
+    """Rails' error document (``<errors><error>…</error></errors>``): its messages, joined."""
+    try:
+        document = xml.decode(response.content)
+    except ValueError:
+        return None
+    if document.tag != "errors":
+        return None
+    values = document.value if isinstance(document.value, list) else [document.value]
+    messages = [str(v).strip() for v in values if isinstance(v, str) and v.strip()]
+    return (None, "; ".join(messages)) if messages else None
+
+
+API_WIRE = Wire(credential_hint=(f"check the user name and password (user=/password=, or {ENV_USER}/"
+                                 f"{ENV_PASSWORD}): they are the web login's"),
+                media_types=("application/xml", "text/xml"), decode=decode, describe_error=describe_error)
+"""How Syncd's API speaks (``core.wire``): XML documents (refused unread when they are no Syncd
+document: ``answers.decode``), Rails' error documents."""
+
+
 class Session(BaseSession, JobWrites):  # the base's methods first: JobWrites only declares them
     """A connection to one Syncd account that returns typed pandas DataFrames.
 
@@ -107,9 +128,7 @@ class Session(BaseSession, JobWrites):  # the base's methods first: JobWrites on
 
     source: ClassVar[str] = "syncd"
     display_name: ClassVar[str] = "smexplore.syncd.Session"
-    media_types: ClassVar[tuple[str, ...]] = ("application/xml", "text/xml")
-    credential_hint: ClassVar[str] = (f"check the user name and password (user=/password=, or {ENV_USER}/"
-                                      f"{ENV_PASSWORD}): they are the web login's")
+    wire: ClassVar[Wire] = API_WIRE
     methods: ClassVar[Mapping[str, str]] = METHODS
     timeline_resources: ClassVar[tuple[str, ...]] = ("time_entries",)
     settings: Settings
@@ -235,10 +254,6 @@ class Session(BaseSession, JobWrites):  # the base's methods first: JobWrites on
             return ListOf(Unpaged(ranges), LIST_ROOTS[spec.name], whole=True)
         return ListOf(ranges, LIST_ROOTS[spec.name])
 
-    def _decode(self, content: bytes) -> Any:
-        """The body, if it is a Syncd document: an HTML page or another root is refused unread (``answers``)."""
-        return decode(content)
-
     def _get_resource(self, name: str) -> Resource:
         return get_resource(name)
 
@@ -270,18 +285,6 @@ class Session(BaseSession, JobWrites):  # the base's methods first: JobWrites on
 
     def _prepare(self, spec: Resource, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [row(record, spec) for record in records]
-
-    def _describe_error(self, response: requests.Response) -> tuple[ErrorKind | None, str] | None:
-        """Rails' error document (``<errors><error>…</error></errors>``): its messages, joined."""
-        try:
-            document = xml.decode(response.content)
-        except ValueError:
-            return None
-        if document.tag != "errors":
-            return None
-        values = document.value if isinstance(document.value, list) else [document.value]
-        messages = [str(v).strip() for v in values if isinstance(v, str) and v.strip()]
-        return (None, "; ".join(messages)) if messages else None
 
     def preview_columns(self, resource: str) -> list[str]:
         """Names and paths first (``path``, ``user_name``, ``job_path`` …)."""
@@ -401,9 +404,9 @@ def _type_depths(frame: pd.DataFrame) -> pd.DataFrame:
 def connect(account: str | None = None, user: str | None = None, password: str | None = None, *,
             base_url: str | None = None, session: requests.Session | None = None,
             cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
-            timezone: str | None = None, offline: bool = False, progress: bool = True, per_second: int = 10,
-            retry_budget: float = 120.0, timeout: float = 60.0, store: str | Path | None = None,
-            writable: bool = False) -> Session:
+            timezone: str | None = None, offline: bool = False, progress: bool = True,
+            per_second: int | None = Settings.limits.per_second, retry_budget: float = RetryPolicy.budget,
+            timeout: float = DEFAULT_TIMEOUT, store: str | Path | None = None, writable: bool = False) -> Session:
     """Open a Syncd account.
 
     Args:
@@ -441,7 +444,8 @@ def connect(account: str | None = None, user: str | None = None, password: str |
     settings = Settings(base_url=base_url.rstrip("/"), cache_dir=None if session is not None else cache_dir(cache),
                         store_dir=store_dir(store, cache),
                         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
-                        per_second=per_second, retry_budget=retry_budget, timeout=timeout, writable=writable)
+                        limits=replace(Settings.limits, per_second=per_second), retry=RetryPolicy(budget=retry_budget),
+                        timeout=timeout, writable=writable)
     return Session(credential, settings, session=session)
 
 
@@ -475,5 +479,6 @@ def demo(*, seed: int = 0, scale: str = "small", timezone: str | None = None, pr
     return demo_session(emulator, "smexplore-syncd-demo-", lambda folder: Session(
         login, Settings(base_url=emulator.base_url, cache_dir=folder, offline=offline,
                  store_dir=store_dir(store, folder), timezone=timezone, progress=progress,
-                        mode="demo", per_second=None, per_minute=60_000, writable=writable),
+                        mode="demo", limits=Limits(per_minute=60_000, per_day=Settings.limits.per_day),
+                        writable=writable),
         emulator=emulator), cache=cache)

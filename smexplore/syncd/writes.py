@@ -36,8 +36,8 @@ import pandas as pd
 import requests
 
 from ..core.errors import APIError, ForbiddenError, ReadOnlyError, SMExploreError, ValidationError
-from ..core.http import Transport
 from ..core.log import get_logger
+from ..core.transport import Transport
 from .answers import decode
 from .resources import get_resource
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..core.schema import Resource
     from ..core.session import BaseSession
 
-__all__ = ["FilterBuilder", "frame_preview"]
+__all__ = ["FilterBuilder", "error_html", "frame_preview"]
 
 _PREVIEW_ROWS = 10
 
@@ -45,7 +45,7 @@ def _hidden_columns(spec: Resource) -> set[str]:
     return {name for name, field in spec.fields.items() if field.kind in ("uuid", "list")}
 
 
-def _error_html(text: str) -> str:
+def error_html(text: str) -> str:
     return f"<div class='smexplore-error' style='color:#b00020'>{html.escape(text)}</div>"
 
 
@@ -152,7 +152,7 @@ class FilterBuilder(widgets.VBox):
         try:
             names = self.session._names(column)
         except SMExploreError as exc:  # e.g. no scope to read staff: a text box instead of a list
-            self.status.value = _error_html(f"names for {field} unavailable ({type(exc).__name__}: {exc}); "
+            self.status.value = error_html(f"names for {field} unavailable ({type(exc).__name__}: {exc}); "
                                             "type the value instead")
             return None
         pairs = sorted(zip(names.astype(str), names.index), key=lambda pair: pair[0].casefold())
@@ -173,7 +173,7 @@ class FilterBuilder(widgets.VBox):
             self.where = self._build()
         except ValueError as exc:
             self.where = None
-            self.expression.value = _error_html(str(exc))
+            self.expression.value = error_html(str(exc))
             self.plan.value = ""
             return
         if self.where is None:
@@ -184,7 +184,7 @@ class FilterBuilder(widgets.VBox):
         try:
             plan = self.session.explain(self.resource, self.where)
         except SMExploreError as exc:
-            self.plan.value = _error_html(str(exc))
+            self.plan.value = error_html(str(exc))
             return
         self.plan.value = f"<pre style='font-size:85%;line-height:1.3'>{html.escape(str(plan))}</pre>"
 
@@ -215,7 +215,7 @@ class FilterBuilder(widgets.VBox):
             self.run()
         except (ValueError, SMExploreError) as exc:  # shown in the widget, not as a traceback
             self.progress.outputs = ()
-            self.status.value = _error_html(f"{type(exc).__name__}: {exc}")
+            self.status.value = error_html(f"{type(exc).__name__}: {exc}")
             self.result.value = ""
 
     def __repr__(self) -> str:

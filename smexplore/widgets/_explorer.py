@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..core.errors import SMExploreError
-from ._builder import FilterBuilder, _error_html
+from ._builder import FilterBuilder, error_html
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,13 +84,13 @@ class Explorer(widgets.VBox):
         if frame is None or self.builder.resource not in self.session.timeline_resources:
             return
         if self.start.value is None or self.end.value is None or self.end.value < self.start.value:
-            self.message.value = _error_html("choose a date range (from ≤ to) for the timeline")
+            self.message.value = error_html("choose a date range (from ≤ to) for the timeline")
             return
         try:
             self.timeline.value = _timeline_png(self.session._timeline_rows(frame), self.start.value, self.end.value)
             self.message.value = ""
         except (ValueError, SMExploreError) as exc:
-            self.message.value = _error_html(f"timeline: {exc}")
+            self.message.value = error_html(f"timeline: {exc}")
 
     def __repr__(self) -> str:
         return f"<Explorer {self.builder!r}>"

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 import smexplore as sm
-from smexplore.core.http import RetryPolicy
+from smexplore.core.retry import RetryPolicy
 from smexplore.emulator import Account, Emulator
 from smexplore.servicem8.resources import get_resource, resource_names
 from smexplore.servicem8.session import DEFAULT_BASE_URL

@@ -814,7 +814,7 @@ def test_the_emulator_command_serves_accelo_on_its_own() -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--system", "accelo", "--api-key", "k", "--burst", "5"], "--burst, --api-key cannot be used with --system accelo"),
+    (["--system", "accelo", "--api-key", "k", "--burst", "5"], "--api-key, --burst cannot be used with --system accelo"),
     (["--client-id", "x"], "--client-id cannot be used with --system servicem8"),
     (["--system", "ruddr", "--per-hour", "5"], "--per-hour cannot be used with --system ruddr"),
 ])

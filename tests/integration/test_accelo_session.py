@@ -1,14 +1,15 @@
 """The Accelo Session over real HTTP to the Accelo emulator, through a real requests-cache SQLite cache.
 
-The OAuth grant and its renewal mid-pull, secrets kept out of everything, ``_page``/``_limit``
+The OAuth grant and its renewal mid-pull, a bearer token never renewed, ``_page``/``_limit``
 paging, ``/count``, filters sent as ``_filters`` (and their answers equal to local filtering),
 errors from the envelope, the hourly rate limit and its headers (on fake clocks: no real waiting),
-faults, typed frames and the normalised timeline.
+faults, typed frames and the normalised timeline. What every connector does alike (typed frames,
+paging and the cache, offline reads, a failing page, secrets never shown, unknown names, the
+timeline's dtypes, the demo) is tested once for all in ``test_connectors.py``.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 
 import smexplore as sm
 from smexplore import F, accelo
-from smexplore.accelo.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, AcceloEmulator
+from smexplore.accelo.emulator import DEMO_CLIENT_ID, AcceloEmulator
 from smexplore.core.filters.evaluate import evaluate
 from smexplore.core.timeline import TIMELINE_DTYPES
 
@@ -64,10 +65,8 @@ def session(emu: AcceloEmulator, tmp_path_factory: pytest.TempPathFactory) -> It
         yield s
 
 
-# --- the grant, and secrets ------------------------------------------------------------------------
-def test_the_grant_gets_one_token_and_no_secret_reaches_the_cache_a_log_or_a_repr(
-        emu: AcceloEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="smexplore")
+# --- the grant ------------------------------------------------------------------------------------
+def test_the_grant_gets_one_token_for_every_request(emu: AcceloEmulator, tmp_path: Path) -> None:
     s = _connect(emu, tmp_path)
     jobs = s.jobs()
     assert len(jobs) == len(emu.agency.tables["jobs"])
@@ -75,14 +74,9 @@ def test_the_grant_gets_one_token_and_no_secret_reaches_the_cache_a_log_or_a_rep
     credential = s._credential
     assert isinstance(credential, accelo.session.ClientCredentials) and credential.grants == 1
     token = credential._token
-    assert token and token in s._transport._auth_headers()["Authorization"]
+    assert token and token in s._transport.credential.headers()["Authorization"]
     s.close()
-    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*.sqlite*"))
-    shown = repr(s) + repr(credential) + caplog.text + str(s.cache_info())
-    for secret in (DEMO_CLIENT_SECRET, token):
-        assert secret.encode() not in stored
-        assert secret not in shown
-    assert "OAuth client" in repr(s) and DEMO_CLIENT_ID not in repr(s)
+    assert "OAuth client" in repr(s) and DEMO_CLIENT_ID not in repr(s)  # the secret and the token: test_connectors
     assert all(not e.path.startswith("/oauth2") or e.method == "POST" for e in emu.log.entries())
 
 
@@ -143,15 +137,6 @@ def test_a_bearer_token_is_used_as_given_and_a_refused_one_is_not_renewed(tmp_pa
         assert granted not in str(caught.value) and granted not in repr(s)
         assert [e.status for e in _api(emu, "/jobs")] == [401]  # refused once, no renewal
         s.close()
-
-
-def test_wrong_client_credentials_fail_without_showing_the_secret(emu: AcceloEmulator) -> None:
-    s = accelo.connect(base_url=emu.base_url, token_url=emu.token_url, client_id=emu.client_id,
-                       client_secret="not-the-secret-1234", cache=False, progress=False)
-    with pytest.raises(sm.AuthenticationError, match="invalid_client") as caught:
-        s.staff()
-    assert "not-the-secret-1234" not in str(caught.value) and "not-the-secret" not in repr(s)
-    s.close()
 
 
 # --- paging, count, get -----------------------------------------------------------------------------
@@ -225,8 +210,6 @@ def test_bad_filters_and_refusals_are_clear_errors(emu: AcceloEmulator, session:
     emu.log.clear()
     with pytest.raises(sm.FilterError, match="at position 11"):
         session.jobs("manager(3),managr(4)")
-    with pytest.raises(sm.UnknownFieldError):
-        session.jobs(F.manager == 3)
     assert not _api(emu)  # refused before any request
     with pytest.raises(sm.FilterError, match="rejected the filter 'bogus\\(1\\)'.*invalid_request"):
         session._transport.get("/jobs", {"_filters": "bogus(1)"})
@@ -267,17 +250,6 @@ def test_the_hourly_limit_and_its_headers_are_honoured(tmp_path: Path) -> None:
         s.close()
 
 
-def test_a_failing_later_page_gives_no_partial_frame(emu: AcceloEmulator) -> None:
-    s = _connect(emu, False, retry_budget=0.5)
-    emu.faults.fail_next(20, 500, after=2)
-    try:
-        with pytest.raises(sm.IncompleteResultError, match="page 3"):
-            s.tasks()
-    finally:
-        emu.faults.clear()
-        s.close()
-
-
 # --- frames and the timeline ------------------------------------------------------------------------
 def test_frames_are_typed_and_a_timezone_shows_instants_in_it(emu: AcceloEmulator, session: accelo.Session) -> None:
     activities = session.activities(F.staff_id == 3)
@@ -300,13 +272,10 @@ def test_frames_are_typed_and_a_timezone_shows_instants_in_it(emu: AcceloEmulato
 
 def test_the_timeline_frame_normalises_and_concatenates_with_servicem8(session: accelo.Session) -> None:
     frame = session.timeline_frame(start="2026-02-02", end="2026-02-07")
-    assert {c: str(t) for c, t in frame.dtypes.items()} == TIMELINE_DTYPES
     assert set(frame["kind"]) == {"time_entry", "task", "job"}
-    assert (frame["source"] == "accelo").all() and frame["staff"].notna().all()
-    assert ((frame["end"] > pd.Timestamp("2026-02-02")) & (frame["start"] < pd.Timestamp("2026-02-07"))).all()
     logged = frame[frame["kind"] == "time_entry"]
     assert logged["billable"].notna().all() and logged["job"].notna().mean() > 0.9
-    assert logged["hours"].sum() > 0 and frame.attrs["resource"] == "timeline"
+    assert logged["hours"].sum() > 0
     tasks = sm.normalise(session.tasks(F.assignee_id == 3))
     assert set(tasks["kind"]) == {"task"} and (tasks["staff_id"] == "3").all()
     with sm.demo(progress=False) as servicem8:
@@ -315,19 +284,6 @@ def test_the_timeline_frame_normalises_and_concatenates_with_servicem8(session: 
     assert {c: str(t) for c, t in both.dtypes.items()} == TIMELINE_DTYPES
     assert set(both["source"]) == {"servicem8", "accelo"}
     assert not sm.utilisation(both, kinds=("booking", "time_entry")).empty
-
-
-def test_offline_reads_the_cache_without_asking_for_a_token(emu: AcceloEmulator, tmp_path: Path) -> None:
-    online = _connect(emu, tmp_path)
-    staff = online.staff()
-    online.close()
-    emu.log.clear()
-    offline = _connect(emu, tmp_path, offline=True)
-    assert offline.staff().equals(staff)
-    assert not emu.log.entries()  # neither the API nor the token endpoint was asked
-    with pytest.raises(sm.CacheMissError):
-        offline.jobs()
-    offline.close()
 
 
 # --- every filter family, generated, over HTTP --------------------------------------------------------------

@@ -12,17 +12,20 @@ from pathlib import Path
 import pytest
 
 import smexplore as sm
+from smexplore.core.auth import Credential
 from smexplore.core.cache import make_cached_session
-from smexplore.core.http import RequestBudget, Transport
+from smexplore.core.limits import Limits, RequestBudget
 from smexplore.core.paging import JsonCursor
+from smexplore.core.transport import Transport
+from smexplore.core.wire import Wire
 from smexplore.ruddr.emulator import DEMO_TOKEN, RuddrEmulator
 
 
 def _transport(emu: RuddrEmulator, cache: Path, token: str = DEMO_TOKEN) -> Transport:
     session = make_cached_session(cache / "ruddr.sqlite", timedelta(hours=1), emu.base_url)
-    return Transport(session, emu.base_url, lambda: {"Authorization": f"Bearer {token}"},
-                     RequestBudget(per_minute=10_000, per_day=100_000, per_second=20), progress=False,
-                     paging=JsonCursor(limit=100), credential_hint="check the Ruddr token")
+    return Transport(session, emu.base_url, Credential(token, "token"),
+                     RequestBudget(Limits(per_minute=10_000, per_day=100_000, per_second=20)), progress=False,
+                     paging=JsonCursor(limit=100), wire=Wire(credential_hint="check the Ruddr token"))
 
 
 def test_a_json_cursor_list_is_pulled_whole_then_served_from_the_cache(tmp_path: Path) -> None:

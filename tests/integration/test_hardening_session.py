@@ -1,6 +1,7 @@
 """Regression tests for the Session's hardening: interrupted pulls, concurrent writes and reads,
 a globally installed requests-cache, lookups that expire, offline reads of old answers, damaged,
-read-only and shared caches, and the columns of an empty result.
+read-only and shared caches. (An offline pull of a partly cached list and the columns of an empty
+result are every connector's contract: ``test_connectors.py``.)
 
 Everything talks real HTTP to emulators on loopback through a real requests-cache SQLite cache;
 ``_cache_worker`` is the second Python process where one is needed.
@@ -301,21 +302,6 @@ def test_offline_serves_expired_answers_and_says_when_they_were_fetched(tmp_path
     assert pd.Timestamp.now(tz="UTC") - stamp >= pd.Timedelta(seconds=1)
 
 
-def test_offline_pull_of_a_partly_cached_list_is_a_cache_miss_naming_the_page(paged_emulator: Emulator,
-                                                                              tmp_path: Path) -> None:
-    emu = paged_emulator
-    with _connect(emu, tmp_path, retry_budget=1) as s:
-        emu.faults.fail_next(50, 500, after=3)
-        with pytest.raises(sm.IncompleteResultError):
-            s.activities()  # pages 1-3 cached, page 4 never answered
-    emu.faults.clear()
-    with _connect(emu, tmp_path, offline=True) as offline:
-        with pytest.raises(sm.CacheMissError, match=r"page 4\b") as caught:
-            offline.activities()
-    assert "jobactivity" in str(caught.value)
-    assert not isinstance(caught.value, sm.IncompleteResultError)
-
-
 # --- 6. damaged, read-only and shared caches -------------------------------------------------------
 def test_a_cache_file_of_garbage_is_set_aside_and_pulls_work(emulator: Emulator, tmp_path: Path) -> None:
     with _connect(emulator, tmp_path) as s:
@@ -436,23 +422,6 @@ def test_a_cache_folder_that_cannot_be_made_is_a_cache_error(emulator: Emulator,
     message = str(caught.value)
     assert str(blocker) in message  # names the path
     assert re.search(r"cache=|another folder|different folder", message), message  # and what to do
-
-
-# --- 12. an empty result keeps the custom-field columns -----------------------------------------------
-@pytest.mark.parametrize("empty_first", [True, False], ids=["empty-first", "empty-after-full"])
-def test_an_empty_result_has_the_columns_and_dtypes_of_a_full_one(emulator: Emulator, tmp_path: Path,
-                                                                  empty_first: bool) -> None:
-    with _connect(emulator, tmp_path) as s:
-        if empty_first:
-            empty = s.jobs("date gt '2035-01-01 00:00:00'")
-            full = s.jobs()
-        else:
-            full = s.jobs()
-            empty = s.jobs("date gt '2035-01-01 00:00:00'")
-    assert len(empty) == 0 and len(full) > 0
-    assert "customfield_site_access" in full.columns
-    assert {c: str(t) for c, t in empty.dtypes.items()} == {c: str(t) for c, t in full.dtypes.items()}
-    assert list(empty.columns) == list(full.columns)
 
 
 # --- a write transaction interrupted between BEGIN and COMMIT ---------------------------------------

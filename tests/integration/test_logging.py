@@ -14,7 +14,7 @@ import pytest
 
 import smexplore as sm
 from smexplore.core import cache as _cache
-from smexplore.core.http import RequestBudget
+from smexplore.core.limits import Limits, RequestBudget
 from smexplore.emulator import Emulator
 
 KEY = "live-key-5e1f0c9a7b3d2468"
@@ -90,7 +90,7 @@ def _run(emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         with pytest.raises(sm.ForbiddenError):
             scoped.activities()
     clock = [0.0]
-    budget = RequestBudget(per_minute=1, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s))
+    budget = RequestBudget(Limits(per_minute=1), clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s))
     budget.acquire()
     budget.acquire()  # waits for the minute to pass
     path.write_bytes(b"not a database" * 1000)

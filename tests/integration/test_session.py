@@ -1,9 +1,13 @@
-"""The Session against a real emulator on loopback, through a real requests-cache SQLite cache."""
+"""The Session against a real emulator on loopback, through a real requests-cache SQLite cache.
+
+What every connector does alike (typed frames, paging and the cache, a failing page, secrets, unknown
+names, the timeline's dtypes, the demo) is tested once for all in ``test_connectors.py``; here, what
+is ServiceM8's own.
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,7 +107,6 @@ def test_get_one_record(session: sm.Session, emulator: Emulator) -> None:
 
 # --- bad input fails before any request -------------------------------------------------------
 @pytest.mark.parametrize(("call", "error", "words"), [
-    (lambda s: s.frame("jobz"), sm.UnknownResourceError, "did you mean 'job'"),
     (lambda s: s.jobs("stauts eq 'Quote'"), sm.UnknownFieldError, "did you mean 'status'"),
     (lambda s: s.jobs("status eq 'Quote' or status eq 'Completed'"), sm.FilterError, "position 18"),
     (lambda s: s.activities("start_date gt 'March'"), sm.FilterError, "not a date"),
@@ -116,13 +119,6 @@ def test_bad_input_is_refused_before_any_request(session: sm.Session, emulator: 
     with pytest.raises(error, match=words):
         call(session)
     assert emulator.log.entries() == []
-
-
-def test_unknown_field_error_lists_the_valid_fields(session: sm.Session) -> None:
-    with pytest.raises(sm.UnknownFieldError) as caught:
-        session.staff("firstname eq 'Ava'")
-    assert "valid fields:" in str(caught.value) and "first" in str(caught.value)
-    assert isinstance(caught.value, LookupError) and isinstance(caught.value, ValueError)
 
 
 # --- paging -----------------------------------------------------------------------------------
@@ -145,62 +141,10 @@ def test_default_listing_spans_two_pages(session: sm.Session, emulator: Emulator
 
 
 # --- the cache --------------------------------------------------------------------------------
-def test_second_pull_sends_no_request(session: sm.Session, emulator: Emulator) -> None:
-    emulator.log.clear()
-    first = session.activities()
-    sent = len(emulator.log.entries())
-    second = session.activities()
-    assert sent == 2 and len(emulator.log.entries()) == sent
-    pd.testing.assert_frame_equal(first, second)
-    info = session.cache_info()
-    assert info.responses >= 2 and info.hits >= 1 and info.size_bytes > 0
-    assert Path(info.path).parent == session.settings.cache_dir
-
-
-def test_a_new_session_on_the_same_cache_sends_no_request(emulator: Emulator, tmp_path: Path) -> None:
-    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path, progress=False) as s:
-        expected = s.jobs()
-    emulator.log.clear()
-    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path, progress=False) as s:
-        pd.testing.assert_frame_equal(s.jobs(), expected)
-    assert emulator.log.entries() == []
-
-
 def test_returned_frames_can_be_changed_without_touching_the_cache(session: sm.Session) -> None:
     first = session.staff()
     first.loc[:, "first"] = "changed"
     assert (session.staff()["first"] != "changed").all()
-
-
-def test_clear_cache_makes_the_next_pull_go_to_the_server(session: sm.Session, emulator: Emulator) -> None:
-    session.categories()
-    session.clear_cache()
-    emulator.log.clear()
-    session.categories()
-    assert len(emulator.log.entries()) == 1
-    assert session.cache_info().responses == 1
-
-
-def test_api_key_never_reaches_the_cache_file(tmp_path: Path) -> None:
-    key = "very-secret-key-4e1f9c2ab7d34c8e"
-    with Emulator(api_key=key, page_size=3000) as emu, \
-            sm.connect(key, base_url=emu.base_url, cache=tmp_path, progress=False) as s:
-        s.activities()
-        s.jobs("status eq 'Quote'")
-        s.get("staff", emu.account.tables["staff"][0]["uuid"])
-        s.sync(["staff"])
-        # every file: the WAL, the typed frames kept beside the cache, the store
-        while_open = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
-    after_close = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
-    assert any(path.suffix == ".parquet" and "store" in path.parts for path in after_close)
-    assert any(path.suffix == ".sqlite" for path in after_close)
-    for path, data in [*while_open.items(), *after_close.items()]:
-        assert len(data) > 0 or path.suffix != ".sqlite"
-        assert key.encode() not in data and key[-12:].encode() not in data, path
-    database = next(path for path in after_close if path.suffix == ".sqlite")
-    with sqlite3.connect(database) as db:
-        keys = [row[0] for row in db.execute("SELECT key FROM responses")]
-    assert keys and all(key not in k for k in keys)
 
 
 def test_two_keys_never_share_cached_answers(tmp_path: Path) -> None:
@@ -240,33 +184,9 @@ def test_plain_requests_session_works_without_cache(emulator: Emulator) -> None:
         assert "X-Api-Key" not in plain.headers  # the key is sent per request, never left on the session
 
 
-def test_offline_serves_cached_answers_and_refuses_misses(emulator: Emulator, tmp_path: Path) -> None:
-    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path, progress=False) as online:
-        expected = online.activities()
-    emulator.log.clear()
-    with sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path, offline=True,
-                    progress=False) as offline:
-        pd.testing.assert_frame_equal(offline.activities(), expected)
-        with pytest.raises(sm.CacheMissError, match="offline"):
-            offline.staff()
-    assert emulator.log.entries() == []
-    with pytest.raises(ValueError, match="needs a cache"):
-        sm.connect(emulator.api_key, base_url=emulator.base_url, cache=False, offline=True)
-
-
 # --- errors, retries, faults --------------------------------------------------------------------
 def _connect(emu: Emulator, tmp_path: Path, **options) -> sm.Session:
     return sm.connect(emu.api_key, base_url=emu.base_url, cache=tmp_path, progress=False, **options)
-
-
-def test_wrong_key_says_so_without_printing_it(fresh_emulator: Emulator, tmp_path: Path) -> None:
-    key = "wrong-key-0123456789abcdef"
-    s = sm.connect(key, base_url=fresh_emulator.base_url, cache=tmp_path, progress=False)
-    with pytest.raises(sm.AuthenticationError, match="401") as caught:
-        s.jobs()
-    assert key not in str(caught.value) and key not in repr(caught.value)
-    assert key not in repr(s) and key not in s._repr_html_()
-    assert "…cdef" in repr(s)
 
 
 def test_missing_scope_is_a_forbidden_error_naming_it(tmp_path: Path) -> None:
@@ -307,23 +227,6 @@ def test_500_past_the_retry_budget_raises_api_error(fresh_emulator: Emulator, tm
     with pytest.raises(sm.APIError, match="HTTP 500") as caught:
         _connect(fresh_emulator, tmp_path, retry_budget=1.0).categories()
     assert caught.value.status == 500
-
-
-def test_a_failed_page_never_yields_a_partial_frame_nor_a_complete_cache(tmp_path: Path) -> None:
-    with Emulator(page_size=1000, per_minute=100_000) as emu:
-        emu.faults.fail_next(100, status=503, after=2)  # pages 1 and 2 succeed, then 503s
-        s = _connect(emu, tmp_path, retry_budget=1.0)
-        with pytest.raises(sm.IncompleteResultError, match="page 3 failed after 2,000 records"):
-            s.activities()
-        emu.faults.clear()
-        emu.log.clear()
-        frame = s.activities(include_inactive=True)  # nothing partial is taken as complete
-        assert len(frame) == len(emu.account.tables["jobactivity"])
-        # The cached pages 1-2 are not a whole pull: the pull starts again, every page from the
-        # network (a cached cursor is never resent).
-        cursors = [e.query["cursor"] for e in emu.log.entries()]
-        assert cursors[0] == "-1" and len(cursors) == -(-len(frame) // 1000)
-        assert all(e.status == 200 for e in emu.log.entries())
 
 
 def test_truncated_body_is_retried_and_never_cached(fresh_emulator: Emulator, tmp_path: Path) -> None:
@@ -379,18 +282,8 @@ def test_repr_and_html_show_the_useful_state(session: sm.Session) -> None:
 
 def test_resources_and_describe(session: sm.Session) -> None:
     listing = session.resources()
-    assert list(listing["resource"]) == list(resource_names())
     assert listing.set_index("resource").loc["jobactivity", "method"] == "activities, bookings"
     described = session.describe("joballocation").set_index("field")
     assert described.loc["allocation_date", "dtype"] == "datetime64[ns]"
     assert described.loc["staff_uuid", "kind"] == "uuid"
     assert len(described) == len(GOLDEN["joballocation"])
-
-
-def test_demo_session(tmp_path: Path) -> None:
-    with sm.demo(progress=False, page_size=4000) as s:
-        assert s.settings.mode == "demo" and s.emulator is not None
-        assert len(s.jobs()) > 1000
-        url = s.settings.base_url
-    with pytest.raises(requests.ConnectionError):
-        requests.get(url + "/job.json", timeout=2)

@@ -217,6 +217,7 @@ def test_a_demo_cache_folder_is_reused_by_the_next_demo_and_offline(tmp_path: Pa
 def test_pull_checks_its_output_before_pulling_and_never_leaves_half_a_file(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from smexplore import cli
+    from smexplore.cli import pull as cli_pull
 
     with pytest.raises(SystemExit) as exit:  # argparse: before any session is opened
         cli.main(["pull", "jobs", "--demo", "-o", str(tmp_path / "missing" / "jobs.csv")])
@@ -229,7 +230,7 @@ def test_pull_checks_its_output_before_pulling_and_never_leaves_half_a_file(
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError, match="No space"):
-        cli._write_in_place(target, fail)
+        cli_pull.write_in_place(target, fail)
     assert target.read_text() == "the previous good file" and sorted(p.name for p in tmp_path.iterdir()) == ["jobs.csv"]
     assert cli.main(["pull", "staff", "--demo", "-o", str(target)]) == 0
     assert "first" in target.read_text().splitlines()[0]

@@ -7,9 +7,9 @@ import warnings
 import pytest
 
 from smexplore import F
+from smexplore.core.catalogue import spellings_of
 from smexplore.core.filters.expr import parse_filter
 from smexplore.core.filters.names import name_conditions, unknown_names, warn_unknown_names
-from smexplore.core.session import BaseSession
 
 STAFF = ["Ethan Kelly", "Ethan Kelley", "Mia Wilson", "Zoe Walker"]
 
@@ -58,4 +58,4 @@ def test_the_warning_points_at_the_caller_and_a_missing_list_means_no_check() ->
     ("/", ()),
 ])
 def test_resource_names_match_however_they_are_written(name: str, forms: tuple[str, ...]) -> None:
-    assert BaseSession._spelling(name) == forms
+    assert spellings_of(name) == forms

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 from typing import Any
 
 import pytest
@@ -15,8 +16,10 @@ import requests
 from requests.adapters import BaseAdapter
 
 import smexplore as sm
-from smexplore.core.http import ErrorKind, RequestBudget, Transport
+from smexplore.core.limits import Limits, RequestBudget
 from smexplore.core.paging import Offset
+from smexplore.core.transport import Transport
+from smexplore.core.wire import ErrorKind, Wire
 from tests.conftest import FakeClock
 
 BASE = "http://api.test/v0"
@@ -65,10 +68,11 @@ def _transport(answer: Callable[[requests.PreparedRequest], tuple[int, Any, Mapp
     canned = _Canned(answer)
     session.mount(BASE + "/", canned)
     clock = clock or FakeClock()
-    budget = RequestBudget(per_minute=1000, per_day=10_000, clock=clock, sleep=clock.advance,
+    budget = RequestBudget(Limits(per_minute=1000, per_day=10_000), clock=clock, sleep=clock.advance,
                            max_wait=options.pop("max_wait", 120.0))
-    transport = Transport(session, BASE, token.headers, budget, progress=False, sleep=clock.advance,
-                          renew=token.renew, wall_clock=lambda: clock.now + 1_000_000_000, **options)
+    wire = Wire(**{name: options.pop(name) for name in [*options] if name in {f.name for f in fields(Wire)}})
+    transport = Transport(session, BASE, token, budget, wire=wire, progress=False, sleep=clock.advance,  # type: ignore[arg-type]
+                          wall_clock=lambda: clock.now + 1_000_000_000, **options)
     return transport, canned
 
 
@@ -117,7 +121,7 @@ def _envelope(status: str, message: str) -> dict[str, Any]:
     return {"meta": {"status": status, "message": message}, "response": None}
 
 
-def _describe(response: requests.Response) -> tuple[ErrorKind | None, str] | None:
+def _describe(response: requests.Response, base_url: str) -> tuple[ErrorKind | None, str] | None:
     meta = response.json().get("meta")
     if not isinstance(meta, dict):
         return None
@@ -193,13 +197,13 @@ def test_a_spent_hour_holds_the_next_request_until_the_reset() -> None:
 
 def test_an_hourly_budget_waits_then_refuses_a_wait_past_max_wait() -> None:
     clock = FakeClock()
-    budget = RequestBudget(per_minute=100, per_day=1000, per_hour=3, max_wait=4000, clock=clock, sleep=clock.advance)
+    budget = RequestBudget(Limits(per_minute=100, per_day=1000, per_hour=3), max_wait=4000, clock=clock, sleep=clock.advance)
     for _ in range(3):
         budget.acquire()
         clock.advance(60)
     budget.acquire()  # the 4th in an hour waits until the first is an hour old
     assert 3599 <= clock.now - 1000 <= 3601 and budget.sent_last_hour() == 3  # an hour after the first
-    strict = RequestBudget(per_minute=100, per_day=1000, per_hour=1, max_wait=10, clock=clock, sleep=clock.advance)
+    strict = RequestBudget(Limits(per_minute=100, per_day=1000, per_hour=1), max_wait=10, clock=clock, sleep=clock.advance)
     strict.acquire()
     with pytest.raises(sm.RateLimitError, match="client-side limit of 1 an hour"):
         strict.acquire()

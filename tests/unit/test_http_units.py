@@ -6,7 +6,8 @@ import pytest
 
 from smexplore import AuthenticationError, RateLimitError
 from smexplore.core.auth import Credential
-from smexplore.core.http import RequestBudget, RetryPolicy
+from smexplore.core.limits import Limits, RequestBudget
+from smexplore.core.retry import RetryPolicy
 from smexplore.servicem8.auth import resolve_credential
 from tests.conftest import FakeClock
 
@@ -19,7 +20,7 @@ def test_budget_waits_when_the_minute_is_full() -> None:
         waits.append(seconds)
         clock.advance(seconds)
 
-    budget = RequestBudget(per_minute=3, per_day=100, clock=clock, sleep=sleep)
+    budget = RequestBudget(Limits(per_minute=3, per_day=100), clock=clock, sleep=sleep)
     for _ in range(3):
         budget.acquire()
         clock.advance(1)
@@ -32,7 +33,7 @@ def test_budget_waits_when_the_minute_is_full() -> None:
 
 def test_budget_refuses_past_the_daily_budget() -> None:
     clock = FakeClock()
-    budget = RequestBudget(per_minute=100, per_day=2, clock=clock, sleep=clock.advance)
+    budget = RequestBudget(Limits(per_minute=100, per_day=2), clock=clock, sleep=clock.advance)
     budget.acquire()
     budget.acquire()
     with pytest.raises(RateLimitError, match="daily budget of 2 requests"):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from smexplore.core.http import progress_wanted
+from smexplore.core.progress import progress_wanted
 
 
 class _Stream:

@@ -20,10 +20,14 @@ from requests.packages.urllib3 import HTTPResponse  # requests vendors the name:
 
 from smexplore import APIError
 from smexplore.core import xml
+from smexplore.core.auth import BasicCredential
 from smexplore.core.cache import make_cached_session
 from smexplore.core.frames import to_frame
-from smexplore.core.http import RequestBudget, RetryPolicy, Transport
+from smexplore.core.limits import Limits, RequestBudget
 from smexplore.core.paging import ItemRange
+from smexplore.core.retry import RetryPolicy
+from smexplore.core.transport import Transport
+from smexplore.core.wire import Wire
 from smexplore.syncd.records import ancestors, row
 from smexplore.syncd.resources import get_resource
 
@@ -247,9 +251,9 @@ def _transport(tmp_path: Path, answers: list[tuple[int, bytes]]) -> tuple[Transp
     session = make_cached_session(tmp_path / "cache.sqlite", 3600, base)
     adapter = _Answers(answers)
     session.mount(base + "/", adapter)
-    transport = Transport(session, base, lambda: {"Authorization": "Basic xyz"}, RequestBudget(1000, 1000),
-                          retry=RetryPolicy(start=1.0, budget=5), sleep=lambda _: None,
-                          paging=ItemRange(size=2), decode=xml.decode, progress=False)
+    transport = Transport(session, base, BasicCredential("xyz", "pw"), RequestBudget(Limits(per_minute=1000, per_day=1000)),
+                          retry=RetryPolicy(start=1.0, budget=5), sleep=lambda _: None, paging=ItemRange(size=2),
+                          wire=Wire(decode=xml.decode, media_types=("application/xml",)), progress=False)
     return transport, adapter
 
 

@@ -116,5 +116,5 @@ class AcceloEmulator(EmulatorServer):
         """``http://HOST:PORT/oauth2/v0/token`` of the running server."""
         return f"{self.root_url}{OAUTH_PREFIX}/token"
 
-    def _describe(self) -> str:
+    def describe(self) -> str:
         return f"seed={self.agency.seed} scale={self.agency.scale!r}"

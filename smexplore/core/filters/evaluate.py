@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import Resource
-from .expr import And, Compare, Expr, IsIn, Missing, Not, Or, TextMatch, _Leaf
+from .expr import And, Compare, Expr, IsIn, Leaf, Missing, Not, Or, TextMatch
 from .values import TEXT_KINDS, ZERO, FilterField, coerce, resolve_field
 
 __all__ = ["evaluate"]
@@ -59,7 +59,7 @@ class _Evaluator:
             return reduce(np.logical_or, (self.mask(part) for part in node.parts))
         if isinstance(node, Not):
             return ~self.mask(node.part)
-        assert isinstance(node, _Leaf)
+        assert isinstance(node, Leaf)
         field = resolve_field(self.resource, node.field)
         column = self.column(field)
         if isinstance(node, Missing):

@@ -35,6 +35,7 @@ __all__ = [
     "F",
     "FieldRef",
     "IsIn",
+    "Leaf",
     "Missing",
     "Not",
     "Or",
@@ -111,7 +112,7 @@ class Expr:
 
     def fields(self) -> set[str]:
         """The names of the fields the expression reads."""
-        return {node.field for node in self.walk() if isinstance(node, _Leaf)}
+        return {node.field for node in self.walk() if isinstance(node, Leaf)}
 
     def walk(self) -> Iterator[Expr]:
         """This node and every node below it, depth first."""
@@ -157,7 +158,9 @@ def _flatten(expr: Expr, kind: type) -> tuple[Expr, ...]:
 
 
 @dataclass(frozen=True, eq=True, repr=False)
-class _Leaf(Expr):
+class Leaf(Expr):
+    """A condition on one field (the comparisons, ``isin``, missing and text matches)."""
+
     field: str
 
     def _ref(self) -> str:
@@ -165,7 +168,7 @@ class _Leaf(Expr):
 
 
 @dataclass(frozen=True, eq=True, repr=False)
-class Compare(_Leaf):
+class Compare(Leaf):
     """``F.field <op> value``.
 
     ``position``: offset in the ``$filter`` text it was parsed from (not part of equality).
@@ -180,7 +183,7 @@ class Compare(_Leaf):
 
 
 @dataclass(frozen=True, eq=True, repr=False)
-class IsIn(_Leaf):
+class IsIn(Leaf):
     """``F.field.isin(values)``."""
 
     values: tuple[Any, ...]
@@ -190,7 +193,7 @@ class IsIn(_Leaf):
 
 
 @dataclass(frozen=True, eq=True, repr=False)
-class Missing(_Leaf):
+class Missing(Leaf):
     """``F.field.isna()`` (``missing=True``) or ``F.field.notna()``."""
 
     missing: bool = True
@@ -200,7 +203,7 @@ class Missing(_Leaf):
 
 
 @dataclass(frozen=True, eq=True, repr=False)
-class TextMatch(_Leaf):
+class TextMatch(Leaf):
     """``F.field.contains(text)`` or ``F.field.startswith(text)`` (case-insensitive)."""
 
     how: Literal["contains", "startswith"]

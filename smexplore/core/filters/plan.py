@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, Protocol
 
 from ..errors import FilterError
 from ..schema import Kind, Resource
-from .expr import Compare, Expr, IsIn, Missing, TextMatch, _Leaf, conjuncts
+from .expr import Compare, Expr, IsIn, Leaf, Missing, TextMatch, conjuncts
 from .values import ORDERED_KINDS, TEXT_KINDS, FilterField, coerce, resolve_field
 
 __all__ = ["Context", "Dialect", "Form", "Lookup", "Plan", "Step", "describe_kind", "plan"]
@@ -212,13 +212,13 @@ class _Planner:
         self.lookup = lookup
 
     # --- checks (every leaf, before any request) -----------------------------------------------
-    def field(self, leaf: _Leaf, context: str = "") -> FilterField:
+    def field(self, leaf: Leaf, context: str = "") -> FilterField:
         if self.resource is not None:
             return resolve_field(self.resource, leaf.field, context)
         sample = leaf.value if isinstance(leaf, Compare) else leaf.values[0] if isinstance(leaf, IsIn) and leaf.values else ""
         return _infer_field(leaf.field, sample)
 
-    def check(self, leaf: _Leaf, context: str) -> tuple[FilterField, Any]:
+    def check(self, leaf: Leaf, context: str) -> tuple[FilterField, Any]:
         """The leaf's field and typed value (values for ``isin``); raises ``FilterError`` if they do not fit.
 
         ``context`` says where the leaf is (in the text, or which condition); errors carry it.
@@ -229,7 +229,7 @@ class _Planner:
         except FilterError as exc:
             raise FilterError(f"{exc}{context}", exc.position) from None
 
-    def _typed(self, leaf: _Leaf, field: FilterField) -> Any:
+    def _typed(self, leaf: Leaf, field: FilterField) -> Any:
         if field.kind == "list" and not isinstance(leaf, Missing):
             raise FilterError(f"{field.name} holds a list: filters take only .isna()/.notna() on it "
                               "(filter the frame's column in pandas for more)")
@@ -265,7 +265,7 @@ def plan(where: Expr | None, resource: Resource | None = None, *, dialect: Diale
     """
     spec = resource
     planner = _Planner(spec, tz, lookup)
-    leaves = [node for node in (where.walk() if where is not None else ()) if isinstance(node, _Leaf)]
+    leaves = [node for node in (where.walk() if where is not None else ()) if isinstance(node, Leaf)]
     checked: dict[int, tuple[FilterField, Any]] = {}
     for leaf in leaves:
         position = getattr(leaf, "position", None) if text is not None else None

@@ -99,5 +99,5 @@ class RuddrEmulator(EmulatorServer):
     def api_access(self, on: bool) -> None:
         self.app.api_access = on
 
-    def _describe(self) -> str:
+    def describe(self) -> str:
         return f"seed={self.workspace.seed} scale={self.workspace.scale!r}"

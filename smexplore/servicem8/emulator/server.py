@@ -81,5 +81,5 @@ class Emulator(EmulatorServer):
             faults=self.faults, log=self.log, clock=clock, **options,
         )
 
-    def _describe(self) -> str:
+    def describe(self) -> str:
         return f"seed={self.account.seed} scale={self.account.scale!r}"

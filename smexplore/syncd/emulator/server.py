@@ -85,5 +85,5 @@ class SyncdEmulator(EmulatorServer):
         """The most items one list answer holds."""
         return self.app.page_size
 
-    def _describe(self) -> str:
+    def describe(self) -> str:
         return f"seed={self.data.seed} scale={self.data.scale!r} account={self.data.name!r}"
