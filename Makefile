@@ -15,7 +15,7 @@ FLOOR_LOG  := test-artifacts/floor-tests.log
 # make at the floor; what they add, arguments and exit codes, depends on no library's version).
 # The floor environment has no nbval, so pytest's addopts are replaced.
 FLOOR_TESTS := tests/unit tests/integration --ignore=tests/unit/test_packaging.py \
-	--ignore=tests/integration/test_cli_commands.py \
+	--ignore=tests/integration/test_cli_commands.py --ignore=tests/integration/test_cli_board.py \
 	--deselect tests/integration/test_binder.py::test_binder_build_runs_every_notebook \
 	-o addopts="-ra --strict-markers" -p no:cacheprovider
 # Runs a command with SIGINT at its default. A job that a non-interactive shell starts in the

@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ["import", "emulator", "session", "timeline", "filters", "ruddr", "accelo", "store", "window"]
+BENCHMARKS = ["import", "emulator", "session", "timeline", "filters", "ruddr", "accelo", "store", "window", "board"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -55,6 +55,10 @@ def __getattr__(name: str) -> object:
         from . import widgets
 
         return getattr(widgets, name)
+    if name in ("Board", "BoardModel"):  # the board loads anywidget and ipywidgets: likewise
+        from . import board
+
+        return getattr(board, name)
     raise AttributeError(f"module 'smexplore' has no attribute {name!r}")
 
 
@@ -65,6 +69,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "Board",
+    "BoardModel",
     "CacheError",
     "CacheInfo",
     "CacheMissError",

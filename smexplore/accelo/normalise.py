@@ -26,7 +26,9 @@ by its columns). Times are the frames' own: naive UTC, or wall times of the sess
   ``<NA>`` (a job records no amount of work); ``client`` is the company's name. Jobs without a
   start or an end (internal jobs have no due date) are left out.
 
-``billable`` is ``<NA>`` for tasks and jobs (Accelo says it per activity).
+``billable`` is ``<NA>`` for tasks and jobs (Accelo says it per activity). ``record_id`` is the
+activity's, task's or job's ``id`` as text (``"12"``); an activity's billable and non-billable rows
+share it.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ def normalise_activities(frame: pd.DataFrame, jobs: pd.DataFrame | None = None,
     task_id = _ids(frame, "task_id").fillna(_ids(frame, "against_id").where(against == "task"))
     job_id = job_id.fillna(_lookup(task_id, tasks, "id", "task_job_id"))
     common = {"staff_id": _ids(frame, "staff_id"), "staff": _person(frame, "staff"), "kind": "time_entry",
-              "job_id": job_id, "job": _lookup(job_id, jobs, "id", "title"),
+              "record_id": _ids(frame, "id"), "job_id": job_id, "job": _lookup(job_id, jobs, "id", "title"),
               "client": _lookup(job_id, jobs, "id", "company_name")}
     parts = []
     for hours, offset, flag in ((billable, pd.Series(0.0, index=frame.index), True), (nonbillable, billable, False)):
@@ -146,8 +148,8 @@ def normalise_tasks(frame: pd.DataFrame, jobs: pd.DataFrame | None = None) -> pd
     job_id = _ids(frame, "task_job_id")
     client = _lookup(job_id, jobs, "id", "company_name").fillna(_column(frame, "company_name"))
     rows = _rows(frame, staff_id=_ids(frame, "assignee_id"), staff=_person(frame, "assignee"), start=start, end=end,
-                 hours=_column(frame, "budgeted_hours", "Float64"), kind="task", job_id=job_id,
-                 job=_column(frame, "task_job_title"), client=client)
+                 hours=_column(frame, "budgeted_hours", "Float64"), kind="task", record_id=_ids(frame, "id"),
+                 job_id=job_id, job=_column(frame, "task_job_title"), client=client)
     return _finish(rows[(start.notna() & end.notna() & (end >= start)).to_numpy(dtype=bool)], frame.attrs)
 
 
@@ -157,7 +159,7 @@ def normalise_jobs(frame: pd.DataFrame) -> pd.DataFrame:
         return _finish(None, frame.attrs)
     start, end = _spans(frame)
     rows = _rows(frame, staff_id=_ids(frame, "manager_id"), staff=_person(frame, "manager"), start=start, end=end,
-                 kind="job", job_id=_ids(frame, "id"), job=_column(frame, "title"),
+                 kind="job", record_id=_ids(frame, "id"), job_id=_ids(frame, "id"), job=_column(frame, "title"),
                  client=_column(frame, "company_name"))
     return _finish(rows[(start.notna() & end.notna() & (end >= start)).to_numpy(dtype=bool)], frame.attrs)
 

@@ -1,16 +1,18 @@
 """The ``smexplore`` command line (also ``python -m smexplore`` and ``python -m smexplore.cli``).
 
-One module per command (``emulator``, ``demo``, ``sync``, ``pull``, ``timeline``, ``cache``), the
+One module per command (``emulator``, ``demo``, ``sync``, ``pull``, ``timeline``, ``board``, ``cache``), the
 options they share in ``options``, the parser in ``parser``. The systems come from the registry
 (``smexplore.systems``): ``--system`` choices, credentials, emulator options and the demo's tours.
 
 ``smexplore emulator`` serves one system's API emulator until interrupted; ``smexplore demo``
 starts every system's emulator in the background and tours its demo account through a Session,
-then draws last week of all of them on one timeline. Four commands work on one account, live
+then draws last week of all of them on one timeline. Five commands work on one account (``board``
+on one or, with ``--demo``, all of them), live
 (credentials from the environment only) or with ``--demo`` the embedded demo account, of any
 ``--system``: ``sync`` brings the local Parquet store up to date and prints what changed; ``pull``
 writes one resource's records (filtered by ``--where``) to a Parquet or CSV file; ``timeline``
-draws a window of the account's timeline to a PNG file; ``cache info|clear`` shows or empties the
+draws a window of the account's timeline to a PNG file; ``board`` serves the schedule board
+through Voila until interrupted; ``cache info|clear`` shows or empties the
 HTTP cache. Only the result goes to stdout; progress bars go to stderr, and only when it is a terminal.
 
 Exit status: 0 done, 1 failed (one line on stderr; ``--debug`` adds the traceback), 2 wrong usage,

@@ -1,5 +1,6 @@
 """``smexplore demo``: every registered system's demo account toured through a Session (each
-system's ``tour`` module), then last week of all of them on one timeline and in one load view."""
+system's ``tour`` module), then last week of all of them on one timeline and in one load view; the
+last line says how to open the schedule board."""
 
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     names = [system.display_name for system in systems.SYSTEMS.values()]
     pictures += _all_systems_pictures(toured, names, demo.last_monday, folder)
     print(f"\nPictures: {', '.join(str(picture) for picture in pictures)}")
+    print("Open the schedule board: smexplore board --demo (or notebooks/09-the-board.ipynb)")
     return 0
 
 

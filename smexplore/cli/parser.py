@@ -11,7 +11,7 @@ from .words import credential_names, default_system, listing, wrap
 
 __all__ = ["COMMANDS", "build_parser"]
 
-COMMANDS = ("emulator", "demo", "sync", "pull", "timeline", "cache")
+COMMANDS = ("emulator", "demo", "sync", "pull", "timeline", "board", "cache")
 """The commands, each a module of this package with ``add_to(commands)``."""
 
 
@@ -35,12 +35,13 @@ def _epilog() -> str:
         ("smexplore sync", f"bring the local store of the {first.display_name} account up to date"),
         ("smexplore pull job -o jobs.csv", "the account's jobs as a CSV file (add --demo for the demo account)"),
         ("smexplore timeline -o week.png", "the last 7 days of bookings and time, drawn"),
+        ("smexplore board --demo", "the schedule board of every demo account, in the browser (Voila)"),
         ("smexplore cache info", "where the HTTP cache is and what it holds"),
     ]
     width = max(len(command) for command, _ in examples) + 2
     lines = "\n".join(f"  {command:<{width}}{text}" for command, text in examples)
     variables = ", ".join(credential_names(system) for system in systems.SYSTEMS.values())
-    credentials = wrap(f"sync, pull, timeline and cache read credentials from the environment only ({variables}); "
+    credentials = wrap(f"sync, pull, timeline, board and cache read credentials from the environment only ({variables}); "
                        "--demo uses the embedded demo account instead.")
     return f"examples:\n{lines}\n\n{credentials}\n\nexit status: 0 done, 1 failed, 2 wrong usage, 130 interrupted"
 

@@ -163,7 +163,8 @@ def _merged(data: pd.DataFrame) -> pd.DataFrame:
         return data
     data = data.sort_values(["source", "who", "group", "start"], kind="stable")
     keys = ["source", "who", "group"]
-    previous_end = data.groupby(keys)["end"].transform(lambda e: e.cummax().shift())
+    groups = data.groupby(keys, sort=False)  # vectorised: no Python call per person and group
+    previous_end = groups["end"].cummax().groupby(groups.ngroup().to_numpy()).shift()
     block = (previous_end.isna() | (data["start"] > previous_end)).cumsum()
     merged = data.groupby(block).agg(source=("source", "first"), who=("who", "first"), staff_id=("staff_id", "first"),
                                      staff=("staff", "first"), group=("group", "first"), kind=("kind", "first"),

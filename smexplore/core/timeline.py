@@ -16,6 +16,10 @@ end         ``datetime64[ns]``   end, likewise
 hours       ``Float64``          the work the row stands for; ``end - start`` for fixed
                                  times, ``<NA>`` when the system records no amount
 kind        ``string``           one of ``KINDS``
+record_id   ``string``           the id of the record the row comes from in that system (a
+                                 booking's, allocation's, time entry's, task's or job's uuid
+                                 or id); rows spread from one record (an allocation over its
+                                 days) share it; ``<NA>`` when the record has none
 job_id      ``string``           the job's (project's, task's) id in that system
 job         ``string``           its number or name
 client      ``string``           the client's name
@@ -26,6 +30,10 @@ Times are naive wall-clock times. A tz-aware column keeps its wall-clock times i
 and loses the zone (``tz_localize(None)``: 09:00 in Melbourne stays 09:00), so systems in
 different zones line up on their own clocks, as each one's dispatch board shows them. To see them
 in one zone, convert before normalising (``frame["start_date"].dt.tz_convert(zone)``).
+
+``record_id`` leads back to the record: with ``source`` and ``kind`` it names the resource (a
+ServiceM8 ``booking``/``recorded`` row is a ``jobactivity``, an ``allocation`` a ``joballocation``),
+and the id is the one that system's Session reads it by (``session.get(resource, record_id)``).
 
 ``kind`` is a plain ``string`` column, not a ``category``: a category only survives ``pd.concat``
 when every frame has exactly the same categories, and grouping by one warns and yields
@@ -56,6 +64,7 @@ TIMELINE_DTYPES: dict[str, str] = {
     "end": "datetime64[ns]",
     "hours": "Float64",
     "kind": "string",
+    "record_id": "string",
     "job_id": "string",
     "job": "string",
     "client": "string",

@@ -27,13 +27,13 @@ hours given by ``allocation_hours.daily_hours`` (THE rule behind ``totalHours``)
 time-off allocation, and ``time_entry`` for a project allocation that Ruddr made from a time entry
 (``entity`` ``time_entry``: recorded time, not a plan). ``job_id``/``job`` are the project's id and
 name (for time off, the time-off type's: ``Vacation``, ``Holiday``…), ``client`` the project's
-client name, ``billable`` the allocation's ``isBillable`` (``<NA>`` when the frame has none).
-Days with no hours are left out.
+client name, ``billable`` the allocation's ``isBillable`` (``<NA>`` when the frame has none),
+``record_id`` the allocation's ``id`` (shared by all its days). Days with no hours are left out.
 
 **Time entries** (``normalise_time_entries``) become one row per entry: ``hours`` is
 ``minutes / 60``; ``kind`` ``time_entry`` for project time (``typeId`` ``project_time``) and
-``time_off`` for time off recorded as time; the day from 00:00 to 00:00, or from ``startTime`` to
-``endTime`` where both are recorded (``HH:MM``). Every status is kept (filter ``status_id``
+``time_off`` for time off recorded as time; ``record_id`` the entry's ``id``; the day from 00:00 to
+00:00, or from ``startTime`` to ``endTime`` where both are recorded (``HH:MM``). Every status is kept (filter ``status_id``
 first to leave out rejected or unsubmitted time).
 
 **Counting time off once.** Ruddr's allocation list also returns read-only allocations "sourced
@@ -329,6 +329,7 @@ def _allocation_rows(frame: pd.DataFrame, members: Any, time_off: Any) -> pd.Dat
         "end": start + pd.Timedelta(days=1),
         "hours": pd.array(hours, dtype="Float64"),
         "kind": kind,
+        "record_id": _text(base, "id"),
         "job_id": _text(base, "time_off_type_id").where(off, _text(base, "project_id")),
         "job": _text(base, "time_off_type_name").where(off, _text(base, "project_name")),
         "client": _text(base, "project_client_name"),
@@ -411,6 +412,7 @@ def _entry_rows(frame: pd.DataFrame) -> pd.DataFrame:
         "end": end,
         "hours": (minutes / 60).astype("Float64"),
         "kind": np.where(off, "time_off", "time_entry"),
+        "record_id": _text(frame, "id"),
         "job_id": _text(frame, "time_off_type_id").where(off, _text(frame, "project_id")),
         "job": _text(frame, "time_off_type_name").where(off, _text(frame, "project_name")),
         "client": _text(frame, "project_client_name"),

@@ -13,10 +13,11 @@ Registered when ``smexplore.servicem8`` is imported, so ``sm.normalise`` takes:
   ``timeline_frame`` pulls them), else the whole day (midnight to midnight). ``hours`` is
   ``<NA>``: ServiceM8 records no amount of work for an allocation.
 
-Both: ``source`` ``"servicem8"``, ``staff_id`` the ``staff_uuid``, ``job_id`` the ``job_uuid``;
-``staff``, ``job`` and ``client`` are the enriched ``staff_name``, ``job_number`` and
-``client_name`` (``<NA>`` when the frame is not enriched); ``billable`` is ``<NA>`` (ServiceM8
-does not say). Soft-deleted rows (``active`` false) are left out, and so are rows with no start or
+Both: ``source`` ``"servicem8"``, ``record_id`` the activity's or allocation's ``uuid`` (what
+``session.get("jobactivity"/"joballocation", uuid)`` reads), ``staff_id`` the ``staff_uuid``,
+``job_id`` the ``job_uuid``; ``staff``, ``job`` and ``client`` are the enriched ``staff_name``,
+``job_number`` and ``client_name`` (``<NA>`` when the frame is not enriched); ``billable`` is
+``<NA>`` (ServiceM8 does not say). Soft-deleted rows (``active`` false) are left out, and so are rows with no start or
 end, or ending before they start. Aware times (a ``timezone=`` Session) become naive wall-clock
 times in the account's zone.
 """
@@ -74,6 +75,7 @@ def _timeline(frame: pd.DataFrame, start: pd.Series, end: pd.Series, kind: Any, 
         "end": end,
         "hours": hours,
         "kind": kind,
+        "record_id": _column(frame, "uuid"),
         "job_id": _column(frame, "job_uuid"),
         "job": _column(frame, "job_number"),
         "client": _column(frame, "client_name"),

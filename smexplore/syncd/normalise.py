@@ -7,17 +7,17 @@ its columns).
 **Time entries** (``normalise_time_entries``) become one ``time_entry`` row each, the user's:
 ``staff_id`` the user's id, ``staff`` their full name (``user_name``), ``job_id`` the job's id,
 ``job`` its path (``"Client / Project / Task"``), ``client`` its top-level job (``root_name``),
-``hours`` the entry's ``duration / 60``, ``billable`` ``<NA>`` (Syncd's entries do not say). An
-entry with start and end times spans them: naive wall-clock times as the user wrote them in a
-session without a time zone, the session zone's wall clock in one with a zone. An entry given as a
-duration only spans its day, 00:00 to 00:00 (``hours`` is still its duration, which is what
-``sm.utilisation`` measures for such rows).
+``hours`` the entry's ``duration / 60``, ``billable`` ``<NA>`` (Syncd's entries do not say),
+``record_id`` the entry's ``id`` as text. An entry with start and end times spans them: naive
+wall-clock times as the user wrote them in a session without a time zone, the session zone's wall
+clock in one with a zone. An entry given as a duration only spans its day, 00:00 to 00:00
+(``hours`` is still its duration, which is what ``sm.utilisation`` measures for such rows).
 
 **Assignments** (``normalise_assignments``) say who may work on a job, not when: Syncd gives them no
 dates. A frame that does carry ``start_date`` and ``end_date`` (an export of one's own, say) has
 each assignment with both become an ``allocation`` row from the first day's 00:00 to the day after
-the last, ``hours`` ``<NA>`` (an assignment plans no amount of work); a Session's frame has no such
-columns, so it gives no rows.
+the last, ``hours`` ``<NA>`` (an assignment plans no amount of work), ``record_id`` its ``id`` (``<NA>``
+without one); a Session's frame has no such columns, so it gives no rows.
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ _DAY = pd.Timedelta(days=1)
 
 def _ids(values: pd.Series) -> pd.Series:
     return values.astype("Int64").astype("string")
+
+
+def _record_ids(frame: pd.DataFrame) -> pd.Series:
+    """Each record's ``id`` as text (``"12"``), ``<NA>`` throughout when the frame has no ``id``."""
+    return _ids(frame["id"]) if "id" in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -82,6 +87,7 @@ def normalise_time_entries(frame: pd.DataFrame) -> pd.DataFrame:
         "end": end,
         "hours": pd.to_numeric(frame["duration"]).astype("Float64") / 60,
         "kind": "time_entry",
+        "record_id": _record_ids(frame),
         "job_id": _ids(frame["job_id"]),
         "job": _column(frame, "job_path"),
         "client": _column(frame, "root_name"),
@@ -108,6 +114,7 @@ def normalise_assignments(frame: pd.DataFrame) -> pd.DataFrame:
     rows = pd.DataFrame({
         "source": SOURCE, "staff_id": _ids(frame["user_id"]), "staff": name, "start": first, "end": last + _DAY,
         "hours": pd.array([pd.NA] * len(frame), dtype="Float64"), "kind": "allocation",
+        "record_id": _record_ids(frame),
         "job_id": _ids(frame["job_id"]), "job": _column(frame, "job_path").fillna(_column(frame, "job_name")),
         "client": pd.array([pd.NA] * len(frame), dtype="string"),
         "billable": pd.array([pd.NA] * len(frame), dtype="boolean"),

@@ -393,6 +393,7 @@ class ConnectorContract:
         assert timeline.attrs["source"] == self.system and timeline.attrs["resource"] == "timeline"
         assert ((timeline["end"] > pd.Timestamp(start)) & (timeline["start"] < pd.Timestamp(end))).all()
         assert timeline["staff"].notna().all() and (timeline["hours"] >= 0).all()
+        assert timeline["record_id"].notna().all()  # every row names the record it comes from
 
     def test_demo_opens_the_emulators_account_and_closing_stops_it(self) -> None:
         with self.demo(progress=False) as s:

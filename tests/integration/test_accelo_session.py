@@ -276,8 +276,18 @@ def test_the_timeline_frame_normalises_and_concatenates_with_servicem8(session: 
     logged = frame[frame["kind"] == "time_entry"]
     assert logged["billable"].notna().all() and logged["job"].notna().mean() > 0.9
     assert logged["hours"].sum() > 0
-    tasks = sm.normalise(session.tasks(F.assignee_id == 3))
+    logged_ids = sorted({int(i) for i in logged["record_id"]})[:20]  # each row names its activity
+    sources = session.activities(F.id.isin(logged_ids))
+    assert sorted(sources["id"].astype(int)) == logged_ids
+    staff = dict(zip(sources["id"].astype(int).astype(str), sources["staff_id"].astype(int).astype(str), strict=True))
+    picked = logged[logged["record_id"].isin(list(staff))]
+    assert (picked["staff_id"] == picked["record_id"].map(staff)).all()
+    spans = frame[frame["kind"] == "job"]
+    assert (spans["record_id"] == spans["job_id"]).all()  # a job's row is the job's own record
+    assigned = session.tasks(F.assignee_id == 3)
+    tasks = sm.normalise(assigned)
     assert set(tasks["kind"]) == {"task"} and (tasks["staff_id"] == "3").all()
+    assert set(tasks["record_id"]) <= set(assigned["id"].astype(int).astype(str)) and tasks["record_id"].is_unique
     with sm.demo(progress=False) as servicem8:
         booked = sm.normalise(servicem8.activities("start_date gt '2026-03-01 00:00:00'"))
     both = pd.concat([booked, frame], ignore_index=True)

@@ -22,8 +22,11 @@ def _requirements() -> list[str]:
 
 
 def test_binder_requirements_equal_the_package_dependencies() -> None:
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    """The dependencies and the ``board`` extra (Voila, to open notebook 09 as an app), nothing else."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + project["optional-dependencies"]["board"]
     assert sorted(_requirements()) == sorted(declared)
+    assert any(line.startswith("voila") for line in _requirements())
     assert (BINDER / "postBuild").read_text().splitlines()[:3][-1].strip() == "set -e"
 
 

@@ -149,6 +149,7 @@ def test_demo_command_summarises_the_account(small_account_records: Account, tmp
     for picture in ("week-timeline.png", "utilisation.png", "all-systems-timeline.png"):
         assert (tmp_path / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert picture in out
+    assert out.splitlines()[-1] == "Open the schedule board: smexplore board --demo (or notebooks/09-the-board.ipynb)"
 
 
 def test_a_busy_port_raises_oserror_instead_of_exiting(small_account_records: Account) -> None:

@@ -569,6 +569,9 @@ def test_the_timeline_frame_is_typed_and_allocation_days_sum_to_total_hours(sess
     timeline = session.timeline_frame(start="2026-02-23", end="2026-03-09")
     assert {"allocation", "time_entry"} <= set(timeline["kind"])
     allocations = full["allocations"]
+    planned_rows = timeline["kind"].isin(["allocation", "placeholder"])  # each row its record's id
+    assert timeline.loc[planned_rows, "record_id"].isin(allocations["id"]).all()
+    assert timeline.loc[timeline["kind"].eq("time_entry"), "record_id"].isin(full["time-entries"]["id"]).all()
     # every allocation: its days' hours (the expansion the timeline draws) sum to its totalHours
     days = allocation_days(allocations, full["members"])
     summed = days.groupby("id")["hours"].sum()
@@ -591,6 +594,7 @@ def test_the_timeline_frame_is_typed_and_allocation_days_sum_to_total_hours(sess
         assert one["start"].min() >= row["start"] and one["end"].max() <= row["end"] + pd.Timedelta(days=1)
         assert ((one["end"] - one["start"]) == pd.Timedelta(days=1)).all()
         assert one["hours"].sum() == pytest.approx(row["total_hours"], abs=0.01), row["id"]
+        assert one["record_id"].eq(row["id"]).all()  # every day of the allocation names it
 
 
 def test_two_systems_concatenate_and_draw_one_timeline_and_one_utilisation(session: sm.ruddr.Session) -> None:

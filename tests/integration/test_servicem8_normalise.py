@@ -71,6 +71,7 @@ def test_activities_normalise(activities: pd.DataFrame, emulator: Emulator) -> N
     assert set(frame["client"].dropna()) == set(activities["client_name"].dropna())
     assert set(frame["job_id"]) == set(activities["job_uuid"])
     assert frame["billable"].isna().all()
+    assert frame["record_id"].is_unique and set(frame["record_id"]) == set(activities["uuid"])  # one row each
     assert frame.attrs["source"] == "servicem8" and frame.attrs["now"] == activities.attrs["now"]
 
 
@@ -107,6 +108,7 @@ def test_allocations_without_a_time_are_day_long(allocations: pd.DataFrame) -> N
     assert (frame["end"] - frame["start"]).eq(pd.Timedelta(days=1)).all()
     assert sorted(frame["start"]) == sorted(allocations["allocation_date"].dt.normalize())
     assert frame["hours"].isna().all()
+    assert frame["record_id"].tolist() == allocations["uuid"].tolist()  # each row its allocation's uuid
 
 
 def test_allocations_in_their_windows(session: sm.Session, allocations: pd.DataFrame) -> None:
@@ -168,13 +170,28 @@ def test_timeline_frame_of_a_week(session: sm.Session) -> None:
         timeline_frame(session, start="2026-03-07", end="2026-03-02")
 
 
+def test_record_ids_lead_back_to_the_records(session: sm.Session) -> None:
+    frame = timeline_frame(session, start="2026-03-02", end="2026-03-07")
+    assert frame["record_id"].notna().all()
+    booked = frame[frame["kind"].isin(["booking", "recorded"])]
+    allocated = frame[frame["kind"] == "allocation"]
+    assert len(booked) > 0 and len(allocated) > 0
+    assert booked["record_id"].isin(session.frame("jobactivity")["uuid"]).all()
+    assert allocated["record_id"].isin(session.frame("joballocation")["uuid"]).all()
+    for resource, rows, field in (("jobactivity", booked, "staff_uuid"), ("joballocation", allocated, "staff_uuid")):
+        row = rows.iloc[0]
+        record = session.get(resource, row["record_id"])  # the id goes back to the API as it is
+        assert record["uuid"].tolist() == [row["record_id"]]
+        assert record.loc[0, field] == row["staff_id"] and record.loc[0, "job_uuid"] == row["job_id"]
+
+
 def test_two_systems_concatenated_keep_their_dtypes_and_people_apart(activities: pd.DataFrame) -> None:
     ours = sm.normalise(activities)
     person = ours["staff"].iloc[0]
     theirs = conform(pd.DataFrame({
         "source": "rota", "staff_id": "r-1", "staff": person, "start": [T("2026-03-02 08:00")],
-        "end": [T("2026-03-02 16:00")], "hours": 8.0, "kind": "booking", "job_id": None, "job": None,
-        "client": None, "billable": True}))
+        "end": [T("2026-03-02 16:00")], "hours": 8.0, "kind": "booking", "record_id": "r-9", "job_id": None,
+        "job": None, "client": None, "billable": True}))
     both = pd.concat([ours, theirs], ignore_index=True)
     assert _dtypes(both) == DTYPES
     table = sm.utilisation(both, start="2026-03-02", end="2026-03-06")

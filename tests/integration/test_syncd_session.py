@@ -340,6 +340,11 @@ def test_the_timeline_frame_is_typed_and_holds_the_weeks_entries(session: sm.syn
     assert float(timeline["hours"].sum()) == pytest.approx(sum(e.duration for e in week) / 60)
     roots = {j.id: _path(account, j.id).split(" / ")[0] for j in account.jobs.values()}
     assert all(roots[int(j)] == c for j, c in zip(timeline["job_id"], timeline["client"], strict=True))
+    by_id = {e.id: e for e in account.time_entries}  # each row names its entry: same user, job and minutes
+    assert timeline["record_id"].is_unique and timeline["record_id"].notna().all()
+    assert all((by_id[int(r)].user_id, by_id[int(r)].job_id, by_id[int(r)].duration) == (int(u), int(j), round(h * 60))
+               for r, u, j, h in zip(timeline["record_id"], timeline["staff_id"], timeline["job_id"],
+                                     timeline["hours"], strict=True))
     entries = session.time_entries(days)
     pd.testing.assert_frame_equal(sm.normalise(entries).reset_index(drop=True)[list(TIMELINE_DTYPES)].pipe(
         lambda f: f[(f["end"] > pd.Timestamp(WEEK["start"])) & (f["start"] < pd.Timestamp(WEEK["end"]))])

@@ -57,6 +57,7 @@ def test_activities_become_billable_and_non_billable_time_entries() -> None:
     assert set(rows["kind"]) == {"time_entry"} and set(rows["staff"]) == {"Ava Lee"}
     assert set(rows["job_id"]) == {"7"} and set(rows["job"]) == {"Acme: Website Build"}  # task 40's job too
     assert set(rows["client"]) == {"Acme"}
+    assert list(rows["record_id"]) == ["0", "0", "1", "3"]  # an activity's two parts share its id
     bare = normalise_activities(activities)  # without jobs: ids where the activity says, no names
     assert bare["job"].isna().all() and list(bare["job_id"].fillna("-")) == ["7", "7", "7", "-"]
 
@@ -68,6 +69,7 @@ def test_tasks_and_jobs_are_spans_of_their_assignee_and_manager() -> None:
     jobs = sm.normalise(_frame("jobs", JOBS))
     assert len(jobs) == 1 and jobs.loc[0, "kind"] == "job" and jobs.loc[0, "staff"] == "Ben Hall"
     assert pd.isna(jobs.loc[0, "hours"]) and jobs.loc[0, "end"] == pd.Timestamp(T0 + 86400 * 20, unit="s")
+    assert tasks.loc[0, "record_id"] == "40" and jobs.loc[0, "record_id"] == "7"  # the task's and the job's own ids
     untagged = _frame("jobs", JOBS)
     untagged.attrs.clear()
     assert sm.normalise(untagged).equals(jobs)  # recognised by its columns
@@ -81,6 +83,7 @@ def test_a_timezone_session_keeps_wall_clocks_and_the_timeline_clips() -> None:
                            _frame("tasks", TASKS), _frame("jobs", JOBS), start="2026-03-02", end="2026-03-03")
     assert {c: str(t) for c, t in frame.dtypes.items()} == TIMELINE_DTYPES
     assert list(frame["kind"]) == ["job", "task", "time_entry"]  # by start; the later activity is cut off
+    assert list(frame["record_id"]) == ["7", "40", "0"]
     assert timeline_frame().empty
     with pytest.raises(ValueError, match="before start"):
         timeline_frame(start="2026-03-03", end="2026-03-02")

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("matplotlib", "ipywidgets", "werkzeug")
+HEAVY = ("matplotlib", "ipywidgets", "anywidget", "werkzeug")
 
 
 def _loaded_after(code: str) -> dict[str, list[str]]:
@@ -49,3 +49,11 @@ def test_pulls_leave_plotting_and_widgets_out_until_a_plot_is_drawn() -> None:
     )
     assert stages["demo and pulls"] == ["werkzeug"]  # demo() runs the emulator, nothing more
     assert "matplotlib" in stages["timeline drawn"] and "ipywidgets" not in stages["timeline drawn"]
+
+
+def test_the_board_loads_its_widgets_only_when_asked_for() -> None:
+    stages = _loaded_after(
+        "import smexplore as sm\nloaded('import')\n"
+        "board = sm.Board\nloaded('board looked up')\n"
+    )
+    assert stages["import"] == [] and {"ipywidgets", "anywidget"} <= set(stages["board looked up"])

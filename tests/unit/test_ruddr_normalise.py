@@ -188,6 +188,39 @@ def test_placeholders_time_off_and_projects_get_their_kinds_and_names() -> None:
     assert frame.loc[("placeholder", T("2026-03-03")), "billable"]
 
 
+def test_record_id_is_the_allocations_id_shared_by_its_days() -> None:
+    records = [allocation("2026-03-02", "2026-03-04", "day", 4, 12, ident="three-days"),
+               allocation("2026-03-05", "2026-03-05", "day", 6, 6, project=None, time_off=VACATION, billable=False,
+                          ident="day-off"),
+               allocation("2026-03-03", "2026-03-03", "day", 2, 2, member=None, placeholder=PM, ident="demand")]
+    frame = normalise_allocations(records)
+    spread = frame[frame["kind"] == "allocation"]
+    assert spread["start"].dt.day.tolist() == [2, 3, 4]
+    assert spread["record_id"].tolist() == ["three-days"] * 3
+    assert frame.set_index("kind")["record_id"].drop("allocation").to_dict() == {
+        "time_off": "day-off", "placeholder": "demand"}
+    no_ids = as_frame(records[:1], "allocations").drop(columns=["id"])
+    assert normalise_allocations(no_ids)["record_id"].isna().all()  # a frame without ids: <NA>, not an error
+
+
+def test_record_ids_are_the_source_records_ids(frames: dict[str, pd.DataFrame]) -> None:
+    allocations, members, entries = frames["allocations"], frames["members"], frames["time-entries"]
+    both = timeline_frame(allocations, members, entries)
+    assert both["record_id"].notna().all()
+    planned = both[both["kind"].isin(["allocation", "placeholder"])]
+    assert planned["record_id"].isin(allocations["id"]).all()
+    recorded = both[both["kind"] == "time_entry"]
+    assert recorded["record_id"].isin(entries["id"]).all()
+    assert set(recorded["record_id"]) == set(entries.loc[entries["type_id"] == "project_time", "id"])
+    off = both[both["kind"] == "time_off"]
+    assert off["record_id"].isin(pd.concat([allocations["id"], entries["id"]])).all()
+    by_id = entries.set_index("id")
+    for row in recorded.head(20).itertuples():  # the row is its entry's: same person, day and hours
+        source = by_id.loc[row.record_id]
+        assert (row.staff_id, row.start.date(), row.hours) == (
+            source["member_id"], pd.Timestamp(source["date"]).date(), float(source["minutes"]) / 60)
+
+
 # --- counting once --------------------------------------------------------------------------------
 def _week_of_time_off() -> tuple[list[dict], list[dict]]:
     """Planned vacation Mon..Wed; sick Tuesday recorded (a time entry and Ruddr's read-only copy); a holiday Wed."""
@@ -218,6 +251,7 @@ def test_time_off_is_counted_once_per_person_and_day() -> None:
     assert both.groupby("kind")["hours"].sum().to_dict() == {"time_off": 24.0, "time_entry": 2.0}
     tuesday = both[both["start"] == T("2026-03-03")]
     assert tuesday[["kind", "job", "hours"]].values.tolist() == [["time_off", "Sick Leave", 8.0]]
+    assert tuesday["record_id"].tolist() == ["e-2026-03-03-480"]  # the record kept: the time entry
 
 
 def test_the_workspace_counts_recorded_time_and_time_off_once(frames: dict[str, pd.DataFrame]) -> None:
@@ -250,6 +284,7 @@ def test_time_entries_hours_kinds_and_recorded_times() -> None:
     assert frame.loc[2, "job"] == "Vacation" and pd.isna(frame.loc[2, "client"])
     assert (frame.loc[1, "start"], frame.loc[1, "end"]) == (T("2026-03-03 09:00"), T("2026-03-03 11:30"))
     assert (frame.loc[0, "start"], frame.loc[0, "end"]) == (T("2026-03-02"), T("2026-03-03"))
+    assert frame["record_id"].tolist() == ["e-2026-03-02-90", "e-2026-03-03-150", "e-2026-03-04-480"]
 
 
 def test_timeline_frame_window_and_errors(frames: dict[str, pd.DataFrame]) -> None:
@@ -297,6 +332,6 @@ def test_utilisation_measures_hours_not_the_span_of_the_day() -> None:
     # a row's hours over several days are shared among its span's working days, by its time on each
     long = conform(pd.DataFrame({"source": "x", "staff_id": "x-1", "staff": "Zed", "start": [T("2026-03-05 12:00")],
                                  "end": [T("2026-03-07 12:00")], "hours": [10.0], "kind": "allocation",
-                                 "job_id": None, "job": None, "client": None, "billable": None}))
+                                 "record_id": None, "job_id": None, "job": None, "client": None, "billable": None}))
     by_day = sm.utilisation(long, kinds=("allocation",), freq="D", start="2026-03-05", end="2026-03-07")
     assert by_day["planned_hours"].tolist() == pytest.approx([10 / 3, 20 / 3])  # Thursday 12 h of it, Friday 24 h; not Saturday

@@ -31,8 +31,8 @@ from smexplore.core.timeline import (
 
 T = pd.Timestamp
 DTYPES = {"source": "string", "staff_id": "string", "staff": "string", "start": "datetime64[ns]",
-          "end": "datetime64[ns]", "hours": "Float64", "kind": "string", "job_id": "string", "job": "string",
-          "client": "string", "billable": "boolean"}
+          "end": "datetime64[ns]", "hours": "Float64", "kind": "string", "record_id": "string",
+          "job_id": "string", "job": "string", "client": "string", "billable": "boolean"}
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +56,7 @@ def _rows(source: str, rows: list[tuple]) -> pd.DataFrame:
         "source": source, "staff_id": [f"{source}-{name}" for name in staff], "staff": list(staff),
         "start": list(start), "end": list(end),
         "hours": [(T(b) - T(a)) / pd.Timedelta(hours=1) for a, b in zip(start, end)],
-        "kind": list(kind), "job_id": None, "job": None, "client": None, "billable": None,
+        "kind": list(kind), "record_id": None, "job_id": None, "job": None, "client": None, "billable": None,
     })
 
 
@@ -181,14 +181,15 @@ def test_unknown_frames_are_refused_naming_what_is_accepted() -> None:
 def test_dispatch_on_attrs_then_on_columns(registry: dict) -> None:
     def shifts(frame: pd.DataFrame, *, hours: float = 1.0) -> pd.DataFrame:
         return pd.DataFrame({"source": "rota", "staff_id": frame["who"], "staff": frame["who"], "start": frame["from"],
-                             "end": frame["to"], "hours": hours, "kind": "booking", "job_id": None, "job": None,
-                             "client": None, "billable": False, "ignored": 1})
+                             "end": frame["to"], "hours": hours, "kind": "booking", "record_id": frame["id"],
+                             "job_id": None, "job": None, "client": None, "billable": False, "ignored": 1})
 
     register_normaliser("rota", "shift", shifts, recognise=lambda f: {"who", "from", "to"} <= set(f.columns))
-    frame = pd.DataFrame({"who": ["Ava"], "from": ["2026-03-02 08:00"], "to": ["2026-03-02 09:00"]})
+    frame = pd.DataFrame({"id": [7], "who": ["Ava"], "from": ["2026-03-02 08:00"], "to": ["2026-03-02 09:00"]})
     frame.attrs["now"] = "2026-03-02T12:00:00"
     normalised = sm.normalise(frame, hours=0.5)  # untagged: recognised by its columns; options passed on
     assert _dtypes(normalised) == DTYPES and normalised.loc[0, "hours"] == 0.5
+    assert normalised["record_id"].tolist() == ["7"]  # an integer id becomes text
     assert normalised.attrs == {"now": "2026-03-02T12:00:00", "source": "rota", "resource": "timeline"}
     frame.attrs.update(resource="shift")  # a resource alone is enough when one system has it
     assert sm.normalise(frame)["source"].tolist() == ["rota"]
@@ -219,11 +220,13 @@ def test_untagged_servicem8_frames_are_recognised_by_their_columns() -> None:
     assert frame["hours"].tolist() == [2.0, 1.5]
     assert frame["staff"].isna().all() and frame["staff_id"].tolist() == ["s1", "s1"]
     assert frame["source"].unique().tolist() == ["servicem8"]
+    assert frame["record_id"].tolist() == ["a1", "a2"]  # each row's own activity
     allocations = pd.DataFrame({"uuid": ["l1"], "job_uuid": ["j1"], "staff_uuid": ["s1"],
                                 "allocation_date": [T("2026-03-04 08:00")]})
     day = sm.normalise(allocations)
     assert (day.loc[0, "start"], day.loc[0, "end"]) == (T("2026-03-04"), T("2026-03-05"))
     assert day.loc[0, "kind"] == "allocation" and pd.isna(day.loc[0, "hours"])
+    assert day["record_id"].tolist() == ["l1"]
 
 
 def test_day_spans_whole_days_windows_and_windows_past_midnight() -> None:
