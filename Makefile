@@ -57,6 +57,7 @@ demo: $(VENV)/.installed
 ## too. The floor run's output is printed after the main run's (and kept in $(FLOOR_LOG)).
 test: $(VENV)/.installed-test lint
 	$(PY) tools/fetch_spec.py $(SPEC)
+	$(PY) tools/fetch_sdk.py
 	$(PY) tools/install_browser.py
 	@mkdir -p $(dir $(FLOOR_LOG))
 	@$(WITH_SIGINT) $(MAKE) --no-print-directory test-floor > $(FLOOR_LOG) 2>&1 & floor=$$!; \

@@ -20,7 +20,7 @@ deactivated records are pulled and written beside the ones already there. Prints
 resource (new, changed, deactivated, requests, seconds) to stdout."""
 _EPILOG = """\
 examples:
-  smexplore sync                                   every resource of the convenience methods
+  smexplore sync                                   every resource the system's default sync covers
   smexplore sync --resources job jobactivity --store ~/smexplore-store
   smexplore sync --system ruddr --demo --cache /tmp/smx
   smexplore pull job --source store --offline -o jobs.parquet   then read the store, no network"""
@@ -31,7 +31,8 @@ def add_to(commands: argparse._SubParsersAction) -> None:
     parser = session_subparser(commands, "sync", "bring the local Parquet store of one account up to date",
                                _DESCRIPTION, _EPILOG, run)
     parser.add_argument("--resources", nargs="+", default=None, metavar="RESOURCE",
-                        help="the resources to sync (default: those of the system's convenience methods)")
+                        help="the resources to sync (default: the system's own default: every ServiceM8 resource with "
+                             "edit_date; the convenience methods' resources elsewhere)")
     parser.add_argument("--full", action="store_true",
                         help="pull every record again and reconcile (records gone from the account leave the "
                              "store); without it, a sync is full by itself when the last full one is over 7 days old")

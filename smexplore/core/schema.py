@@ -17,7 +17,7 @@ __all__ = ["Field", "Kind", "Resource", "Wire", "WireFormat", "canonical_uuid"]
 Kind = Literal["uuid", "text", "timestamp", "date", "flag", "int", "float", "money", "category", "list"]
 """How a field's values are meant: drives frame dtypes and filter comparisons.
 
-``list`` is a JSON array kept whole in one ``object`` column (Ruddr's ``availabilityPeriods``…);
+``list`` is a JSON array (or object) kept whole in one ``object`` column (Ruddr's ``availabilityPeriods``…);
 filters take only ``isna``/``notna`` on it. ``category`` needs its choices: a field declared a
 category without them is text (categories learnt from each pull would differ between pulls).
 """
@@ -112,13 +112,16 @@ class Resource:
     Attributes:
         name: The API name, e.g. ``"joballocation"``.
         schema: The component schema's name in the vendor's spec.
-        scopes: OAuth scope per operation (``list``, ``get``, ``create``, ``update``, ``delete``).
+        scopes: OAuth scope per operation the API has (``list``, ``get``, ``create``, ``update``, ``delete``;
+            one it lacks is absent).
         required_on_create: Fields a create must send.
         fields: The fields in the API's order, by name.
         path: The list path below the API base URL.
         custom_prefix: Fields named with this prefix are per-account custom fields (``""``: none).
         enriched: Columns the Session adds to the frame → the uuid field each is looked up by
             (``None``: it comes through a related record, not a field of this resource).
+        record_path: The path of one record, with ``{uuid}`` where its id goes (``/dbonote/{uuid}.json``);
+            empty: ``path`` without ``.json``, then ``/{uuid}.json``.
     """
 
     name: str
@@ -129,6 +132,12 @@ class Resource:
     path: str = ""
     custom_prefix: str = ""
     enriched: Mapping[str, str | None] = field(default_factory=dict)
+    record_path: str = ""
+
+    def record(self, uuid: str) -> str:
+        """The path of the record ``uuid`` below the API base URL (``/job/{uuid}.json`` filled in)."""
+        template = self.record_path or self.path.removesuffix(".json") + "/{uuid}.json"
+        return template.replace("{uuid}", uuid)
 
     def has_custom_field(self, name: str) -> bool:
         """Whether ``name`` is a per-account custom field of this resource."""

@@ -7,7 +7,7 @@ account. Both return a ``Session``, whose query methods return pandas DataFrames
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -44,7 +44,7 @@ from .enrich import enrich as add_enrichment
 from .errors import describe_error
 from .normalise import timeline_frame
 from .resources import CUSTOM_FIELD_PREFIX, get_resource, resource_names
-from .writes import WritesMixin
+from .writes import WRITABLE, WritesMixin
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_EXPIRE_AFTER", "CacheInfo", "Session", "Settings", "connect", "demo"]
 # CacheInfo and DEFAULT_EXPIRE_AFTER live in smexplore.core.session; named here too.
@@ -61,6 +61,15 @@ METHODS = {
     "categories": "category",
     "allocation_windows": "allocationwindow",
     "queues": "queue",
+    "job_contacts": "jobcontact",
+    "client_contacts": "companycontact",
+    "notes": "note",
+    "job_materials": "jobmaterial",
+    "materials": "material",
+    "badges": "badge",
+    "tasks": "task",
+    "forms": "form",
+    "form_responses": "formresponse",
 }
 
 _SCHEDULED = F.activity_was_scheduled == True  # builds a filter expression
@@ -95,7 +104,9 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
     """A connection to one ServiceM8 account that returns typed pandas DataFrames.
 
     Make one with ``smexplore.connect()`` or ``smexplore.demo()``. Writes (``create``, ``update``,
-    ``delete``, ``restore``, ``allocate``, ``book``) need ``writable=True``.
+    ``delete``, ``restore``, ``allocate``, ``book``, ``add_note``, ``add_job_contact``, ``add_task``,
+    ``add_badge``, ``remove_badge``) need ``writable=True``, and reach only the resources a scheduling
+    tool changes (``smexplore.servicem8.writes.WRITABLE``); the others are read-only on purpose.
 
     Attributes:
         settings: Every behaviour flag (see ``Settings``).
@@ -219,6 +230,55 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
         """Job queues (``/queue.json``); same arguments as ``frame``."""
         return self.frame("queue", where, **options)
 
+    def job_contacts(self, where: Where = None, **options: Any) -> pd.DataFrame:
+        """Job contacts: the people to call about a job, its site and billing contacts (``/jobcontact.json``;
+        ``type`` says which, e.g. ``JOB``, ``BILLING``); same arguments as ``frame``. ``enrich=True`` adds
+        the job number and the job's client and category."""
+        return self.frame("jobcontact", where, **options)
+
+    def client_contacts(self, where: Where = None, **options: Any) -> pd.DataFrame:
+        """Client contacts: the people of each client (``/companycontact.json``); same arguments as ``frame``.
+        ``enrich=True`` adds ``client_name``."""
+        return self.frame("companycontact", where, **options)
+
+    def notes(self, where: Where = None, **options: Any) -> pd.DataFrame:
+        """Notes on jobs and clients (``/note.json``; ``related_object`` says what a note is on, and
+        ``related_object_uuid`` which); same arguments as ``frame``. ``enrich=True`` adds the job number,
+        client and category of a note on a job (and the client of a note on a client)."""
+        return self.frame("note", where, **options)
+
+    def job_materials(self, where: Where = None, **options: Any) -> pd.DataFrame:
+        """Materials used on jobs, a line each, with quantity, price and cost (``/jobmaterial.json``); same
+        arguments as ``frame``. ``enrich=True`` adds ``material_name`` (the catalogue's name), the job
+        number and the job's client and category."""
+        return self.frame("jobmaterial", where, **options)
+
+    def materials(self, where: Where = None, **options: Any) -> pd.DataFrame:
+        """The materials catalogue: products and labour rates, with price and cost (``/material.json``); same
+        arguments as ``frame``."""
+        return self.frame("material", where, **options)
+
+    def badges(self, where: Where = None, **options: Any) -> pd.DataFrame:
+        """Badges, the labels put on jobs and clients (``/badge.json``); same arguments as ``frame``. A job's
+        ``badges`` field lists their uuids; ``jobs(enrich=True)`` names them in ``badge_names``."""
+        return self.frame("badge", where, **options)
+
+    def tasks(self, where: Where = None, **options: Any) -> pd.DataFrame:
+        """Tasks: to-dos for staff, on a job or a client or on their own (``/task.json``); same arguments as
+        ``frame``. ``enrich=True`` adds ``assigned_to_staff_name`` and, for a task on a job, its number,
+        client and category."""
+        return self.frame("task", where, **options)
+
+    def forms(self, where: Where = None, **options: Any) -> pd.DataFrame:
+        """Forms: the templates staff fill in on site (``/form.json``); same arguments as ``frame``."""
+        return self.frame("form", where, **options)
+
+    def form_responses(self, where: Where = None, **options: Any) -> pd.DataFrame:
+        """Forms filled in (``/formresponse.json``: ``field_data`` holds the answers as JSON, ``regarding_object``
+        what the form was about); same arguments as ``frame``. ``enrich=True`` adds ``staff_name`` and,
+        for a form on a job, its number, client and category."""
+        return self.frame("formresponse", where, **options)
+
     def get(self, resource: str, uuid: str) -> pd.DataFrame:
         """One record by uuid, as a one-row frame.
 
@@ -230,11 +290,43 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
 
     def resources(self) -> pd.DataFrame:
         """Every supported resource: its methods (``jobactivity``: ``activities, bookings``), path, read
-        scope and number of fields."""
+        scope, number of fields, and whether smexplore writes it (``writable``: see ``WRITABLE``; the
+        others are read-only on purpose)."""
         frame = super().resources()
         scopes = [get_resource(name).scopes["list"] for name in frame["resource"]]
         frame.insert(3, "read_scope", pd.Series(scopes, index=frame.index, dtype="string"))
+        frame["writable"] = pd.Series(frame["resource"].isin(WRITABLE).to_numpy(), index=frame.index, dtype="boolean")
         return frame
+
+    def sync(self, resources: Sequence[str] | str | None = None, *, full: bool | None = None,
+             force: bool = False) -> pd.DataFrame:
+        """Bring the local store up to date with the account, and say what changed.
+
+        ServiceM8 stamps every record with ``edit_date``: the first sync of a resource pulls every
+        record, later ones only those changed since the last (less ``sync_overlap``), merged by uuid
+        (soft deletes arrive as ``active`` false); a full sync (``full=True``, or by itself once the
+        last is older than ``settings.full_sync_after``) pulls every record and reconciles. The
+        whole behaviour (refusals, ``force``, Ctrl-C, locking) is ``smexplore.core.storing``'s.
+
+        Args:
+            resources: API names or method names (default: every resource with ``edit_date``, all of
+                them, those of the convenience methods first: one request each when little changed).
+            full: ``True``: pull every record and reconcile; ``False``: only what changed; ``None``:
+                full when the last full sync is older than ``settings.full_sync_after``.
+            force: Store a full pull's answer even when it empties a resource or halves it.
+
+        Returns:
+            One row per resource: ``resource``, ``new``, ``changed``, ``deactivated``, ``requests``,
+            ``seconds``, ``full`` and ``note``.
+
+        Raises:
+            UnknownResourceError, CacheMissError, SyncRefusedError, StoreError, SMExploreError: As
+            ``BaseSession.sync`` says.
+        """
+        if resources is None:
+            resources = list(dict.fromkeys([*self.methods.values(), *resource_names()]))
+            resources = [name for name in resources if self.changed_field in get_resource(name).fields]
+        return super().sync(resources, full=full, force=force)
 
     # --- what ServiceM8 says ------------------------------------------------------------------
     def _get_resource(self, name: str) -> Resource:
@@ -247,7 +339,7 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
         return DIALECT
 
     def _record_path(self, spec: Resource, record_id: str) -> str:
-        return f"/{spec.name}/{record_id}.json"
+        return spec.record(record_id)  # the spec's own path: a note is /dbonote/{uuid}.json
 
     def _check_id(self, record_id: str) -> str:
         return canonical_uuid(record_id)  # the API's spelling, whichever was given (ValueError if none)
@@ -266,7 +358,8 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
         if self._zone is None:
             self._zone = ""
             try:
-                body, _ = self._transport.get("/vendor.json", what="the account's vendor record")
+                body, _ = self._transport.get("/vendor.json", mode="bypass",  # a sync stores nothing in the cache
+                                              what="the account's vendor record")
                 record = body[0] if isinstance(body, list) and body else body
                 name = record.get("timezone_name") if isinstance(record, dict) else None
                 if isinstance(name, str) and name:
@@ -295,10 +388,11 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
         return names_by_uuid(column, related)
 
     def named_columns(self, resource: str) -> dict[str, str]:
-        """Staff, client and category uuids and names (not job numbers: too many for a list)."""
+        """Staff, client, category and material uuids and names (not job numbers: too many for a list)."""
         named: dict[str, str] = {}
+        enriched = self._resource(resource).enriched
         for column in self.filter_columns(resource):
-            if column in _NAMED_UUIDS:
+            if column in _NAMED_UUIDS and _NAMED_UUIDS[column] in enriched:  # a job activity's material: no name
                 named[column] = _NAMED_UUIDS[column]
             elif column in _NAMED_UUIDS.values():
                 named[column] = column
@@ -364,8 +458,8 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
         per_day: Client-side budget of requests per day (the API allows 20,000).
         retry_budget: Seconds to keep retrying 429 and 5xx answers before raising.
         timeout: Seconds to wait for each answer.
-        writable: Allow writes (``create``, ``update``, ``delete``, ``restore``, ``allocate``, ``book``);
-            sessions are read-only by default.
+        writable: Allow writes (``create``, ``update``, ``delete``, ``restore``, ``allocate``, ``book``,
+            ``add_note`` …; see ``Session``); sessions are read-only by default.
         store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
             you give a cache folder, else the user data folder (``platformdirs.user_data_dir``).
         full_sync_after: How old the last full sync may be before ``sync`` makes the next one full

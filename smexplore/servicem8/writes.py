@@ -1,13 +1,17 @@
 """Writes: create, update, delete and restore records, checked against the resource schema first.
 
-Sessions are read-only unless opened with ``writable=True``. Every value is checked and put in
-its wire form before anything is sent: unknown or read-only fields, wrong types, an end before its
-start and a missing required field are refused with a clear error. After a write, the cached
-answers about that resource are dropped, so the next read shows the change.
+Sessions are read-only unless opened with ``writable=True``. smexplore writes only what a scheduling
+tool changes (``WRITABLE``): the schedule's own resources, notes on jobs, job contacts, tasks and the
+badges on a job; every other resource is read-only on purpose, whatever the session (the API can
+write many of them: do so in ServiceM8 itself). Every value is checked and put in its wire form
+before anything is sent: unknown or read-only fields, wrong types, an end before its start and a
+missing required field are refused with a clear error. After a write, the cached answers about that
+resource are dropped, so the next read shows the change.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -20,7 +24,17 @@ from ..core.filters.text import format_timestamp
 from ..core.schema import Field, Resource, canonical_uuid
 from ..core.transport import Transport
 
-__all__ = ["WritesMixin", "to_wire"]
+_ANY_UUID = "00000000-0000-0000-0000-000000000000"  # stands for any uuid where only a path's topic matters
+
+__all__ = ["WRITABLE", "WritesMixin", "to_wire"]
+
+WRITABLE = frozenset({
+    # the schedule: what a scheduling tool moves, and what it is built from
+    "job", "jobactivity", "joballocation", "staff", "company", "category", "allocationwindow", "queue",
+    # what a scheduler adds to a job as it goes: notes, who to call, to-dos (badges: a job's ``badges``)
+    "note", "jobcontact", "task",
+})
+"""The resources smexplore writes; every other is read-only on purpose (``ReadOnlyError`` says so)."""
 
 # Fields the API sets itself: never sent, whatever the spec says about them.
 _SERVER_FIELDS = frozenset({"uuid", "edit_date", "edit_by_staff_uuid"})
@@ -151,12 +165,20 @@ class WritesMixin:
     def _forget_frames(self, name: str) -> None:
         raise NotImplementedError
 
-    def _check_writable(self, what: str) -> None:
+    def _check_writable(self, what: str, spec: Resource, operation: str) -> None:
+        """Refuse a write smexplore does not make (``ReadOnlyError``), before anything is sent."""
+        if spec.name not in WRITABLE:
+            raise ReadOnlyError(f"{what}: {spec.name} is read-only in smexplore on purpose (it writes only what a "
+                                f"scheduling tool changes: {', '.join(sorted(WRITABLE))}); change it in ServiceM8")
+        if operation not in spec.scopes:
+            raise ReadOnlyError(f"{what}: the ServiceM8 API has no {operation} for {spec.name}")
         if not self.settings.writable:
             raise ReadOnlyError(f"{what}: this session is read-only; open it with writable=True to change data")
 
     def _written(self, resource: Resource) -> None:
-        self._transport.forget(self._transport.topic(resource.path))
+        # A record's path may lie under another topic than the list's (a note is /dbonote/{uuid}.json).
+        for topic in dict.fromkeys(self._transport.topic(path) for path in (resource.path, resource.record(_ANY_UUID))):
+            self._transport.forget(topic)
         self._forget_frames(resource.name)
 
     def _send_write(self, spec: Resource, operation: str, method: str, path: str,
@@ -175,13 +197,14 @@ class WritesMixin:
             **fields: Field values: datetimes (naive = account time), numbers, booleans, text.
 
         Raises:
-            ReadOnlyError: The session is not writable (nothing is sent).
+            ReadOnlyError: The session is not writable, or smexplore does not write ``resource`` (see
+                ``WRITABLE``); nothing is sent.
             UnknownFieldError, ValidationError: A field or value does not fit (nothing is sent).
             ForbiddenError: The credentials lack the scope to create (it is named).
         """
         spec = self._resource(resource)
         what = f"creating a {spec.name}"
-        self._check_writable(what)
+        self._check_writable(what, spec, "create")
         body = to_wire(spec, fields, self.settings.timezone, creating=True)
         if uuid is not None:
             body["uuid"] = _uuid(uuid)
@@ -192,7 +215,7 @@ class WritesMixin:
         """Change only the given fields of one record (same checks as ``create``)."""
         spec = self._resource(resource)
         what = f"updating {spec.name} {uuid}"
-        self._check_writable(what)
+        self._check_writable(what, spec, "update")
         if not fields:
             raise ValidationError(f"{what}: give at least one field to change")
         path = _record_path(spec, uuid)
@@ -208,7 +231,7 @@ class WritesMixin:
         """
         spec = self._resource(resource)
         what = f"deleting {spec.name} {uuid}"
-        self._check_writable(what)
+        self._check_writable(what, spec, "delete")
         try:
             self._send_write(spec, "delete", "DELETE", _record_path(spec, uuid), None, what)
         except NotFoundError as exc:
@@ -219,7 +242,7 @@ class WritesMixin:
         """Undo a soft delete: ``active`` becomes 1 again."""
         spec = self._resource(resource)
         what = f"restoring {spec.name} {uuid}"
-        self._check_writable(what)
+        self._check_writable(what, spec, "update")
         self._send_write(spec, "update", "POST", _record_path(spec, uuid), {"active": 1}, what)
 
     def allocate(self, job: str | int, staff: str, allocation_date: Any, window: str | None = None,
@@ -245,6 +268,84 @@ class WritesMixin:
         """Book a staff member on a job from ``start`` to ``end`` (a scheduled job activity); returns its uuid."""
         return self.create("jobactivity", job_uuid=self._job_uuid(job), staff_uuid=self._staff_uuid(staff),
                            start_date=start, end_date=end, activity_was_scheduled=1)
+
+    def add_note(self, job: str | int, note: str) -> str:
+        """Add a note to a job (as the job diary shows it); returns the note's uuid.
+
+        Args:
+            job: The job's uuid or its job number.
+            note: The text.
+        """
+        if not isinstance(note, str) or not note.strip():
+            raise ValidationError(f"a note is text: give it some, not {note!r}")
+        return self.create("note", related_object="job", related_object_uuid=self._job_uuid(job), note=note)
+
+    def add_job_contact(self, job: str | int, first: str, last: str = "", *, phone: str = "", mobile: str = "",
+                        email: str = "", type: str = "JOB") -> str:
+        """Add a contact to a job; returns the contact's uuid.
+
+        Args:
+            job: The job's uuid or its job number.
+            first, last: The contact's name.
+            phone, mobile, email: How to reach them.
+            type: ``"JOB"`` (the site contact), ``"BILLING"`` or ``"Property Manager"``, as the API names them.
+        """
+        return self.create("jobcontact", job_uuid=self._job_uuid(job), first=first, last=last, phone=phone,
+                           mobile=mobile, email=email, type=type)
+
+    def add_task(self, name: str, *, job: str | int | None = None, staff: str | None = None, due: Any = None,
+                 details: str | None = None) -> str:
+        """Add a task (a to-do); returns its uuid.
+
+        Args:
+            name: What is to be done.
+            job: The job it is about (uuid or job number); ``None``: none.
+            staff: Who is to do it (full name or uuid); ``None``: nobody yet.
+            due: The day it is due (a date or ``"YYYY-MM-DD"``).
+            details: More words about it.
+        """
+        fields: dict[str, Any] = {"name": name}
+        if job is not None:
+            fields.update(related_object="job", related_object_uuid=self._job_uuid(job))
+        if staff is not None:
+            fields["assigned_to_staff_uuid"] = self._staff_uuid(staff)
+        if due is not None:
+            fields["due_date"] = due
+        if details is not None:
+            fields["task_details"] = details
+        return self.create("task", **fields)
+
+    def add_badge(self, job: str | int, badge: str) -> None:
+        """Put a badge on a job (its ``badges``, a JSON list of badge uuids, gains it; nothing changes when
+        the job has it already).
+
+        Args:
+            job: The job's uuid or its job number.
+            badge: The badge's uuid or name (``"Urgent"``; see ``badges()``).
+        """
+        self._change_badges(job, badge, add=True)
+
+    def remove_badge(self, job: str | int, badge: str) -> None:
+        """Take a badge off a job (nothing changes when the job does not have it); arguments as ``add_badge``."""
+        self._change_badges(job, badge, add=False)
+
+    def _change_badges(self, job: str | int, badge: str, *, add: bool) -> None:
+        spec = self._resource("job")
+        self._check_writable(f"{'adding' if add else 'removing'} badge {badge!r}", spec, "update")
+        job_uuid, badge_uuid = self._job_uuid(job), self._lookup_uuid("badge", badge, "name")
+        current = self._record(spec, job_uuid).get("badges")
+        badges = _badge_list(current, job_uuid)
+        kept = [uuid for uuid in badges if uuid.lower() != badge_uuid]
+        changed = [*kept, badge_uuid] if add else kept
+        if add and len(kept) < len(badges):
+            return  # the job has it already
+        if changed != badges:
+            self.update("job", job_uuid, badges=json.dumps(changed))
+
+    def _record(self, spec: Resource, uuid: str) -> dict[str, Any]:
+        """One record as the API sends it now (not from the cache: a write is about to build on it)."""
+        body, _ = self._transport.get(spec.record(uuid), mode="bypass", what=f"{spec.name} {uuid}")
+        return body if isinstance(body, dict) else {}
 
     def _job_uuid(self, job: str | int) -> str:
         return self._lookup_uuid("job", str(job), "generated_job_id")
@@ -290,8 +391,22 @@ def _uuid(value: object, field: str | None = None) -> str:
 
 
 def _record_path(spec: Resource, uuid: object) -> str:
-    """``/{resource}/{uuid}.json`` with the uuid in the API's form, or ``ValidationError``."""
-    return f"/{spec.name}/{_uuid(uuid)}.json"
+    """The record's path (``/job/{uuid}.json``, a note's ``/dbonote/{uuid}.json``) with the uuid in the
+    API's form, or ``ValidationError``."""
+    return spec.record(_uuid(uuid))
+
+
+def _badge_list(text: Any, job: str) -> list[str]:
+    """A job's ``badges`` (a JSON list of badge uuids, ``""`` or ``"[]"`` for none) as a list."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return []
+    try:
+        badges = json.loads(text)
+    except (TypeError, ValueError):
+        badges = None
+    if not isinstance(badges, list) or not all(isinstance(uuid, str) for uuid in badges):
+        raise ValidationError(f"job {job} has badges {text!r}, not a JSON list of badge uuids: left as it is")
+    return badges
 
 
 def _one(matches: pd.Series, what: str, key: str, known: pd.Series) -> str:

@@ -4,6 +4,11 @@ operations (list, create, get, update, delete), their OAuth scopes, record uuids
 Each point is tested against the emulator over HTTP and the client against ``strict_servicem8`` (a
 server doing exactly what the documents say). Where the emulator follows the vendor's full spec
 (``api.json``) beyond the document, the docstring says so.
+
+The SDK's other groups are the same pattern over every resource of the spec (``listNotes``,
+``getNotes`` … from ``api.json``'s operations): the last section runs each resource's list and get,
+and the writes of the resources smexplore writes, against the emulator over HTTP and through the
+client, with each operation's documented scope.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ import pytest
 import requests
 
 import smexplore as sm
+from smexplore.core.schema import Resource
 from smexplore.emulator import Account, Emulator
+from smexplore.servicem8.resources import get_resource, resource_names
+from smexplore.servicem8.writes import WRITABLE
 from tests.conformance.strict import StrictServer
 from tests.conformance.strict_servicem8 import (
     BAD_REQUEST,
@@ -32,11 +40,12 @@ from tests.conformance.strict_servicem8 import (
     StrictServiceM8,
     serve_servicem8,
 )
+from tests.spec import vendor_spec
 
 KEY = "strict-api-key"
 TOKENS = {"tok-read": [READ_SCOPE], "tok-manage": [WRITE_SCOPE], "tok-jobs": ["read_jobs", "manage_jobs"]}
 NOT_FOUND = {"errorCode": "404", "message": "Resource not found. The requested record does not exist or has been deleted."}
-OK = {"errorCode": "0", "message": "OK"}
+OK = {"errorCode": 0, "message": "OK"}  # the Result schema's number (the example writes "0")
 # The createJobAllocations example, with the SDK's camelCase names in their wire (snake_case) form.
 CREATE_EXAMPLE: dict[str, str] = {
     "uuid": "123e4567-d3b4-4bd9-b867-230a693878eb",
@@ -163,7 +172,7 @@ def test_operation_requires_its_documented_scope(emu: Emulator, strict: tuple, t
 def test_create_uuid_is_optional_and_returned_in_x_record_uuid(emu: Emulator, strict: tuple, tmp_path: Path) -> None:
     """"UUID is optional for record creation. If no UUID is supplied, a UUID will be automatically generated
     for the new record and returned in the ``x-record-uuid`` response header." (The body, not in the
-    document, is the full spec's {"errorCode": "0", "message": "OK"}.)"""
+    document, is the full spec's Result: {"errorCode": 0, "message": "OK"}.)"""
     created = _call(emu, "POST", "/joballocation.json", body={"sort_priority": "4"})
     assert created.status_code == 200 and created.json() == OK
     new = str(uuidlib.UUID(created.headers["x-record-uuid"]))
@@ -334,3 +343,137 @@ def test_api_key_from_servicem8_api_key(emu: Emulator, strict: tuple, tmp_path: 
     url, _, app = strict
     assert len(sm.connect(base_url=url, cache=tmp_path, progress=False).allocations()) == 1
     assert app.requests[0].headers["X-Api-Key"] == KEY
+
+
+# --- every resource: the SDK's list and get, and the writes smexplore makes (issue 23) ---------------
+_VERBS = {("list", "get"): "list", ("list", "post"): "create", ("record", "get"): "get", ("record", "post"): "update",
+          ("record", "delete"): "delete"}
+
+
+def _sdk_operations(spec: Resource) -> dict[str, tuple[str, str, str]]:
+    """The SDK's operations on a resource, from ``api.json``: operation → (its operationId, verb, path)."""
+    paths = vendor_spec()["paths"]
+    found = {}
+    for where, path in (("list", spec.path), ("record", spec.record("{uuid}"))):
+        for verb, operation in paths[path].items():
+            if (where, verb) in _VERBS:
+                found[_VERBS[(where, verb)]] = (operation["operationId"], verb.upper(), path)
+    return found
+
+
+def _scopes() -> list[str]:
+    return sorted({scope for name in resource_names() for scope in get_resource(name).scopes.values()})
+
+
+@pytest.fixture(scope="module")
+def every() -> Iterator[Emulator]:
+    """The whole demo account, with a bearer token per documented scope (``tok-<scope>``)."""
+    tokens = {f"tok-{scope}": [scope] for scope in _scopes()} | {"tok-all": _scopes()}
+    with Emulator(tokens=tokens, per_minute=100_000, per_day=1_000_000) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def every_client(every: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sm.Session]:
+    with sm.connect(oauth_token="tok-all", base_url=every.base_url, cache=tmp_path_factory.mktemp("every"),
+                    progress=False, writable=True) as client:
+        yield client
+
+
+def _other_scope(needed: str) -> str:
+    return "read_jobs" if needed != "read_jobs" else "read_schedule"
+
+
+def test_the_spec_gives_every_resource_a_list_and_a_get() -> None:
+    """Every resource has the SDK's list and get (``listX``, ``getX``) on the paths smexplore reads, with
+    the scopes its table names; writes exist as the spec has them, and no others."""
+    for name in resource_names():
+        spec = get_resource(name)
+        operations = _sdk_operations(spec)
+        assert {"list", "get"} <= set(operations), name
+        assert operations["list"][0].startswith("list") and operations["get"][0].startswith("get"), operations
+        assert set(operations) == set(spec.scopes), name
+    assert _sdk_operations(get_resource("note"))["get"][2] == "/dbonote/{uuid}.json"
+
+
+@pytest.mark.parametrize("resource", resource_names())
+def test_list_and_get_of_every_resource(every: Emulator, every_client: sm.Session, resource: str) -> None:
+    """listX and getX: the emulator answers each on its path with its documented scope (403 and the
+    documented body without it); the client's ``frame`` and ``get`` return the same records."""
+    spec = get_resource(resource)
+    operations = _sdk_operations(spec)
+    listed = _call(every, "GET", spec.path, _bearer(f"tok-{spec.scopes['list']}"))
+    assert listed.status_code == 200, (operations["list"][0], listed.text)
+    records = listed.json()
+    assert isinstance(records, list) and records, operations["list"][0]
+    refused = _call(every, "GET", spec.path, _bearer(f"tok-{_other_scope(spec.scopes['list'])}"))
+    assert (refused.status_code, refused.json()) == (403, FORBIDDEN)
+    first = records[0]
+    one = _call(every, "GET", spec.record(first["uuid"]), _bearer(f"tok-{spec.scopes['get']}"))
+    assert one.status_code == 200 and one.json() == first, operations["get"][0]
+    frame = every_client.frame(resource, include_inactive=True)
+    assert sorted(frame["uuid"]) == sorted(r["uuid"] for r in records)
+    got = every_client.get(resource, first["uuid"])
+    assert list(got.columns) == list(frame.columns) and got["uuid"][0] == first["uuid"]
+    if resource not in WRITABLE:  # the SDK may write it; smexplore refuses, before any request
+        every.log.clear()
+        with pytest.raises(sm.ReadOnlyError, match="on purpose"):
+            every_client.update(resource, first["uuid"], active=1)
+        assert every.log.entries() == []
+
+
+def _create_fields(client: sm.Session, resource: str) -> dict[str, Any]:
+    """A valid create for each resource smexplore writes (the spec's required fields and a few more)."""
+    job, staff = client.jobs().uuid[0], client.staff().uuid[0]
+    return {
+        "job": {"status": "Quote", "job_description": "From the SDK test"},
+        "jobactivity": {"job_uuid": job, "staff_uuid": staff, "start_date": "2026-03-10 08:00",
+                        "end_date": "2026-03-10 10:00", "activity_was_scheduled": 1},
+        "joballocation": {"job_uuid": job, "staff_uuid": staff, "allocation_date": "2026-03-10 08:00"},
+        "staff": {"first": "Sam", "last": "Conform", "email": "sam.conform@example.com"},
+        "company": {"name": "Conformance Pty Ltd"},
+        "category": {"name": "Conformance"},
+        "allocationwindow": {"name": "Conformance"},
+        "queue": {"name": "Conformance"},
+        "note": {"related_object": "job", "related_object_uuid": job, "note": "From the SDK test"},
+        "jobcontact": {"job_uuid": job, "first": "Maya", "last": "Conform", "type": "JOB"},
+        "task": {"name": "From the SDK test", "related_object": "job", "related_object_uuid": job},
+    }[resource]
+
+
+_CHANGED = {"job": {"job_description": "Changed"}, "jobactivity": {"travel_time_in_seconds": 600},
+            "joballocation": {"sort_priority": "3"}, "staff": {"last": "Changed"}, "company": {"name": "Changed"},
+            "category": {"name": "Changed"}, "allocationwindow": {"name": "Changed"}, "queue": {"name": "Changed"},
+            "note": {"note": "Changed"}, "jobcontact": {"last": "Changed"}, "task": {"name": "Changed"}}
+
+
+@pytest.mark.parametrize("resource", sorted(WRITABLE))
+def test_writes_of_every_writable_resource(every: Emulator, every_client: sm.Session, tmp_path: Path,
+                                           resource: str) -> None:
+    """createX, updateX, deleteX of the resources smexplore writes: each needs its documented scope at the
+    emulator (403 and the documented body without it), and the client's create, update, delete and
+    restore go to the spec's paths (a note's record is ``/dbonote/{uuid}.json``) and read back."""
+    spec = get_resource(resource)
+    operations = _sdk_operations(spec)
+    assert {"create", "update", "delete"} <= set(operations)
+    fields = _create_fields(every_client, resource)
+    assert spec.scopes["create"] != spec.scopes["list"] and spec.scopes["update"] != spec.scopes["list"]
+    refused = _call(every, "POST", spec.path, _bearer(f"tok-{spec.scopes['list']}"), {"uuid": str(uuidlib.uuid4())})
+    assert (refused.status_code, refused.json()) == (403, FORBIDDEN), operations["create"][0]
+    every.log.clear()
+    made = every_client.create(resource, **fields)
+    updated = next(iter(_CHANGED[resource].items()))
+    every_client.update(resource, made, **_CHANGED[resource])
+    assert every_client.get(resource, made)[updated[0]][0] == updated[1]
+    every_client.delete(resource, made)
+    assert made not in set(every_client.frame(resource).uuid)
+    assert not every_client.frame(resource, include_inactive=True).set_index("uuid").loc[made, "active"]
+    every_client.restore(resource, made)
+    assert made in set(every_client.frame(resource).uuid)
+    record = spec.record(made)
+    writes = [(e.method, e.path.removeprefix(BASE_PATH)) for e in every.log.entries() if e.method != "GET"]
+    assert writes == [("POST", spec.path), ("POST", record), ("DELETE", record), ("POST", record)]
+    reader = sm.connect(oauth_token=f"tok-{spec.scopes['list']}", base_url=every.base_url, cache=tmp_path,
+                        progress=False, writable=True)
+    with pytest.raises(sm.ForbiddenError, match=spec.scopes["update"]):
+        reader.update(resource, made, **_CHANGED[resource])

@@ -211,8 +211,8 @@ class ConnectorContract:
             values = full[name].dropna()
             if field.kind == "date":  # calendar days: midnight
                 assert (values == values.dt.normalize()).all(), name
-            if field.kind == "list":  # arrays as sent
-                assert values.map(lambda v: isinstance(v, list)).all(), name
+            if field.kind == "list":  # JSON arrays (and objects) kept whole, as sent
+                assert values.map(lambda v: isinstance(v, (list, dict))).all(), name
 
     def test_resources_lists_every_resource_and_each_method_pulls_its_own(self, emu: Emulator, session: Any) -> None:
         listed = session.resources()

@@ -15,12 +15,15 @@ import pytest
 import requests
 
 from smexplore.emulator import DEMO_API_KEY, Account, Emulator
+from smexplore.servicem8.resources import get_resource
 
 # The documented bodies (shared/reference/servicem8-api.md §4), written out here on purpose.
 UNAUTHORIZED = {"errorCode": "401", "message": "Authentication failed. Please check your API key or OAuth token."}
 FORBIDDEN = {"errorCode": "403", "message": "Access forbidden. You don't have permission to access this resource."}
 
-# Resource → (read scope, write scope), from the reference's scope table (§5).
+# Resource → (read scope, write scope), from the reference's scope table (§5), for the resources with a
+# read scope and a write scope apart and every operation (badges and templates read and write under one
+# scope, the vendor record and security roles are read-only, assets cannot be created: tested below).
 SCOPES: dict[str, tuple[str, str]] = {
     "jobactivity": ("read_schedule", "manage_schedule"),
     "joballocation": ("read_schedule", "manage_schedule"),
@@ -30,9 +33,22 @@ SCOPES: dict[str, tuple[str, str]] = {
     "company": ("read_customers", "manage_customers"),
     "category": ("read_job_categories", "manage_job_categories"),
     "queue": ("read_job_queues", "manage_job_queues"),
+    "companycontact": ("read_customer_contacts", "manage_customer_contacts"),
+    "jobcontact": ("read_job_contacts", "manage_job_contacts"),
+    "jobmaterial": ("read_job_materials", "manage_job_materials"),
+    "material": ("read_inventory", "manage_inventory"),
+    "note": ("read_job_notes", "publish_job_notes"),
+    "attachment": ("read_attachments", "manage_attachments"),
+    "task": ("read_tasks", "manage_tasks"),
+    "location": ("read_locations", "manage_locations"),
+    "assettype": ("read_assets", "manage_assets"),
+    "knowledgearticle": ("read_knowledge", "manage_knowledge"),
 }
-READ_SCOPES = sorted({read for read, _ in SCOPES.values()})
-WRITE_SCOPES = sorted({write for _, write in SCOPES.values()} | {"create_jobs"})
+# Read and written under one scope; read-only under one.
+SHARED_SCOPES = {"badge": "manage_badges", "emailtemplate": "manage_templates"}
+READ_ONLY = {"vendor": "vendor", "securityrole": "read_security_roles"}
+READ_SCOPES = sorted({read for read, _ in SCOPES.values()} | set(READ_ONLY.values()))
+WRITE_SCOPES = sorted({write for _, write in SCOPES.values()} | set(SHARED_SCOPES.values()) | {"create_jobs"})
 ALL_SCOPES = READ_SCOPES + WRITE_SCOPES
 CREATE_BODIES: dict[str, dict[str, Any]] = {
     "staff": {"first": "Scoped", "last": "Person", "email": "scoped@example.com"},
@@ -43,6 +59,18 @@ CREATE_BODIES: dict[str, dict[str, Any]] = {
     "category": {"name": "Scoped"},
     "allocationwindow": {"name": "Scoped", "start_time": 60},
     "queue": {"name": "Scoped"},
+    "companycontact": {"first": "Scoped"},
+    "jobcontact": {"first": "Scoped", "type": "JOB"},
+    "jobmaterial": {"quantity": "1"},
+    "material": {"name": "Scoped"},
+    "note": {"note": "Scoped"},
+    "attachment": {"attachment_name": "scoped.pdf"},
+    "task": {"name": "Scoped"},
+    "location": {"name": "Scoped"},
+    "assettype": {"name": "Scoped"},
+    "knowledgearticle": {"name": "Scoped"},
+    "badge": {"name": "Scoped"},
+    "emailtemplate": {"name": "Scoped"},
 }
 
 
@@ -73,6 +101,11 @@ def _bearer(token: str) -> dict[str, str]:
 
 def _record(emu: Emulator, resource: str, index: int = 0) -> str:
     return emu.account.tables[resource][index]["uuid"]
+
+
+def _url(emu: Emulator, resource: str, record_uuid: str) -> str:
+    """One record's URL: its resource's record path (``/dbonote/{uuid}.json`` for a note)."""
+    return emu.base_url + get_resource(resource).record(record_uuid)
 
 
 def _assert_forbidden(response: requests.Response) -> None:
@@ -158,8 +191,8 @@ def test_read_scope_lets_the_token_read(
             expected = [r["uuid"] for r in small_account_records.tables[resource]]
             assert [r["uuid"] for r in response.json()][: len(expected)] == expected  # then any records created here
         else:
-            wanted = small_account_records.tables[resource][2]
-            response = requests.get(f"{scoped.base_url}/{resource}/{wanted['uuid']}.json", headers=_bearer(token))
+            wanted = small_account_records.tables[resource][1]
+            response = requests.get(_url(scoped, resource, wanted['uuid']), headers=_bearer(token))
             assert response.status_code == 200, response.text
             assert response.json()["uuid"] == wanted["uuid"]
 
@@ -169,7 +202,7 @@ def test_read_scope_lets_the_token_read(
 def test_read_without_the_scope_is_the_documented_403(scoped: Emulator, resource: str, operation: str) -> None:
     """Every other scope (read or write), or none, is refused with the documented 403."""
     read, _ = SCOPES[resource]
-    path = f"/{resource}.json" if operation == "list" else f"/{resource}/{_record(scoped, resource)}.json"
+    path = f"/{resource}.json" if operation == "list" else get_resource(resource).record(_record(scoped, resource))
     others = [scope for scope in ALL_SCOPES if scope != read]
     for token in [_token(), *(_token(scope) for scope in others)]:
         _assert_forbidden(requests.get(scoped.base_url + path, headers=_bearer(token)))
@@ -191,11 +224,11 @@ def test_manage_scope_lets_the_token_write(scoped: Emulator, resource: str) -> N
     created = requests.post(f"{scoped.base_url}/{resource}.json", headers=headers, json=CREATE_BODIES[resource])
     assert created.status_code == 200, created.text
     new_uuid = created.headers["x-record-uuid"]
-    updated = requests.post(f"{scoped.base_url}/{resource}/{new_uuid}.json", headers=headers, json={"active": 1})
+    updated = requests.post(_url(scoped, resource, new_uuid), headers=headers, json={"active": 1})
     assert updated.status_code == 200, updated.text
-    deleted = requests.delete(f"{scoped.base_url}/{resource}/{new_uuid}.json", headers=headers)
+    deleted = requests.delete(_url(scoped, resource, new_uuid), headers=headers)
     assert deleted.status_code == 200, deleted.text
-    record = requests.get(f"{scoped.base_url}/{resource}/{new_uuid}.json", headers={"X-Api-Key": scoped.api_key})
+    record = requests.get(_url(scoped, resource, new_uuid), headers={"X-Api-Key": scoped.api_key})
     assert record.json()["active"] == 0
 
 
@@ -203,9 +236,9 @@ def test_manage_scope_lets_the_token_write(scoped: Emulator, resource: str) -> N
 def test_writes_without_the_scope_are_the_documented_403_and_change_nothing(scoped: Emulator, resource: str) -> None:
     """The read scope (or another resource's manage scope) does not allow writes: the documented 403."""
     read, write = SCOPES[resource]
-    target = _record(scoped, resource, 9 if resource not in ("queue", "allocationwindow", "category") else 1)
+    target = _record(scoped, resource, 9 if len(scoped.account.tables[resource]) > 20 else 1)
     key = {"X-Api-Key": scoped.api_key}
-    before = requests.get(f"{scoped.base_url}/{resource}/{target}.json", headers=key).json()
+    before = requests.get(_url(scoped, resource, target), headers=key).json()
     count = len(requests.get(f"{scoped.base_url}/{resource}.json", headers=key).json())
     wrong_write = next(scope for scope in WRITE_SCOPES if scope not in (write, "create_jobs"))
     for token in (_token(read), _token(*READ_SCOPES), _token(wrong_write), _token()):
@@ -213,12 +246,53 @@ def test_writes_without_the_scope_are_the_documented_403_and_change_nothing(scop
         mine = str(uuidlib.uuid4())
         _assert_forbidden(requests.post(f"{scoped.base_url}/{resource}.json", headers=headers,
                                         json={**CREATE_BODIES[resource], "uuid": mine}))
-        _assert_forbidden(requests.post(f"{scoped.base_url}/{resource}/{target}.json", headers=headers,
+        _assert_forbidden(requests.post(_url(scoped, resource, target), headers=headers,
                                         json={"active": 0}))
-        _assert_forbidden(requests.delete(f"{scoped.base_url}/{resource}/{target}.json", headers=headers))
-        assert requests.get(f"{scoped.base_url}/{resource}/{mine}.json", headers=key).status_code == 404
-    assert requests.get(f"{scoped.base_url}/{resource}/{target}.json", headers=key).json() == before
+        _assert_forbidden(requests.delete(_url(scoped, resource, target), headers=headers))
+        assert requests.get(_url(scoped, resource, mine), headers=key).status_code == 404
+    assert requests.get(_url(scoped, resource, target), headers=key).json() == before
     assert len(requests.get(f"{scoped.base_url}/{resource}.json", headers=key).json()) == count
+
+
+@pytest.mark.parametrize("resource", SHARED_SCOPES)
+def test_one_scope_reads_and_writes_badges_and_templates(scoped: Emulator, resource: str) -> None:
+    """Badges and templates have one scope for reading and writing (there is no read_badges); every
+    other scope, and none, is refused."""
+    scope = SHARED_SCOPES[resource]
+    headers = _bearer(_token(scope))
+    listed = requests.get(f"{scoped.base_url}/{resource}.json", headers=headers)
+    assert listed.status_code == 200 and listed.json()
+    assert requests.get(_url(scoped, resource, listed.json()[0]["uuid"]), headers=headers).status_code == 200
+    created = requests.post(f"{scoped.base_url}/{resource}.json", headers=headers, json=CREATE_BODIES[resource])
+    assert created.status_code == 200, created.text
+    mine = created.headers["x-record-uuid"]
+    assert requests.post(_url(scoped, resource, mine), headers=headers, json={"name": "Renamed"}).status_code == 200
+    assert requests.delete(_url(scoped, resource, mine), headers=headers).status_code == 200
+    for token in (_token(), _token(*READ_SCOPES), _token(next(w for w in WRITE_SCOPES if w != scope))):
+        _assert_forbidden(requests.get(f"{scoped.base_url}/{resource}.json", headers=_bearer(token)))
+        _assert_forbidden(requests.post(f"{scoped.base_url}/{resource}.json", headers=_bearer(token),
+                                        json=CREATE_BODIES[resource]))
+
+
+@pytest.mark.parametrize("resource", READ_ONLY)
+def test_read_only_resources_read_under_their_scope_and_take_no_writes(scoped: Emulator, resource: str) -> None:
+    """The vendor record and security roles are read under their scope; no scope, nor an API key, writes them
+    (the spec has no such operation: 405)."""
+    scope = READ_ONLY[resource]
+    listed = requests.get(f"{scoped.base_url}/{resource}.json", headers=_bearer(_token(scope)))
+    assert listed.status_code == 200, listed.text
+    target = listed.json()[0]["uuid"]
+    assert requests.get(_url(scoped, resource, target), headers=_bearer(_token(scope))).json()["uuid"] == target
+    others = [other for other in ALL_SCOPES if other != scope]
+    for token in (_token(), *(_token(other) for other in others)):
+        _assert_forbidden(requests.get(f"{scoped.base_url}/{resource}.json", headers=_bearer(token)))
+    for headers in (_bearer(_token(scope)), {"X-Api-Key": scoped.api_key}):
+        created = requests.post(f"{scoped.base_url}/{resource}.json", headers=headers, json={"name": "x"})
+        assert created.status_code == 405
+        assert requests.post(_url(scoped, resource, target), headers=headers, json={"name": "x"}).status_code == 405
+        assert requests.delete(_url(scoped, resource, target), headers=headers).status_code == 405
+    unchanged = requests.get(_url(scoped, resource, target), headers={"X-Api-Key": scoped.api_key}).json()
+    assert unchanged == listed.json()[0]
 
 
 @pytest.mark.parametrize("scope", ["create_jobs", "manage_jobs"])
@@ -226,7 +300,7 @@ def test_job_create_takes_create_jobs_or_manage_jobs(scoped: Emulator, scope: st
     """Creating a job needs create_jobs (the spec) — manage_jobs, full job access, also does."""
     response = requests.post(f"{scoped.base_url}/job.json", headers=_bearer(_token(scope)), json={"status": "Quote"})
     assert response.status_code == 200, response.text
-    assert response.json() == {"errorCode": "0", "message": "OK"}
+    assert response.json() == {"errorCode": 0, "message": "OK"}
 
 
 def test_create_jobs_does_not_allow_job_updates_or_deletes(scoped: Emulator) -> None:

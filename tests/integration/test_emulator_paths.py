@@ -1,9 +1,12 @@
-"""Every path and verb of the emulator over real HTTP, for all eight resources.
+"""Every path and verb of the emulator over real HTTP.
 
-List, get one, create (server or client uuid), update (only the fields sent), soft delete and
-restore; 404 for unknown records and resources, 405 for wrong verbs, 400 for bad bodies. Reads go
-to the shared read-only ``emulator``; writes go to a module emulator of their own whose clock the
-tests move, so every ``edit_date`` a write stamps is known exactly.
+List and get one for every resource; create (server or client uuid), update (only the fields sent),
+soft delete and restore for the schedule's eight and the four the Session writes besides (notes,
+through their own record path ``/dbonote/{uuid}.json``, job contacts, tasks, job materials); 404
+for unknown records and resources, 405 for wrong verbs and for operations the spec does not give a
+resource, 400 for bad bodies. Reads go to the shared read-only ``emulator``; writes go to a module
+emulator of their own whose clock the tests move, so every ``edit_date`` a write stamps is known
+exactly. (``test_emulator_whole_spec.py`` walks every operation of the spec generically.)
 """
 
 from __future__ import annotations
@@ -19,13 +22,16 @@ import pytest
 import requests
 
 from smexplore.emulator import Account, Emulator
-from smexplore.servicem8.resources import get_resource
+from smexplore.servicem8.resources import get_resource, resource_names
 
-RESOURCES = ["staff", "job", "jobactivity", "joballocation", "company", "category", "allocationwindow", "queue"]
+READS = resource_names()
+RESOURCES = ["staff", "job", "jobactivity", "joballocation", "company", "category", "allocationwindow", "queue",
+             "note", "jobcontact", "task", "jobmaterial"]
+A_JOB = "28e7222e-24c7-4c02-915c-d165ef530f4f"  # any uuid: the API does not check what a uuid points at
 
 # The documented bodies (shared/reference/servicem8-api.md §4), written out here on purpose.
 # errorCode is written as the spec's examples write it: strings for 200 ("0"), 400 ("1000") and 404.
-OK_BODY = {"errorCode": "0", "message": "OK"}
+OK_BODY = {"errorCode": 0, "message": "OK"}
 NOT_FOUND_BODY = {
     "errorCode": "404",
     "message": "Resource not found. The requested record does not exist or has been deleted.",
@@ -44,6 +50,12 @@ CREATE_BODIES: dict[str, dict[str, Any]] = {
     "category": {"name": "Testing", "colour": "123456"},
     "allocationwindow": {"name": "Lunch", "start_time": 720, "end_time": 780, "sort_priority": 5},
     "queue": {"name": "Integration queue", "default_timeframe": 3, "requires_assignment": 1},
+    "note": {"related_object": "job", "related_object_uuid": A_JOB, "note": "Integration note", "action_required": "0"},
+    "jobcontact": {"job_uuid": A_JOB, "first": "Site", "last": "Contact", "mobile": "0400 111 222", "type": "JOB"},
+    "task": {"name": "Call the client", "due_date": "2026-03-06", "task_complete": "0", "related_object": "job",
+             "related_object_uuid": A_JOB},
+    "jobmaterial": {"job_uuid": A_JOB, "name": "Copper pipe 15mm (per m)", "quantity": "2.5", "price": "12.50",
+                    "sort_order": "1"},
 }
 # The wire values those bodies must read back as (timestamps normalised, flags in their wire type).
 CREATE_EXPECTED: dict[str, dict[str, Any]] = {
@@ -60,6 +72,10 @@ UPDATES: dict[str, tuple[str, Any]] = {
     "category": ("colour", "abcdef"),
     "allocationwindow": ("end_time", 1000),
     "queue": ("default_timeframe", 21),
+    "note": ("note", "Changed by an update"),
+    "jobcontact": ("mobile", "0499 999 999"),
+    "task": ("task_details", "Changed by an update"),
+    "jobmaterial": ("quantity", "4"),
 }
 # A body of the wrong type per resource (besides the generic ``active`` ones), and the field it names.
 WRONG_TYPES: dict[str, tuple[str, Any]] = {
@@ -71,6 +87,10 @@ WRONG_TYPES: dict[str, tuple[str, Any]] = {
     "category": ("active", 7),
     "allocationwindow": ("start_time", "noon"),
     "queue": ("default_timeframe", 1.5),
+    "note": ("related_object_uuid", "not-a-uuid"),
+    "jobcontact": ("job_uuid", "12345"),
+    "task": ("due_date", "next week"),
+    "jobmaterial": ("quantity", "lots"),
 }
 
 
@@ -107,6 +127,11 @@ def wapi(writable: Emulator) -> Iterator[requests.Session]:
         yield session
 
 
+def _url(emu: Emulator, resource: str, record_uuid: str) -> str:
+    """The URL of one record: its resource's record path (``/dbonote/{uuid}.json`` for a note)."""
+    return emu.base_url + get_resource(resource).record(record_uuid)
+
+
 def _next_stamp(emu: Emulator, clock: _StepClock) -> str:
     """Move the clock on a minute and return the ``edit_date`` a write made now must carry."""
     clock.advance(60)
@@ -114,7 +139,7 @@ def _next_stamp(emu: Emulator, clock: _StepClock) -> str:
 
 
 def _one(session: requests.Session, emu: Emulator, resource: str, record_uuid: str) -> dict[str, Any]:
-    response = session.get(f"{emu.base_url}/{resource}/{record_uuid}.json")
+    response = session.get(_url(emu, resource, record_uuid))
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -146,7 +171,7 @@ def _assert_error(response: requests.Response, status: int, *needles: str) -> di
 
 
 # --- reads ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("resource", RESOURCES)
+@pytest.mark.parametrize("resource", READS)
 def test_list_returns_every_record_in_order(
     api: requests.Session, emulator: Emulator, small_account_records: Account, resource: str
 ) -> None:
@@ -161,12 +186,14 @@ def test_list_returns_every_record_in_order(
     assert records == expected
 
 
-@pytest.mark.parametrize("resource", RESOURCES)
+@pytest.mark.parametrize("resource", READS)
 def test_get_one_returns_the_record_with_spec_fields_and_wire_types(
     api: requests.Session, emulator: Emulator, small_account_records: Account, resource: str
 ) -> None:
-    """GET /X/{uuid}.json answers one object: the spec's field names, in the spec's wire types."""
-    expected = small_account_records.tables[resource][3]
+    """GET /X/{uuid}.json (the resource's record path) answers one object: the spec's field names, in the
+    spec's wire types."""
+    records = small_account_records.tables[resource]
+    expected = records[min(3, len(records) - 1)]
     record = _one(api, emulator, resource, expected["uuid"])
     assert record == expected
     spec = get_resource(resource)
@@ -182,6 +209,8 @@ def test_get_one_returns_the_record_with_spec_fields_and_wire_types(
             assert type(value) is int, (name, value)
         elif field.wire == "float":
             assert isinstance(value, float) or type(value) is int, (name, value)
+        elif field.wire == "list":
+            assert isinstance(value, (list, dict)), (name, value)
         else:
             assert isinstance(value, str), (name, value)
         if field.kind == "flag" and field.wire == "str":
@@ -249,7 +278,7 @@ def test_create_with_an_existing_uuid_is_refused(wapi: requests.Session, writabl
     assert _one(wapi, writable, "category", taken["uuid"]) == before
 
 
-@pytest.mark.parametrize("resource", ["staff", "job", "company", "category"])
+@pytest.mark.parametrize("resource", ["staff", "job", "company", "category", "task", "jobmaterial"])
 def test_create_without_required_fields_is_refused(wapi: requests.Session, writable: Emulator, resource: str) -> None:
     """A create missing a field the spec requires answers 400 naming it, and creates nothing."""
     before = _written(wapi, writable, resource)
@@ -258,6 +287,22 @@ def test_create_without_required_fields_is_refused(wapi: requests.Session, writa
     response = wapi.post(f"{writable.base_url}/{resource}.json", json=body)
     _assert_error(response, 400, required[0])
     assert _written(wapi, writable, resource) == before
+
+
+@pytest.mark.parametrize("resource", ["note", "task"])
+def test_create_stamps_create_date_unless_sent(
+    wapi: requests.Session, writable: Emulator, clock: _StepClock, resource: str
+) -> None:
+    """A record with a ``create_date`` ("Timestamp at which the record was created") gets the create's
+    time when the body sends none, and keeps the one sent otherwise."""
+    stamp = _next_stamp(writable, clock)
+    created = wapi.post(f"{writable.base_url}/{resource}.json", json=CREATE_BODIES[resource])
+    assert created.status_code == 200, created.text
+    record = _one(wapi, writable, resource, created.headers["x-record-uuid"])
+    assert record["create_date"] == record["edit_date"] == stamp
+    sent = wapi.post(f"{writable.base_url}/{resource}.json",
+                     json={**CREATE_BODIES[resource], "create_date": "2026-01-05 08:30:00"})
+    assert _one(wapi, writable, resource, sent.headers["x-record-uuid"])["create_date"] == "2026-01-05 08:30:00"
 
 
 def test_create_is_visible_in_the_emulators_account(wapi: requests.Session, writable: Emulator) -> None:
@@ -280,7 +325,7 @@ def test_update_changes_only_the_fields_sent(
     assert before[name] != value
     stamp = _next_stamp(writable, clock)
     assert before["edit_date"] != stamp
-    response = wapi.post(f"{writable.base_url}/{resource}/{target}.json", json={name: value})
+    response = wapi.post(_url(writable, resource, target), json={name: value})
     assert response.status_code == 200, response.text
     assert response.json() == OK_BODY
     after = _one(wapi, writable, resource, target)
@@ -310,19 +355,19 @@ def test_delete_is_soft_and_active_1_restores(
     target = next(r["uuid"] for r in writable.account.tables[resource][2:] if r["active"] == 1)
     before = _one(wapi, writable, resource, target)
     deleted_at = _next_stamp(writable, clock)
-    response = wapi.delete(f"{writable.base_url}/{resource}/{target}.json")
+    response = wapi.delete(_url(writable, resource, target))
     assert response.status_code == 200, response.text
     assert response.json() == OK_BODY
     gone = _one(wapi, writable, resource, target)
     assert gone == {**before, "active": 0, "edit_date": deleted_at}
     archived = wapi.get(f"{writable.base_url}/{resource}.json", params={"$filter": "active eq 0"}).json()
     assert gone in archived
-    again = wapi.delete(f"{writable.base_url}/{resource}/{target}.json")
+    again = wapi.delete(_url(writable, resource, target))
     assert (again.status_code, again.json()) == (404, NOT_FOUND_BODY)
     assert _one(wapi, writable, resource, target) == gone
 
     restored_at = _next_stamp(writable, clock)
-    response = wapi.post(f"{writable.base_url}/{resource}/{target}.json", json={"active": 1})
+    response = wapi.post(_url(writable, resource, target), json={"active": 1})
     assert response.status_code == 200, response.text
     assert response.json() == OK_BODY
     assert _one(wapi, writable, resource, target) == {**before, "active": 1, "edit_date": restored_at}
@@ -346,7 +391,7 @@ def test_unknown_uuid_is_404_with_the_documented_body(
     before = _written(wapi, writable, resource)
     missing = str(uuidlib.uuid4())
     body = {"active": 1} if method == "POST" else None
-    response = wapi.request(method, f"{writable.base_url}/{resource}/{missing}.json", json=body)
+    response = wapi.request(method, _url(writable, resource, missing), json=body)
     assert response.status_code == 404
     assert response.json() == NOT_FOUND_BODY
     assert _written(wapi, writable, resource) == before
@@ -397,6 +442,52 @@ def test_wrong_verb_is_405(
     assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/asset.json", "GET, HEAD"),  # assets cannot be created through the API
+        ("POST", "/vendor.json", "GET, HEAD"),
+        ("POST", "/vendor/{uuid}.json", "GET, HEAD"),
+        ("DELETE", "/vendor/{uuid}.json", "GET, HEAD"),
+        ("POST", "/securityrole/{uuid}.json", "GET, HEAD"),
+        ("DELETE", "/jobtemplate/{uuid}.json", "GET, HEAD"),
+        ("PUT", "/dbonote/{uuid}.json", "GET, HEAD, POST, DELETE"),
+    ],
+)
+def test_an_operation_the_spec_does_not_give_is_405_and_changes_nothing(
+    wapi: requests.Session, writable: Emulator, method: str, path: str, allowed: str
+) -> None:
+    """A verb the spec gives no operation for on that resource's path is a 405 naming what the path takes."""
+    segment = path.split("/")[1].removesuffix(".json")
+    resource = {"dbonote": "note"}.get(segment, segment)
+    target = writable.account.tables[resource][0]["uuid"]
+    before = _listed(wapi, writable, resource)
+    response = wapi.request(method, writable.base_url + path.format(uuid=target), json={"name": "Not allowed"})
+    _assert_error(response, 405, method)
+    assert response.headers["Allow"] == allowed
+    assert _listed(wapi, writable, resource) == before
+
+
+def test_notes_and_attachments_are_read_through_their_dbo_paths(
+    api: requests.Session, emulator: Emulator, small_account_records: Account
+) -> None:
+    """The spec lists notes at /note.json but reads, updates and deletes one at /dbonote/{uuid}.json
+    (attachments: /dboattachment/{uuid}.json); /note/{uuid}.json and /dbonote.json are no paths of it."""
+    for resource, prefix in (("note", "dbonote"), ("attachment", "dboattachment")):
+        wanted = small_account_records.tables[resource][1]
+        assert api.get(f"{emulator.base_url}/{prefix}/{wanted['uuid']}.json").json() == wanted
+        for path in (f"/{resource}/{wanted['uuid']}.json", f"/{prefix}.json"):
+            response = api.get(emulator.base_url + path)
+            assert (response.status_code, response.json()) == (404, NOT_FOUND_BODY), path
+
+
+def test_vendor_is_a_list_of_one_record(api: requests.Session, emulator: Emulator) -> None:
+    """GET /vendor.json answers the account itself, as a list of one (the Session reads its time zone there)."""
+    (vendor,) = _listed(api, emulator, "vendor")
+    assert vendor["timezone_name"] == "Australia/Melbourne" and vendor["name"]
+    assert _one(api, emulator, "vendor", vendor["uuid"]) == vendor
+
+
 def test_head_on_a_record_is_not_a_server_error(
     api: requests.Session, emulator: Emulator, small_account_records: Account
 ) -> None:
@@ -425,7 +516,7 @@ def test_invalid_json_body_is_400(wapi: requests.Session, writable: Emulator, re
     before = _one(wapi, writable, resource, target)
     headers = {"Content-Type": "application/json"}
     _assert_error(wapi.post(f"{writable.base_url}/{resource}.json", data=body, headers=headers), 400, "JSON")
-    _assert_error(wapi.post(f"{writable.base_url}/{resource}/{target}.json", data=body, headers=headers), 400, "JSON")
+    _assert_error(wapi.post(_url(writable, resource, target), data=body, headers=headers), 400, "JSON")
     assert _written(wapi, writable, resource) == written
     assert _one(wapi, writable, resource, target) == before
 
@@ -438,7 +529,7 @@ def test_unknown_field_is_400_naming_it(wapi: requests.Session, writable: Emulat
     before = _one(wapi, writable, resource, target)
     body = {**CREATE_BODIES[resource], "favourite_colour": "teal"}
     _assert_error(wapi.post(f"{writable.base_url}/{resource}.json", json=body), 400, "favourite_colour")
-    response = wapi.post(f"{writable.base_url}/{resource}/{target}.json", json={"favourite_colour": "teal"})
+    response = wapi.post(_url(writable, resource, target), json={"favourite_colour": "teal"})
     _assert_error(response, 400, "favourite_colour")
     assert _written(wapi, writable, resource) == written
     assert _one(wapi, writable, resource, target) == before
@@ -460,7 +551,7 @@ def test_wrong_type_is_400_naming_the_field(
     before = _one(wapi, writable, resource, target)
     _assert_error(wapi.post(f"{writable.base_url}/{resource}.json", json={**CREATE_BODIES[resource], **body}),
                   400, field)
-    _assert_error(wapi.post(f"{writable.base_url}/{resource}/{target}.json", json=body), 400, field)
+    _assert_error(wapi.post(_url(writable, resource, target), json=body), 400, field)
     assert _written(wapi, writable, resource) == written
     assert _one(wapi, writable, resource, target) == before
 
@@ -486,9 +577,9 @@ def test_out_of_range_numbers_are_400_and_leave_the_record_valid_json(
     created = wapi.post(f"{writable.base_url}/{resource}.json", json=CREATE_BODIES[resource])
     assert created.status_code == 200, created.text
     target = created.headers["x-record-uuid"]
-    response = wapi.post(f"{writable.base_url}/{resource}/{target}.json", data=body,
+    response = wapi.post(_url(writable, resource, target), data=body,
                          headers={"Content-Type": "application/json"})
-    raw = wapi.get(f"{writable.base_url}/{resource}/{target}.json").text
+    raw = wapi.get(_url(writable, resource, target)).text
 
     def refuse(constant: str) -> None:
         raise ValueError(f"not strict JSON: {constant}")

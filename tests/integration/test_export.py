@@ -1,6 +1,10 @@
-"""Frames leave smexplore intact: Parquet, Feather and CSV round trips for every resource (#13, item 1).
+"""Frames leave smexplore intact: Parquet, Feather and CSV round trips (#13, item 1).
 
-Every resource, plain and enriched, naive and in a time zone, pulled once per variant from one
+The schedule's resources and three of the others, chosen for what they add (job materials: money,
+quantities and ``material_name``; notes: a record path of their own and names through a related
+job; form responses: a field named ``timestamp`` and ``staff_name``), so the suite stays fast; every
+resource's columns and dtypes are pinned in ``tests/golden/frame_columns.json``. Each of these,
+plain and enriched, naive and in a time zone, pulled once per variant from one
 emulator through a real cache, written and read back: Parquet and Feather give the same frame
 (columns, dtypes, values) and keep ``attrs``; CSV read back with the dtypes ``describe`` gives
 the same values. ``attrs`` hold only JSON values.
@@ -19,7 +23,7 @@ import pytest
 import smexplore as sm
 from smexplore.emulator import Emulator
 from smexplore.servicem8.auth import resolve_credential
-from smexplore.servicem8.resources import resource_names
+from smexplore.servicem8.resources import CORE_RESOURCES
 from smexplore.servicem8.session import Settings
 
 ZONE = "Australia/Melbourne"
@@ -27,6 +31,8 @@ VARIANTS = [pytest.param(tz, enrich, id=f"{'tz' if tz else 'naive'}-{'enriched' 
             for tz in (None, ZONE) for enrich in (False, True)]
 # The demo account's clock starts at its anchor (Monday 2 March 2026, 12:00; Melbourne is on daylight time then).
 NOW = {None: "2026-03-02T12:00:00", ZONE: "2026-03-02T12:00:00+11:00"}
+
+RESOURCES = (*CORE_RESOURCES, "jobmaterial", "note", "formresponse")
 
 MISSING = r"\N"  # how the CSV spells a missing value (as SQL dumps do)
 
@@ -70,7 +76,7 @@ def _strict_read(read: Callable[[], pd.DataFrame], write: Callable[[], object]) 
 
 
 @pytest.mark.parametrize(("tz", "enrich"), VARIANTS)
-@pytest.mark.parametrize("resource", resource_names())
+@pytest.mark.parametrize("resource", RESOURCES)
 def test_attrs_are_json(pull: Pull, resource: str, tz: str | None, enrich: bool) -> None:
     frame = pull(resource, tz, enrich)
     assert set(frame.attrs) == {"source", "resource", "now", "filter", "pulled", "fetched_at", "read_from"}
@@ -84,7 +90,7 @@ def test_attrs_are_json(pull: Pull, resource: str, tz: str | None, enrich: bool)
 
 
 @pytest.mark.parametrize(("tz", "enrich"), VARIANTS)
-@pytest.mark.parametrize("resource", resource_names())
+@pytest.mark.parametrize("resource", RESOURCES)
 def test_parquet_round_trip(pull: Pull, tmp_path: Path, resource: str, tz: str | None, enrich: bool) -> None:
     frame = pull(resource, tz, enrich)
     path = tmp_path / f"{resource}.parquet"
@@ -94,7 +100,7 @@ def test_parquet_round_trip(pull: Pull, tmp_path: Path, resource: str, tz: str |
 
 
 @pytest.mark.parametrize(("tz", "enrich"), VARIANTS)
-@pytest.mark.parametrize("resource", resource_names())
+@pytest.mark.parametrize("resource", RESOURCES)
 def test_feather_round_trip(pull: Pull, tmp_path: Path, resource: str, tz: str | None, enrich: bool) -> None:
     frame = pull(resource, tz, enrich)
     path = tmp_path / f"{resource}.feather"
@@ -103,7 +109,7 @@ def test_feather_round_trip(pull: Pull, tmp_path: Path, resource: str, tz: str |
 
 
 @pytest.mark.parametrize(("tz", "enrich"), VARIANTS)
-@pytest.mark.parametrize("resource", resource_names())
+@pytest.mark.parametrize("resource", RESOURCES)
 def test_csv_round_trip_with_the_described_dtypes(pull: Pull, sessions: dict[str | None, sm.Session], tmp_path: Path,
                                                   resource: str, tz: str | None, enrich: bool) -> None:
     frame = pull(resource, tz, enrich)

@@ -53,12 +53,18 @@ def test_empty_result_keeps_columns_and_dtypes(session: sm.Session, resource: st
 @pytest.mark.parametrize(("method", "resource"), [("jobs", "job"), ("allocations", "joballocation"),
                                                    ("activities", "jobactivity"), ("staff", "staff"),
                                                    ("clients", "company"), ("categories", "category"),
-                                                   ("allocation_windows", "allocationwindow"), ("queues", "queue")])
+                                                   ("allocation_windows", "allocationwindow"), ("queues", "queue"),
+                                                   ("job_contacts", "jobcontact"),
+                                                   ("client_contacts", "companycontact"),
+                                                   ("notes", "note"), ("job_materials", "jobmaterial"),
+                                                   ("materials", "material"), ("badges", "badge"), ("tasks", "task"),
+                                                   ("forms", "form"), ("form_responses", "formresponse")])
 def test_convenience_methods_pull_their_resource(session: sm.Session, emulator: Emulator, method: str,
                                                  resource: str) -> None:
     frame = getattr(session, method)()
     live = [r for r in emulator.account.tables[resource] if r["active"] == 1]
-    assert sorted(frame["uuid"]) == sorted(r["uuid"] for r in live)
+    assert live and sorted(frame["uuid"]) == sorted(r["uuid"] for r in live)
+    assert frame.attrs["resource"] == resource and getattr(sm.Session, method).__doc__
 
 
 def test_enriched_columns(session: sm.Session, emulator: Emulator) -> None:
@@ -75,7 +81,64 @@ def test_enriched_columns(session: sm.Session, emulator: Emulator) -> None:
     assert frame["staff_name"].notna().all()
     assert {c: str(t) for c, t in session.allocations(enrich=True).dtypes.items()
             if c in GOLDEN["joballocation+enrich"]} == GOLDEN["joballocation+enrich"]
-    assert list(session.jobs(enrich=True).columns[-2:]) == list(GOLDEN["job+enrich"])
+    jobs = session.jobs(enrich=True)
+    assert {c: str(jobs[c].dtype) for c in GOLDEN["job+enrich"]} == GOLDEN["job+enrich"]
+    assert list(jobs.columns[-3:]) == ["client_name", "category_name", "badge_names"]
+
+
+def _by_uuid(rows: list[dict]) -> dict[str, dict]:
+    return {row["uuid"]: row for row in rows}
+
+
+def test_enrichment_names_materials_contacts_notes_and_tasks(session: sm.Session, emulator: Emulator) -> None:
+    """Where a field of a new resource names another record, ``enrich=True`` names it (issue 23)."""
+    tables = emulator.account.tables
+    jobs, staff = _by_uuid(tables["job"]), _by_uuid(tables["staff"])
+    clients, materials = _by_uuid(tables["company"]), _by_uuid(tables["material"])
+    used = session.job_materials(enrich=True)
+    assert used["material_name"].notna().any()
+    for row in used.dropna(subset=["material_uuid"]).head(20).itertuples():
+        assert row.material_name == materials[row.material_uuid]["name"]
+        assert row.job_number == jobs[row.job_uuid]["generated_job_id"]
+    assert str(used["material_name"].dtype) == "string"
+    contacts = session.client_contacts(enrich=True)
+    assert contacts["client_name"].notna().all()
+    assert all(row.client_name == clients[row.company_uuid]["name"] for row in contacts.head(20).itertuples())
+    notes = session.notes(enrich=True)
+    on_jobs = notes[notes["related_object"].str.casefold() == "job"]
+    assert len(on_jobs) > 0 and on_jobs["job_number"].notna().all()
+    row = on_jobs.iloc[0]
+    job = jobs[row["related_object_uuid"]]
+    assert (row["job_number"], row["client_name"]) == (job["generated_job_id"], clients[job["company_uuid"]]["name"])
+    tasks = session.tasks(enrich=True)
+    assigned = tasks.dropna(subset=["assigned_to_staff_uuid"])
+    assert len(assigned) > 0
+    person = staff[assigned["assigned_to_staff_uuid"].iloc[0]]
+    assert assigned["assigned_to_staff_name"].iloc[0] == f"{person['first']} {person['last']}"
+    # a name filter on a new enriched column goes to the server as the uuid, as staff_name does
+    name = used["material_name"].dropna().iloc[0]
+    plan = session.explain("jobmaterial", sm.F.material_name == name)
+    assert "material_uuid eq" in plan.filter
+    assert set(session.job_materials(sm.F.material_name == name, enrich=True)["material_name"]) == {name}
+    # a job activity's material_uuid (its labour rate) is left unnamed: activity frames keep their columns
+    assert "material_name" not in session.activities(enrich=True)
+    assert "material_uuid" not in session.named_columns("jobactivity")
+
+
+def test_badge_names_name_a_jobs_badges_in_order(session: sm.Session, emulator: Emulator) -> None:
+    badges = {b["uuid"]: b["name"] for b in emulator.account.tables["badge"]}
+    jobs = session.jobs(enrich=True).set_index("uuid")
+    carrying = [j for j in emulator.account.tables["job"] if j["active"] == 1 and json.loads(j["badges"] or "[]")]
+    for job in carrying[:20]:
+        names = [badges[u] for u in json.loads(job["badges"]) if u in badges]
+        assert jobs.loc[job["uuid"], "badge_names"] == ", ".join(names)
+    bare = [j["uuid"] for j in emulator.account.tables["job"] if j["active"] == 1 and j["badges"] in ("", "[]")]
+    assert jobs.loc[bare, "badge_names"].isna().all()
+    if carrying:  # a local filter on the names (a list of uuids cannot be sent)
+        first = badges[json.loads(carrying[0]["badges"])[0]]
+        found = session.jobs(sm.F.badge_names.contains(first))
+        assert carrying[0]["uuid"] in set(found["uuid"])
+        assert "badge" not in session.explain("job", sm.F.badge_names.contains(first)).filter
 
 
 def test_soft_deleted_records_only_on_request(session: sm.Session, emulator: Emulator) -> None:
@@ -99,6 +162,11 @@ def test_get_one_record(session: sm.Session, emulator: Emulator) -> None:
     job = emulator.account.tables["job"][5]
     one = session.get("job", job["uuid"])
     assert one.shape[0] == 1 and one["generated_job_id"][0] == job["generated_job_id"]
+    note = emulator.account.tables["note"][3]
+    emulator.log.clear()
+    got = session.get("note", note["uuid"].upper())
+    assert [e.path for e in emulator.log.entries()] == [f"/api_1.0/dbonote/{note['uuid']}.json"]  # the spec's path
+    assert got["note"][0] == note["note"] and list(got.columns) == list(session.notes().columns)
     with pytest.raises(sm.NotFoundError, match="not found"):
         session.get("job", "11111111-1111-4111-8111-111111111111")
     with pytest.raises(ValueError, match="not a uuid"):
@@ -282,7 +350,17 @@ def test_repr_and_html_show_the_useful_state(session: sm.Session) -> None:
 
 def test_resources_and_describe(session: sm.Session) -> None:
     listing = session.resources()
-    assert listing.set_index("resource").loc["jobactivity", "method"] == "activities, bookings"
+    assert list(listing["resource"]) == list(resource_names()) and len(listing) == 38
+    assert list(listing.columns) == ["resource", "method", "path", "read_scope", "fields", "writable"]
+    listing = listing.set_index("resource")
+    assert listing.loc["jobactivity", "method"] == "activities, bookings"
+    assert listing.loc["jobmaterial", "method"] == "job_materials"
+    assert listing.loc["vendor", "method"] == 'frame("vendor")'
+    assert listing.loc["note", "read_scope"] == "read_job_notes"
+    assert set(listing.index[listing["writable"]]) == {"job", "jobactivity", "joballocation", "staff", "company",
+                                                       "category", "allocationwindow", "queue", "note",
+                                                       "jobcontact", "task"}
+    assert str(listing["writable"].dtype) == "boolean"
     described = session.describe("joballocation").set_index("field")
     assert described.loc["allocation_date", "dtype"] == "datetime64[ns]"
     assert described.loc["staff_uuid", "kind"] == "uuid"

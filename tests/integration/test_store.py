@@ -24,8 +24,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import smexplore as sm
+from smexplore import cli
 from smexplore.core.sync import SUMMARY_DTYPES
 from smexplore.emulator import Emulator
+from smexplore.servicem8.resources import resource_names
 from tests.conftest import FakeClock
 
 WORKER = Path(__file__).with_name("_store_worker.py")
@@ -74,7 +76,9 @@ def test_first_sync_stores_every_record_as_hive_partitions(emulator: Emulator, t
         assert {c: str(t) for c, t in summary.dtypes.items()} == {
             "resource": "string", "new": "Int64", "changed": "Int64", "deactivated": "Int64",
             "requests": "Int64", "seconds": "Float64", "full": "boolean", "note": "string"}
-        assert list(summary["resource"]) == list(dict.fromkeys(session.methods.values()))
+        # every resource (all have edit_date), those of the convenience methods first
+        assert list(summary["resource"]) == list(dict.fromkeys([*session.methods.values(), *resource_names()]))
+        assert len(summary) == 38 and summary["full"].all()
         assert (summary[["changed", "deactivated"]] == 0).all().all()
         for row in summary.itertuples():
             live = session.frame(row.resource, include_inactive=True)
@@ -203,6 +207,33 @@ def test_a_quiet_sync_in_a_new_session_sends_one_request_per_resource(emulator: 
     sent = emulator.log.entries()
     assert len(sent) == 2 and all("edit_date gt" in e.query.get("$filter", "") for e in sent), sent
     assert not list((tmp_path / "frames").rglob("*.parquet"))  # nothing went through the HTTP cache
+
+
+def test_every_resource_syncs_incrementally_and_the_cli_takes_every_name(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The resources beyond the schedule sync as the schedule's do (a second sync asks only for what
+    changed), and ``smexplore sync``/``pull`` take any of them: they read the resource table."""
+    names = ["note", "jobmaterial", "badge", "vendor"]
+    cache = tmp_path / "cache"
+    assert cli.main(["sync", "--resources", *names, "--demo", "--cache", str(cache)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in printed[1:]] == names
+    out = tmp_path / "notes.parquet"
+    assert cli.main(["pull", "notes", "--source", "store", "--offline", "--demo", "--cache", str(cache),
+                     "-o", str(out)]) == 0
+    capsys.readouterr()
+    with sm.demo(progress=False, writable=True, cache=cache) as session:
+        pd.testing.assert_frame_equal(pd.read_parquet(out), session.notes(), check_like=False)
+        note = session.notes().uuid[0]
+        session.update("note", note, note="changed after the first sync")
+        session.emulator.log.clear()
+        summary = session.sync(names).set_index("resource")
+        assert summary.loc["note", "changed"] == 1 and summary["requests"].tolist() == [1, 1, 1, 1]
+        assert not summary["full"].any()
+        sent = session.emulator.log.entries()
+        assert all("edit_date gt" in entry.query.get("$filter", "") for entry in sent), sent
+        stored = session.notes(source="store").set_index("uuid")
+        assert stored.loc[note, "note"] == "changed after the first sync"
 
 
 def test_a_store_of_another_field_table_is_pulled_afresh(emulator: Emulator, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,6 +177,8 @@ def test_missing_scope_names_it(tmp_path: Path) -> None:
             session.update("joballocation", target, sort_priority="1")
         with pytest.raises(sm.ForbiddenError, match="create_jobs"):
             session.create("job", status="Quote")
+        with pytest.raises(sm.ForbiddenError, match="publish_job_notes"):
+            session.add_note(session.jobs().uuid[0], "needs the scope")
 
 
 def test_demo_session_can_be_writable() -> None:
@@ -183,3 +186,91 @@ def test_demo_session_can_be_writable() -> None:
         made = session.create("category", name="Solar")
         assert made in set(session.categories().uuid)
         assert "writable" in repr(session)
+
+
+# --- what a scheduling tool adds to a job: notes, contacts, tasks, badges (issue 23) ---------------
+def test_notes_contacts_and_tasks_on_a_job(writer: sm.Session, fresh_emulator: Emulator) -> None:
+    job, ava, _ = _a_job_and_two_staff(writer)
+    number = job["generated_job_id"]
+    before = writer.notes()  # cached: the writes below must drop it
+    fresh_emulator.log.clear()
+    note = writer.add_note(int(number), "Gate code 4411; dog in the yard")
+    contact = writer.add_job_contact(number, "Maya", "Singh", mobile="0400 111 222", type="JOB")
+    task = writer.add_task("Order the hot water unit", job=job["uuid"], staff=ava, due="2026-03-06")
+    posts = [e.path for e in fresh_emulator.log.entries() if e.method == "POST"]
+    assert posts == ["/api_1.0/note.json", "/api_1.0/jobcontact.json", "/api_1.0/task.json"]
+    notes = writer.notes(enrich=True).set_index("uuid")
+    assert len(notes) == len(before) + 1
+    assert (notes.loc[note, "note"], notes.loc[note, "related_object"]) == ("Gate code 4411; dog in the yard", "job")
+    assert notes.loc[note, "job_number"] == number and notes.loc[note, "client_name"] == job["client_name"]
+    contacts = writer.job_contacts(sm.F.job_uuid == job["uuid"], enrich=True).set_index("uuid")
+    assert (contacts.loc[contact, ["first", "last", "mobile", "type", "job_number"]].tolist()
+            == ["Maya", "Singh", "0400 111 222", "JOB", number])
+    made = writer.tasks(enrich=True).set_index("uuid").loc[task]
+    assert (made["name"], made["assigned_to_staff_name"], made["job_number"]) == ("Order the hot water unit", ava,
+                                                                                   number)
+    assert made["due_date"] == pd.Timestamp("2026-03-06") and not made["task_complete"]
+    # a note's record lives at /dbonote/{uuid}.json: updates, reads and deletes go there, and drop its cache
+    writer.get("note", note)
+    writer.update("note", note, note="Gate code changed: 9902")
+    assert writer.get("note", note)["note"][0] == "Gate code changed: 9902"
+    writer.update("task", task, task_complete=True)
+    assert writer.tasks().set_index("uuid").loc[task, "task_complete"]
+    writer.delete("note", note)
+    assert note not in set(writer.notes().uuid) and note in set(writer.notes(include_inactive=True).uuid)
+    writer.restore("note", note)
+    record_writes = [e.path for e in fresh_emulator.log.entries() if e.method in ("POST", "DELETE")][3:]
+    assert set(record_writes) == {f"/api_1.0/dbonote/{note}.json", f"/api_1.0/task/{task}.json"}
+    with pytest.raises(sm.ValidationError, match="a note is text"):
+        writer.add_note(number, "  ")
+    with pytest.raises(sm.ValidationError, match="creating a task needs name"):
+        writer.create("task", task_details="no name")
+
+
+def test_badges_on_a_job_by_name_or_uuid(writer: sm.Session, fresh_emulator: Emulator) -> None:
+    badges = writer.badges()
+    assert len(badges) >= 2
+    first, second = badges["name"].iloc[0], badges["name"].iloc[1]
+    job = writer.jobs("status eq 'Work Order'").iloc[0]
+    start = json.loads(job["badges"]) if isinstance(job["badges"], str) and job["badges"] else []
+    for badge in (first, second):
+        writer.remove_badge(job["generated_job_id"], badge)  # from a known state: neither is on the job
+    writer.add_badge(job["generated_job_id"], first)
+    writer.add_badge(job["uuid"], badges["uuid"].iloc[1].upper())
+    writer.add_badge(job["uuid"], first.upper())  # already there: nothing is sent
+    stored = next(j for j in fresh_emulator.account.tables["job"] if j["uuid"] == job["uuid"])
+    others = [u for u in start if u not in set(badges["uuid"].iloc[:2])]
+    assert json.loads(stored["badges"]) == [*others, badges["uuid"].iloc[0], badges["uuid"].iloc[1]]
+    named = writer.jobs(enrich=True).set_index("uuid").loc[job["uuid"], "badge_names"]
+    assert named.endswith(f"{first}, {second}")
+    writer.remove_badge(job["uuid"], first)
+    assert writer.jobs(enrich=True).set_index("uuid").loc[job["uuid"], "badge_names"].endswith(second)
+    assert first not in writer.jobs(enrich=True).set_index("uuid").loc[job["uuid"], "badge_names"].split(", ")
+    fresh_emulator.log.clear()
+    with pytest.raises(sm.NotFoundError, match="no badge matches 'Nonexistent'"):
+        writer.add_badge(job["uuid"], "Nonexistent")
+    assert not [e for e in fresh_emulator.log.entries() if e.method == "POST"]
+
+
+def test_other_resources_are_read_only_on_purpose(emulator: Emulator, tmp_path: Path) -> None:
+    """Beyond what a scheduling tool changes, smexplore writes nothing, on purpose: the error says so (not
+    that the session is read-only), on a writable session and a read-only one alike, before any request."""
+    tables = emulator.account.tables
+    writes = [
+        ("material", lambda s: s.create("material", name="Copper pipe 15mm")),
+        ("jobmaterial", lambda s: s.update("jobmaterial", tables["jobmaterial"][0]["uuid"], quantity=3)),
+        ("badge", lambda s: s.delete("badge", tables["badge"][0]["uuid"])),
+        ("companycontact", lambda s: s.restore("companycontact", tables["companycontact"][0]["uuid"])),
+        ("vendor", lambda s: s.update("vendor", tables["vendor"][0]["uuid"], name="x")),
+    ]
+    writer = sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path / "w", progress=False,
+                        writable=True)
+    reader = sm.connect(emulator.api_key, base_url=emulator.base_url, cache=tmp_path / "r", progress=False)
+    emulator.log.clear()
+    for resource, write in writes:
+        with pytest.raises(sm.ReadOnlyError, match=f"{resource} is read-only in smexplore on purpose") as refused:
+            write(writer)
+        assert "writable=True" not in str(refused.value) and "jobcontact" in str(refused.value)  # what it writes
+        with pytest.raises(sm.ReadOnlyError, match="on purpose"):  # the same reason on a read-only session
+            write(reader)
+    assert emulator.log.entries() == []

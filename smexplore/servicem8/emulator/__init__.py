@@ -1,8 +1,9 @@
 """An embedded ServiceM8 API emulator over a deterministic synthetic account.
 
-``Emulator`` serves the ServiceM8 REST API (``/api_1.0``) over real HTTP on loopback: auth
-(``X-Api-Key`` or OAuth bearer tokens with scopes), ``$filter``, cursor paging, rate limits, soft
-deletes and injectable faults. ``build_account`` makes the synthetic trades business it serves.
+``Emulator`` serves the ServiceM8 REST API (``/api_1.0``) over real HTTP on loopback, every record
+list of the vendor's spec and the operations the spec gives each: auth (``X-Api-Key`` or OAuth
+bearer tokens with scopes), ``$filter``, ``$orderby`` and ``$top``, cursor paging, rate limits,
+soft deletes and injectable faults. ``build_account`` makes the synthetic trades business it serves.
 """
 
 from ...emulation.faults import Fault, Faults

@@ -5,6 +5,20 @@ error bodies follow the vendor's documentation and OpenAPI spec (see
 ``shared/reference/servicem8-api.md``). Whatever a client sends, the answer is never a 500 unless
 a 5xx was injected on purpose (``Faults``).
 
+Every resource of the resource table (``resources.resource_names()``: every record list of the
+spec) is served the same way, from the table alone: its list path, its record path
+(``Resource.record_path``: ``/dbonote/{uuid}.json`` for a note), the operations the spec gives it,
+each under its own OAuth scope, and its fields' types, required and read-only fields (``store``).
+An operation the spec does not give a resource (creating an asset, writing the vendor record) is a
+405 with an ``Allow`` header; a path that names no resource is the spec's 404.
+
+``$top`` and ``$orderby`` are documented nowhere by the vendor, but clients send them
+(``shared/reference/servicem8-api.md`` lines 88-90 and 133: the n8n node's ``$top``, a Python
+client's ``$orderby``; line 514: open question 4). The emulator's documented choice is OData's
+meaning (see ``query``): ``$filter``, then ``$orderby`` (one field, ``asc`` or ``desc``, compared by
+the field's kind), then ``$top`` (a whole number, 0 or more; anything else is a 400 saying so). A
+cursor belongs to one path, ``$filter``, ``$orderby`` and ``$top``.
+
 Error bodies are the spec's own: ``{"errorCode": ..., "message": ...}`` with ``errorCode`` written as
 the spec's examples write it for each status (``ERROR_CODES``), and the documented message where
 the spec gives one (401, 403, 404, 429, 500); a 400 keeps the spec's ``errorCode`` but says what
@@ -22,7 +36,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -34,8 +48,9 @@ from ...emulation.faults import Faults
 from ...emulation.limits import RateLimiter, SlidingWindow
 from ...emulation.log import RequestLog
 from ...emulation.wsgi import EmulatorApp, json_response
-from ..resources import get_resource
+from ..resources import get_resource, resource_names
 from ..wire_filter import compile_filter
+from .query import ListQuery, QueryError, list_query
 from .store import Store, WriteError
 from .synth import Account
 
@@ -56,8 +71,11 @@ MSG_UNAVAILABLE = "The platform is temporarily unavailable. Please try again lat
 # spec gives no example for (405, 503) is sent as a number, as the spec's only 405 example is.
 ERROR_CODES: Mapping[int, str | int] = MappingProxyType({400: "1000", 401: "401", 403: "403", 404: "404",
                                                          429: 429, 500: 500})
-OK_BODY: Mapping[str, str] = MappingProxyType({"errorCode": "0", "message": "OK"})
-"""The answer to a successful create, update or delete, as the spec's examples write it."""
+OK_BODY: Mapping[str, int | str] = MappingProxyType({"errorCode": 0, "message": "OK"})
+"""The answer to a successful create, update or delete: ``errorCode`` a number, as the spec's ``Result``
+schema types it and the vendor's own TypeScript SDK (built from that schema) insists, refusing a string
+(``tests/conformance/test_servicem8_sdk_node.py``); the spec's example writes ``"0"``, which the SDK
+could not read, so the schema wins here (the reference's record-endpoint table says ``0`` too)."""
 # The limits are "per Addon per account" (the spec's info text): every credential this app accepts
 # (API keys and OAuth tokens alike) is the one add-on's access to its one account, so all share them.
 _LIMIT_KEY = "addon@account"
@@ -65,6 +83,11 @@ _MAX_CURSORS = 10_000
 _CURSOR_NAMESPACE = uuidlib.UUID("6f1d2f0e-3c1b-4f7e-9a57-5e8a1c0b2d11")
 
 Operation = Literal["list", "get", "create", "update", "delete"]
+# What each verb does on a list path and on a record path (HEAD reads, as GET does).
+_OPERATIONS: Mapping[str, Mapping[str, Operation]] = MappingProxyType({
+    "collection": MappingProxyType({"GET": "list", "HEAD": "list", "POST": "create"}),
+    "record": MappingProxyType({"GET": "get", "HEAD": "get", "POST": "update", "DELETE": "delete"}),
+})
 # A job may be created with ``create_jobs`` (the spec) or with ``manage_jobs`` (full job access).
 _EXTRA_SCOPES = {("job", "create"): {"manage_jobs"}}
 
@@ -72,7 +95,7 @@ _EXTRA_SCOPES = {("job", "create"): {"manage_jobs"}}
 @dataclass(frozen=True)
 class _Cursor:
     resource: str
-    filter_text: str
+    query: str  # the $filter, and the $orderby and $top when either was sent
     position: int
     issued: float
 
@@ -140,8 +163,12 @@ class ServiceM8App(EmulatorApp):
         super().__init__(faults=faults if faults is not None else Faults(),
                          log=log if log is not None else RequestLog(API_PREFIX))
         self.account = account
-        self.resources = {name: get_resource(name) for name in account.tables}
-        self.store = Store(self.resources.values(), account.tables)
+        self.resources = {name: get_resource(name) for name in resource_names()}
+        self.store = Store(self.resources.values(), account.tables)  # a table the account lacks starts empty
+        # The first segment of each path, to its resource: ``job`` in ``/job.json`` and ``/job/{uuid}.json``,
+        # ``note`` in ``/note.json`` but ``dbonote`` in ``/dbonote/{uuid}.json``.
+        self._lists = {r.path.removeprefix("/").removesuffix(".json"): r for r in self.resources.values()}
+        self._records = {r.record("{uuid}").split("/")[1]: r for r in self.resources.values()}
         self.api_keys = frozenset(api_keys)
         self.tokens = {token: frozenset(scopes) for token, scopes in (tokens or {}).items()}
         self.page_size = page_size
@@ -154,10 +181,10 @@ class ServiceM8App(EmulatorApp):
         self._started = clock()
         self._cursors: dict[str, _Cursor] = {}
         self._cursor_lock = threading.Lock()
-        self._urls = Map(
+        self._urls = Map(  # any verb: which ones a path takes depends on its resource (see ``_operation``)
             [
-                Rule(f"{API_PREFIX}/<resource>.json", endpoint="collection", methods=["GET", "POST"]),
-                Rule(f"{API_PREFIX}/<resource>/<record_uuid>.json", endpoint="record", methods=["GET", "POST", "DELETE"]),
+                Rule(f"{API_PREFIX}/<resource>.json", endpoint="collection"),
+                Rule(f"{API_PREFIX}/<resource>/<record_uuid>.json", endpoint="record"),
             ],
             strict_slashes=False,
         )
@@ -177,19 +204,19 @@ class ServiceM8App(EmulatorApp):
     def _dispatch(self, request: Request) -> Response:
         try:
             endpoint, args = self._urls.bind_to_environ(request.environ).match()
-        except MethodNotAllowed as exc:
-            return _error(405, f"Method {request.method} is not allowed here", dict(exc.get_headers()))
         except NotFound:
             return _error(404, MSG_NOT_FOUND)
         except HTTPException as exc:  # pragma: no cover - other routing errors
             return _error(exc.code or 400, exc.description or "Bad request")
-        resource = self.resources.get(args["resource"])
+        resource = (self._lists if endpoint == "collection" else self._records).get(args["resource"])
         if resource is None:
             return _error(404, MSG_NOT_FOUND)
+        operation = _OPERATIONS[endpoint].get(request.method)
+        if operation is None or operation not in resource.scopes:
+            return self._not_allowed(request, resource, endpoint, operation)
         caller = self._authenticate(request)
         if caller is None:
             return _error(401, MSG_UNAUTHORIZED)
-        operation = self._operation(endpoint, request.method)
         if not self._allowed(caller, resource, operation):
             return _error(403, MSG_FORBIDDEN)  # the documented body names no scope: the client knows it
         refused = self.limiter.hit(_LIMIT_KEY)
@@ -207,10 +234,16 @@ class ServiceM8App(EmulatorApp):
             response = self._spoil(response)  # only when no fault was taken: one queued fault per request
         return response
 
-    def _operation(self, endpoint: str, method: str) -> Operation:
-        if endpoint == "collection":
-            return "list" if method in ("GET", "HEAD") else "create"
-        return {"GET": "get", "HEAD": "get", "POST": "update", "DELETE": "delete"}[method]  # type: ignore[return-value]
+    def _not_allowed(self, request: Request, resource: Resource, endpoint: str,
+                     operation: Operation | None) -> Response:
+        """The 405 answer: a verb the path does not take, or an operation the spec does not give the resource."""
+        allowed = [method for method, op in _OPERATIONS[endpoint].items() if op in resource.scopes]
+        headers = {"Allow": ", ".join(allowed)}
+        if operation is None:
+            return _error(405, f"Method {request.method} is not allowed here; this path takes {headers['Allow']}",
+                          headers)
+        return _error(405, f"Method {request.method} is not allowed here: the API cannot {operation} "
+                           f"{resource.name} records (this path takes {headers['Allow']})", headers)
 
     def _authenticate(self, request: Request) -> _Caller | None:
         key = request.headers.get("X-Api-Key")
@@ -276,45 +309,64 @@ class ServiceM8App(EmulatorApp):
     def _list(self, request: Request, resource: Resource) -> Response:
         filter_text = request.args.get("$filter")
         predicate = None
-        if filter_text is not None:
-            try:
+        try:
+            if filter_text is not None:
                 predicate = compile_filter(resource, filter_text)
-            except FilterSyntaxError as exc:
-                return _error(400, exc.message)
+            query = list_query(resource, request.args.get("$orderby"), request.args.get("$top"))
+        except FilterSyntaxError as exc:
+            return _error(400, exc.message)
+        except QueryError as exc:
+            return _error(400, str(exc))
+        # What a cursor belongs to: the $filter alone when nothing else was sent (so cursors are what they were).
+        key = (filter_text or "") if query.plain else f"{filter_text or ''}\n{query.key()}"
         cursor = request.args.get("cursor")
         if cursor is None:
             with self.store.lock:  # serialised under the lock: a concurrent write cannot change a record mid-way
-                records, _ = self.store[resource.name].scan(predicate, 0, None)
-                return _json([self._wire(r) for r in records])
-        start = self._resolve_cursor(cursor, resource.name, filter_text or "")
+                return _json([self._wire(r) for r in self._listed(resource, predicate, query, 0, None)[0]])
+        start = self._resolve_cursor(cursor, resource.name, key)
         if isinstance(start, Response):
             return start
         with self.store.lock:
-            records, resume = self.store[resource.name].scan(predicate, start, self.page_size)
+            records, resume = self._listed(resource, predicate, query, start, self.page_size)
             headers = {}
             if resume is not None:
-                headers["x-next-cursor"] = self._issue_cursor(resource.name, filter_text or "", resume)
+                headers["x-next-cursor"] = self._issue_cursor(resource.name, key, resume)
             return _json([self._wire(r) for r in records], headers=headers)
 
-    def _resolve_cursor(self, cursor: str, resource: str, filter_text: str) -> int | Response:
+    def _listed(self, resource: Resource, predicate: Callable[[dict[str, Any]], bool] | None, query: ListQuery,
+                start: int, limit: int | None) -> tuple[list[dict[str, Any]], int | None]:
+        """One page of a list (from ``start``, at most ``limit``) and where the next one starts, if any.
+
+        Plain lists page through the table in creation order; ordered or counted ones through the
+        filtered, ordered, counted list (made again for each page, as the table may have changed).
+        """
+        table = self.store[resource.name]
+        if query.plain:
+            return table.scan(predicate, start, limit)
+        everything = query.apply(resource, table.scan(predicate, 0, None)[0])
+        end = len(everything) if limit is None else start + limit
+        return everything[start:end], end if end < len(everything) else None
+
+    def _resolve_cursor(self, cursor: str, resource: str, query: str) -> int | Response:
         if cursor == "-1":
             return 0
         with self._cursor_lock:
             state = self._cursors.get(cursor.lower())
         if state is None:
             return _error(400, f"Invalid cursor {cursor!r}: unknown cursor; start again with cursor=-1")
-        if (state.resource, state.filter_text) != (resource, filter_text):
-            return _error(400, f"Invalid cursor {cursor!r}: it belongs to another query; send the same path and $filter")
+        if (state.resource, state.query) != (resource, query):
+            return _error(400, f"Invalid cursor {cursor!r}: it belongs to another query; send the same path, "
+                               "$filter, $orderby and $top")
         if self.clock() - state.issued > self.cursor_ttl:
             return _error(400, f"Invalid cursor {cursor!r}: the cursor has expired; start again with cursor=-1")
         return state.position
 
-    def _issue_cursor(self, resource: str, filter_text: str, position: int) -> str:
+    def _issue_cursor(self, resource: str, query: str, position: int) -> str:
         # Deterministic: the same query reaches the same cursors, so cached pages stay valid.
-        token = str(uuidlib.uuid5(_CURSOR_NAMESPACE, f"{resource}\n{filter_text}\n{position}"))
+        token = str(uuidlib.uuid5(_CURSOR_NAMESPACE, f"{resource}\n{query}\n{position}"))
         with self._cursor_lock:
             self._cursors.pop(token, None)  # re-inserted last: the dict stays in order of issue
-            self._cursors[token] = _Cursor(resource, filter_text, position, self.clock())
+            self._cursors[token] = _Cursor(resource, query, position, self.clock())
             while len(self._cursors) > _MAX_CURSORS:  # a long-running server forgets the oldest
                 del self._cursors[next(iter(self._cursors))]
         return token

@@ -2,22 +2,27 @@
 
 Records keep their creation order (listing order, and so paging order). Deletes are soft
 (``active`` becomes 0; the record still lists). Every write stamps ``edit_date``. Values written
-are checked against the field's type and stored in the wire form of the vendor's spec.
+are checked against the field's type and stored in the wire form of the vendor's spec; what the
+spec marks read-only is ignored, as the API ignores it; a create must send what the spec's create
+schema requires. All of it generic over the resource table: one ``Table`` serves any resource.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import uuid as uuidlib
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cache
+from importlib import resources as _importlib_resources
 from typing import Any
 
 from ...core.filters.text import ZERO_TIMESTAMP, normalise_timestamp
 from ...core.schema import Field, Resource
 
-__all__ = ["Store", "Table", "WriteError"]
+__all__ = ["Store", "Table", "WriteError", "blank_record"]
 
 Record = dict[str, Any]
 
@@ -26,7 +31,25 @@ class WriteError(ValueError):
     """A create or update the API would refuse (HTTP 400); the message says why."""
 
 
-def _blank(field: Field) -> Any:
+@cache
+def _objects() -> frozenset[tuple[str, str]]:
+    """The (resource, field) pairs the spec types as a JSON object; its other ``list`` fields are arrays.
+
+    (``Field`` says ``list`` for both; the spec extract the resource table is built from tells them apart.)
+    """
+    raw = json.loads(_importlib_resources.files("smexplore").joinpath("servicem8/_spec/servicem8.json")
+                     .read_text(encoding="utf-8"))
+    return frozenset((name, field) for name, entry in raw["resources"].items()
+                     for field, prop in entry["properties"].items() if prop.get("type") == "object")
+
+
+def _is_object(resource: Resource, field: Field) -> bool:
+    return (resource.name, field.name) in _objects()
+
+
+def _blank(resource: Resource, field: Field) -> Any:
+    if field.kind == "list":
+        return {} if _is_object(resource, field) else []
     if field.kind in ("timestamp", "date"):
         return ZERO_TIMESTAMP if field.kind == "timestamp" else "0000-00-00"
     if field.wire == "int":
@@ -38,18 +61,33 @@ def _blank(field: Field) -> Any:
     return ""
 
 
+def blank_record(resource: Resource) -> dict[str, Any]:
+    """A record of ``resource`` with every field blank (zero dates, 0, ``"0"``, ``""``, ``[]``/``{}``).
+
+    Its lists and objects are new ones, but a copy of the record shares them: fill them, don't change them.
+    """
+    return {name: _blank(resource, field) for name, field in resource.fields.items()}
+
+
 def _coerce(resource: Resource, field: Field, value: Any) -> Any:
     """Return ``value`` in the wire form of ``field``, or raise ``WriteError``."""
+    if field.kind == "list" and value is not None:
+        wanted, what = (dict, "object") if _is_object(resource, field) else (list, "array")
+        if not isinstance(value, wanted):
+            raise WriteError(f"{resource.name}.{field.name} must be a JSON {what}, got {value!r}")
+        return value
     if isinstance(value, (dict, list)):
         raise WriteError(f"{resource.name}.{field.name} must be a single value, not {type(value).__name__}")
     if value is None:
-        return _blank(field)
+        return _blank(resource, field)
     if field.kind in ("timestamp", "date"):
         normal = normalise_timestamp(str(value))
         if normal is None:
             raise WriteError(f"{resource.name}.{field.name} must be a date 'YYYY-MM-DD HH:MM:SS', got {value!r}")
         return normal[:10] if field.kind == "date" else normal
     if field.kind in ("flag", "int", "float", "money"):
+        if field.wire == "str" and value == "":  # a number sent as text, left blank (job.payment_amount)
+            return ""
         try:
             number = float(value) if not isinstance(value, bool) else float(int(value))
         except (TypeError, ValueError, OverflowError):
@@ -126,8 +164,10 @@ class Table:
         record_uuid = clean.pop("uuid", "") or str(uuidlib.uuid4())
         if record_uuid.lower() in self.index:
             raise WriteError(f"a {self.resource.name} with uuid {record_uuid} already exists")
-        record = {name: _blank(field) for name, field in self.resource.fields.items()}
+        record = blank_record(self.resource)
         record.update(clean, uuid=record_uuid, active=clean.get("active", 1), edit_date=_stamp(now))
+        if "create_date" in record and record["create_date"] == ZERO_TIMESTAMP:
+            record["create_date"] = record["edit_date"]  # "Timestamp at which the record was created"
         if self.resource.name == "job":  # the API numbers new jobs itself
             record["generated_job_id"] = str(1 + max((int(r["generated_job_id"]) for r in self.records
                                                       if str(r.get("generated_job_id", "")).isdigit()), default=1000))

@@ -14,85 +14,23 @@ What it holds, and why it looks like a real account:
 - job activities on working days in working hours: scheduled bookings with travel time and, for
   past visits, the time recorded on site; some double-bookings, some days off;
 - job allocations in allocation windows, some read, some completed, some expired;
-- a few percent of records soft-deleted (``active`` = 0).
+- a few percent of records soft-deleted (``active`` = 0);
+- and, made after these from a random stream of their own (``extras.add_extras``), every other
+  resource of the spec: contacts, notes, materials, forms, checklists, payments, tasks, badges,
+  templates, the vendor record and the rest, hanging together with the schedule.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from ...emulation.synth import ANCHOR, seeded_uuid
+from .account import FIRST_NAMES, LAST_NAMES, SCALES, STREETS, SUBURBS, ZERO, Account, Record, Scale
+from .extras import add_extras
 
 __all__ = ["ANCHOR", "SCALES", "Account", "Scale", "build_account"]
 
-ZERO = "0000-00-00 00:00:00"
-Record = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Scale:
-    """How big a demo account is.
-
-    Attributes:
-        jobs: Number of jobs.
-        staff: Inclusive range of staff members (one is a former, soft-deleted employee).
-        history_days: How far back the account's history reaches from ``ANCHOR``.
-    """
-
-    jobs: int
-    staff: tuple[int, int]
-    history_days: int
-
-
-SCALES: dict[str, Scale] = {
-    "small": Scale(jobs=2_000, staff=(8, 15), history_days=365),
-    "medium": Scale(jobs=20_000, staff=(30, 40), history_days=3 * 365),
-    "large": Scale(jobs=27_000, staff=(50, 60), history_days=3 * 365),
-}
-
-
-@dataclass
-class Account:
-    """A synthetic account: every resource's records in wire form, in creation order.
-
-    Attributes:
-        seed: The seed it was built from.
-        scale: The scale name.
-        now: The account's anchored "now".
-        tables: Resource name → records (dicts with the spec's field names and wire types).
-    """
-
-    seed: int
-    scale: str
-    now: datetime
-    tables: dict[str, list[Record]] = field(default_factory=dict)
-
-    def __repr__(self) -> str:
-        sizes = ", ".join(f"{name}={len(rows)}" for name, rows in self.tables.items())
-        return f"<Account seed={self.seed} scale={self.scale!r} now={self.now:%Y-%m-%d %H:%M} {sizes}>"
-
-
-_FIRST = [
-    "Liam", "Olivia", "Noah", "Charlotte", "Jack", "Amelia", "William", "Isla", "Oliver", "Mia",
-    "Thomas", "Grace", "James", "Chloe", "Lucas", "Zoe", "Henry", "Ruby", "Ethan", "Sophie",
-    "Mason", "Harper", "Leo", "Ava", "Cooper", "Ella", "Hudson", "Lily", "Archie", "Matilda",
-]
-_LAST = [
-    "Nguyen", "Smith", "Williams", "Brown", "Wilson", "Taylor", "Kelly", "Murphy", "Martin", "Lee",
-    "Anderson", "Walker", "Harris", "Ryan", "Thompson", "White", "Clarke", "Campbell", "Singh",
-    "O'Brien", "Hughes", "Papadopoulos", "Russo", "Chen", "Kowalski", "Fraser", "Doyle", "Patel",
-]
-_SUBURBS = [
-    ("Richmond", "3121"), ("Brunswick", "3056"), ("Footscray", "3011"), ("Hawthorn", "3122"),
-    ("St Kilda", "3182"), ("Coburg", "3058"), ("Preston", "3072"), ("Box Hill", "3128"),
-    ("Camberwell", "3124"), ("Essendon", "3040"), ("Northcote", "3070"), ("Carlton", "3053"),
-    ("Williamstown", "3016"), ("Malvern", "3144"), ("Kew", "3101"), ("Elwood", "3184"),
-]
-_STREETS = ["High St", "Station St", "Church St", "Victoria Rd", "Park Ave", "King St", "Albert St",
-            "Queens Pde", "Bay St", "Glenferrie Rd", "Sydney Rd", "Union Rd"]
 _CATEGORIES = [
     ("Plumbing", "1f77b4"), ("Electrical", "ff7f0e"), ("HVAC", "2ca02c"), ("Gas Fitting", "d62728"),
     ("Hot Water", "9467bd"), ("Drainage", "8c564b"), ("Maintenance", "e377c2"), ("Roofing", "7f7f7f"),
@@ -156,7 +94,7 @@ class _Builder:
         count = rng.randint(*self.scale.staff)
         names: set[tuple[str, str]] = set()
         while len(names) < count:
-            names.add((rng.choice(_FIRST), rng.choice(_LAST)))
+            names.add((rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)))
         ordered = sorted(names)  # a set's order changes with the hash seed: sort before shuffling
         rng.shuffle(ordered)
         rows = []
@@ -202,12 +140,12 @@ class _Builder:
         rng = self.rng
         rows = []
         for _ in range(max(60, self.scale.jobs // 4)):
-            suburb, postcode = rng.choice(_SUBURBS)
-            street = f"{rng.randint(1, 240)} {rng.choice(_STREETS)}"
+            suburb, postcode = rng.choice(SUBURBS)
+            street = f"{rng.randint(1, 240)} {rng.choice(STREETS)}"
             address = f"{street}, {suburb} VIC {postcode}"
             individual = self.chance(0.6)
-            name = (f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" if individual
-                    else f"{rng.choice(_LAST)} {rng.choice(_BUSINESS)}")
+            name = (f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}" if individual
+                    else f"{rng.choice(LAST_NAMES)} {rng.choice(_BUSINESS)}")
             rows.append({
                 "uuid": self.uuid(), "active": self.active(0.02),
                 "edit_date": self.edit_date(self.start + timedelta(days=rng.randint(0, self.scale.history_days))),
@@ -409,7 +347,10 @@ def _allocation(b: _Builder, job_uuid: str, staff_uuid: str, allocator: str, win
 def build_account(seed: int = 0, scale: str = "small") -> Account:
     """Build the synthetic account for ``seed`` at ``scale`` (``small``, ``medium`` or ``large``).
 
-    The same seed and scale always give the same records, byte for byte.
+    The same seed and scale always give the same records, byte for byte. The eight schedule tables
+    come first, from the seed's stream; the others are added after them from a stream of their own
+    (``extras.add_extras``), so adding or changing those never changes the schedule (but for
+    ``job.badges``, which they fill in).
 
     Raises:
         ValueError: ``scale`` is not one of ``SCALES``.
@@ -423,7 +364,9 @@ def build_account(seed: int = 0, scale: str = "small") -> Account:
     queues = b.queues(staff)
     companies = b.companies()
     jobs, activities, allocations = _jobs_and_schedule(b, staff, categories, companies, windows, queues)
-    return Account(seed=seed, scale=scale, now=b.now, tables={
+    account = Account(seed=seed, scale=scale, now=b.now, tables={
         "staff": staff, "category": categories, "allocationwindow": windows, "queue": queues,
         "company": companies, "job": jobs, "jobactivity": activities, "joballocation": allocations,
     })
+
+    return add_extras(account)
