@@ -23,7 +23,7 @@ from ..core.filters.evaluate import evaluate
 from ..core.filters.expr import Expr, as_expression
 from ..core.load import free_capacity, load
 from ..core.schema import Field, Kind, Resource
-from ..core.spans import as_moment
+from ..core.spans import as_moment, naive
 from ..core.timeline import KINDS, TIMELINE_DTYPES, empty_timeline
 from ..systems import SYSTEMS
 
@@ -134,9 +134,8 @@ class BoardModel:
         self.sessions: tuple[Any, ...] = tuple(sessions)
         self.hours_per_day = hours_per_day
         self.period: Period = self._check_period(period)
-        now = sessions[0].now
-        now = now.tz_localize(None) if now.tzinfo is not None else now
-        self.start = _period_start(_naive(as_moment(start, "start")) if start is not None else now, self.period)
+        first = naive(as_moment(start, "start")) if start is not None else naive(sessions[0].now)
+        self.start = _period_start(first, self.period)
         self.systems: set[str] = set(sources)
         self.kinds: set[str] = set(KINDS)
         self.people: set[str] | None = None  # row labels; None: everyone
@@ -147,7 +146,7 @@ class BoardModel:
         self._frames: dict[tuple[str, pd.Timestamp, pd.Timestamp], pd.DataFrame] = {}
         self._capacities: dict[tuple[str, pd.Timestamp, pd.Timestamp], pd.DataFrame] = {}
         self._writes = 0  # writes made: what was pulled before one is stale
-        self._shown: tuple[tuple[Any, ...], pd.DataFrame] | None = None
+        self._shown: tuple[tuple[Any, ...], tuple[pd.DataFrame, list[Row]]] | None = None
         self._free: tuple[tuple[Any, ...], pd.DataFrame] | None = None
 
     # --- the period --------------------------------------------------------------------------------
@@ -181,12 +180,11 @@ class BoardModel:
 
     def today(self) -> None:
         """Move to the period holding the first Session's now."""
-        now = self.sessions[0].now
-        self.go_to(now.tz_localize(None) if now.tzinfo is not None else now)
+        self.go_to(naive(self.sessions[0].now))
 
     def go_to(self, moment: Any) -> None:
         """Move to the period holding ``moment`` (a date, a timestamp or ISO text)."""
-        self.start = _period_start(_naive(as_moment(moment, "date")), self.period)
+        self.start = _period_start(naive(as_moment(moment, "date")), self.period)
 
     def set_period(self, period: Period) -> None:
         """Show a day, a week or a month, from the start of the one holding today's first day."""
@@ -211,12 +209,18 @@ class BoardModel:
 
     def frame(self) -> pd.DataFrame:
         """The period's timeline rows of every Session shown, after the filters (``source``, ``staff`` …,
-        ``record_id``), in the timeline frame's columns and dtypes."""
+        ``record_id``), in the timeline frame's columns and dtypes (a copy: yours to change)."""
+        return self._shown_now()[0].copy()
+
+    def _shown_now(self) -> tuple[pd.DataFrame, list[Row]]:
+        """The frame and rows of the current period and filters: computed once per state, shared by
+        ``rows``, ``bars``, ``cells`` and the selection (not to be changed)."""
         state = (self.start, self.period, frozenset(self.systems), frozenset(self.kinds),
                  None if self.people is None else frozenset(self.people), self.search, repr(self.where),
                  self._writes)
         if self._shown is None or self._shown[0] != state:
-            self._shown = (state, self._filtered())
+            frame = self._filtered()
+            self._shown = (state, (frame, self._rows_of(frame)))
         return self._shown[1]
 
     def _filtered(self) -> pd.DataFrame:
@@ -239,7 +243,9 @@ class BoardModel:
     def rows(self) -> list[Row]:
         """The people shown, in order: every person of the Sessions shown (so free people show too),
         then placeholders; only those with work in the period when a search or filter narrows it."""
-        frame = self.frame()
+        return list(self._shown_now()[1])
+
+    def _rows_of(self, frame: pd.DataFrame) -> list[Row]:
         several = len({session.source for session in self.sessions}) > 1
         found: dict[tuple[str, str], Row] = {}
         narrowed = bool(self.search.strip()) or self.where is not None
@@ -261,7 +267,7 @@ class BoardModel:
 
     def bars(self) -> list[Bar]:
         """Every record of the period as a bar (see ``Bar``)."""
-        frame, rows = self.frame(), self.rows()
+        frame, rows = self._shown_now()
         row_of = {(row.source, row.staff_id): i for i, row in enumerate(rows)}
         first, width = self.start, (self.end - self.start).total_seconds()
         bars = []
@@ -287,10 +293,9 @@ class BoardModel:
 
     def cells(self) -> list[Cell]:
         """Each person-day's load (planned hours ÷ available hours), for the rows shown."""
-        rows = self.rows()
+        frame, rows = self._shown_now()
         if not rows or self.period == "month" and len(rows) > 200:
             return []
-        frame = self.frame()
         capacity = pd.concat([self._capacity(s) for s in self.sessions if s.source in self.systems], ignore_index=True)
         table = load(frame, freq="D", start=self.start, end=self.end - pd.Timedelta(microseconds=1),
                      hours_per_day=self.hours_per_day, capacity=capacity)
@@ -321,7 +326,7 @@ class BoardModel:
         state = (self.start, self.period, frozenset(self.systems), self._writes, at_least)
         if self._free is None or self._free[0] != state:
             self._free = (state, self._free_hours(at_least))
-        return self._free[1]
+        return self._free[1].copy()
 
     def _free_hours(self, at_least: float) -> pd.DataFrame:
         capacity = [self._capacity(s) for s in self.sessions if s.source in self.systems]
@@ -359,7 +364,7 @@ class BoardModel:
         the selected first, as timeline rows; empty when nothing is selected."""
         if self.selected_key is None:
             return empty_timeline().assign(selected=pd.Series(dtype="boolean"))
-        frame = self.frame()
+        frame = self._shown_now()[0]
         index = self._index_of(self.selected_key, frame)
         if index is None:
             return empty_timeline().assign(selected=pd.Series(dtype="boolean"))
@@ -479,7 +484,7 @@ class BoardModel:
         return None
 
     def _row(self, key: str) -> pd.Series:
-        frame = self.frame()
+        frame = self._shown_now()[0]
         index = self._index_of(key, frame)
         if index is None:
             raise KeyError(f"no record {key!r} is shown in {self.title}")
@@ -509,7 +514,3 @@ def system_name(source: str) -> str:
 def _records(frame: pd.DataFrame) -> Iterator[Any]:
     """The frame's rows as named tuples (read by column name)."""
     return iter(frame.itertuples(index=False))
-
-
-def _naive(stamp: pd.Timestamp) -> pd.Timestamp:
-    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .load import free_capacity, load, utilisation
-from .spans import as_moment, check_hours_per_day
+from .spans import as_moment, check_hours_per_day, naive
 
 __all__ = ["CAPACITY_DTYPES", "Schedule", "people_frame", "working_days"]
 
@@ -104,19 +104,14 @@ class Schedule:
     def _window(self, start: Any, end: Any, *, weeks_back: int, weeks_ahead: int) -> tuple[pd.Timestamp, pd.Timestamp]:
         """``start`` and ``end`` as naive wall-clock times; a missing one from this week's Monday
         (the account's now), ``weeks_back`` before it and ``weeks_ahead`` after it."""
-        now = self.now
-        now = now.tz_localize(None) if now.tzinfo is not None else now
+        now = naive(self.now)
         monday = (now - pd.Timedelta(days=now.day_of_week)).normalize()
-        first = _naive(as_moment(start, "start")) if start is not None else monday - pd.Timedelta(weeks=weeks_back)
-        last = _naive(as_moment(end, "end")) if end is not None else max(
+        first = naive(as_moment(start, "start")) if start is not None else monday - pd.Timedelta(weeks=weeks_back)
+        last = naive(as_moment(end, "end")) if end is not None else max(
             monday + pd.Timedelta(weeks=weeks_ahead), first + pd.Timedelta(days=1))
         if last <= first:
             raise ValueError(f"end ({last}) must come after start ({first})")
         return first, last
-
-
-def _naive(stamp: pd.Timestamp) -> pd.Timestamp:
-    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def people_frame(ids: Any, names: Any) -> pd.DataFrame:

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["activity_kinds", "as_moment", "check_hours_per_day", "day_spans", "overlaps", "require_frame", "spans",
-           "window"]
+__all__ = ["activity_kinds", "as_moment", "check_hours_per_day", "day_spans", "naive", "overlaps", "require_frame",
+           "spans", "window"]
 
 
 def require_frame(frame: Any, caller: str) -> None:
@@ -218,6 +218,11 @@ def as_moment(value: Any, name: str) -> pd.Timestamp:
     if stamp is pd.NaT:
         raise ValueError(f"{name} is missing (NaT); give a date or time, or None for the data's own range")
     return stamp
+
+
+def naive(stamp: pd.Timestamp) -> pd.Timestamp:
+    """``stamp`` as a naive wall-clock time (an aware one keeps its wall clock and loses its zone)."""
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def window(start: Any = None, end: Any = None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

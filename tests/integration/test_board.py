@@ -226,3 +226,11 @@ def test_the_widget_moves_selects_and_shows_a_refused_write(servicem8: Any, rudd
     assert len(board.canvas.rows) == len(board.people.options) > 1
     board.search.value = "no such person or job"
     assert board.canvas.bars == [] and board.canvas.rows == []
+
+
+def test_frames_the_model_hands_out_are_the_callers_to_change(servicem8: Any) -> None:
+    model = BoardModel(servicem8, start=MONDAY)
+    frame, free = model.frame(), model.free()
+    frame["note"] = "mine"
+    free.drop(free.index, inplace=True)
+    assert "note" not in model.frame().columns and len(model.free()) > 0  # what is drawn is unchanged
