@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ["import", "emulator", "session", "timeline", "filters", "ruddr", "accelo", "store", "window", "board"]
+BENCHMARKS = ["import", "emulator", "session", "timeline", "filters", "ruddr", "accelo", "store", "window", "board", "link"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

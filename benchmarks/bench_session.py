@@ -79,7 +79,7 @@ def _timed(action: Any) -> tuple[float, Any]:
 
 def _dtype_counts(frame: pd.DataFrame) -> dict[str, int]:
     """How many columns of each dtype (naive code leaves flags as '0'/'1' text and uuids with '')."""
-    return frame.dtypes.astype(str).value_counts().sort_index().to_dict()
+    return {str(name): int(count) for name, count in frame.dtypes.astype(str).value_counts().sort_index().items()}
 
 
 def run() -> dict[str, Any]:

@@ -72,12 +72,14 @@ class EmulatorEntry:
     """A system's emulator, as ``smexplore emulator --system NAME`` serves it.
 
     Attributes:
-        path: ``module:Class`` of the emulator (an ``EmulatorServer`` taking ``seed=`` and ``scale=``).
+        path: ``module:Class`` of the emulator (an ``EmulatorServer`` taking ``seed=``, ``scale=``,
+            ``latency_ms=`` and ``bandwidth_kbps=``).
         serves: What it serves, for the help (``"the Ruddr REST API (/api/workspace) over a synthetic consultancy"``).
         account_noun: What its demo account is called (``workspace``, ``agency`` …).
         ready: The line printed under the address once it serves: how to sign in (``str.format``
             with ``emu``, the running emulator: ``"API key: {emu.api_key} …"``).
-        options: Its options beyond ``--host``, ``--port``, ``--seed``, ``--scale`` and ``--quiet``.
+        options: Its options beyond ``--host``, ``--port``, ``--seed``, ``--scale``, ``--latency``,
+            ``--bandwidth`` and ``--quiet``.
         examples: Lines for the help's examples (commands, and ``curl`` against them).
     """
 

@@ -31,7 +31,7 @@ from ..core.schedule import people_frame
 from ..core.schema import Resource
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
-from ..core.settings import DEFAULT_TIMEOUT
+from ..core.settings import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ..core.timeline import normalise
 from ..core.wire import ErrorKind, Wire
 from .auth import DEFAULT_SCOPE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_TOKEN, BearerToken, ClientCredentials
@@ -268,11 +268,13 @@ class Session(BaseSession):
         given caps ``_limit`` at 50 (its 2017 wording), the current docs at 100 (since November 2020:
         Accelo/docs ``source/includes/_configuring_responses.md``, commit f91e70c), and a deployment
         or a proxy may cap lower still. Bounds by id also keep pages from shifting when records
-        change between them (offsets and ``_page`` numbers do).
+        change between them (offsets and ``_page`` numbers do). Pages are fetched several at a time by
+        ``_offset``, each overlapping the one before by a record, and taken only where that record is
+        the last one received (``Keyset``'s ``offset_param``): a shift makes the walk ask by the bound.
         """
         if spec is not None and "id" in FILTERS.get(spec.name, {}) and FILTERS[spec.name]["id"].ranges == "id":
             return Keyset(limit=PAGE_SIZE, limit_param="_limit", filter_param="_filters", bound="id_greater_than",
-                          envelope="response")
+                          envelope="response", offset_param="_offset")
         return Offset(limit=PAGE_SIZE, offset_param="_offset", limit_param="_limit", envelope="response")
 
     def _get_resource(self, name: str) -> Resource:
@@ -350,7 +352,8 @@ def connect(deployment: str | None = None, *, client_id: str | None = None, clie
             cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
             timezone: str | None = None, offline: bool = False, progress: bool = True,
             per_hour: int | None = Settings.limits.per_hour, retry_budget: float = RetryPolicy.budget,
-            timeout: float = DEFAULT_TIMEOUT, store: str | Path | None = None) -> Session:
+            timeout: float = DEFAULT_TIMEOUT, concurrency: int = DEFAULT_CONCURRENCY,
+            store: str | Path | None = None) -> Session:
     """Open an Accelo deployment.
 
     Args:
@@ -374,6 +377,8 @@ def connect(deployment: str | None = None, *, client_id: str | None = None, clie
         retry_budget: Seconds to keep retrying 429 and 5xx answers (and to wait for a spent hour's
             reset) before raising.
         timeout: Seconds to wait for each answer.
+        concurrency: Pages of one list in flight at most, where its paging allows (1: one after
+            another); every request still keeps to the client's limits.
         store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
             you give a cache folder, else the user data folder.
 
@@ -388,7 +393,7 @@ def connect(deployment: str | None = None, *, client_id: str | None = None, clie
                         store_dir=store_dir(store, cache),
                         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
                         limits=replace(Settings.limits, per_hour=per_hour), retry=RetryPolicy(budget=retry_budget),
-                        timeout=timeout, deployment=name,
+                        timeout=timeout, concurrency=concurrency, deployment=name,
                         scope=scope, token_url=tokens)
     return Session(credential, settings, session=session)
 

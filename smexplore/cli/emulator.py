@@ -2,6 +2,8 @@
 
 The systems, their emulators and the emulators' options come from the registry (``smexplore.systems``):
 one flag per option, offered once however many systems share it, and refused with another system.
+The modelled link (``--latency``, ``--bandwidth``) is every emulator's (``EmulatorServer``), so it is
+offered here once for all of them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from .. import systems
 from ..systems import EmulatorOption, System
-from .options import VALUES, port, subparser, value_problem
+from .options import VALUES, kilobits, milliseconds, port, subparser, value_problem
 from .words import default_system, listing, owners, wrap
 
 __all__ = ["add_to", "run"]
@@ -39,6 +41,7 @@ def _epilog() -> str:
     for flag, takers in _shared_options().items():
         by_owners.setdefault(owners(system for system, _ in takers), []).append(flag)
     whose = "; ".join(f"{listing(flags)} {'are' if len(flags) > 1 else 'is'} {who}" for who, flags in by_owners.items())
+    examples.append("smexplore emulator --latency 100 --bandwidth 20000   as if 100 ms away, behind 20 Mbit/s")
     lines = "\n".join(f"  {line}" for line in examples)
     return f"examples:\n{lines}\n\n{wrap(whose)}."
 
@@ -54,6 +57,11 @@ def add_to(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=port, default=8000,
                         help="port to listen on, 0 to 65535 (default 8000; 0 picks a free one)")
+    parser.add_argument("--latency", type=milliseconds, default=None, metavar="MS",
+                        help="wait MS milliseconds before each answer's first byte, each request on its own, as a "
+                             "server that far away would (default 0: loopback)")
+    parser.add_argument("--bandwidth", type=kilobits, default=None, metavar="KBPS",
+                        help="send each answer's body at KBPS kilobits per second at most (default: no cap)")
     for flag, takers in _shared_options().items():
         option = takers[0][1]
         kind, metavar = VALUES[option.value]
@@ -88,14 +96,17 @@ def _emulator_options(args: argparse.Namespace, system: System) -> dict[str, Any
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve ``--system``'s emulator on ``--host``:``--port`` until interrupted; its address and how
-    to sign in are printed first."""
+    """Serve ``--system``'s emulator on ``--host``:``--port`` until interrupted; its address, its link
+    when not loopback, and how to sign in are printed first."""
     system = systems.get(args.system)
     options = _emulator_options(args, system)
-    emulator = system.emulator_class()(seed=args.seed, scale=args.scale, **options)
+    link = {name: value for name, value in (("latency_ms", args.latency), ("bandwidth_kbps", args.bandwidth))
+            if value is not None}
+    emulator = system.emulator_class()(seed=args.seed, scale=args.scale, **link, **options)
 
     def ready(emu: Any) -> None:
-        print(f"{system.display_name} emulator ({args.scale} {system.emulator.account_noun}, seed {args.seed}) "
+        far = "" if emu.link.loopback else f", {emu.link}"
+        print(f"{system.display_name} emulator ({args.scale} {system.emulator.account_noun}, seed {args.seed}{far}) "
               f"serving at {emu.base_url}", flush=True)
         print(system.emulator.ready.format(emu=emu), flush=True)
 

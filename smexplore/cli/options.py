@@ -15,7 +15,7 @@ from typing import Any
 from .. import systems
 from .words import credential_names, default_system, listing, wrap
 
-__all__ = ["VALUES", "first", "last", "output", "port", "positive", "rate", "scopes", "session_note",
+__all__ = ["VALUES", "first", "kilobits", "last", "milliseconds", "output", "port", "positive", "rate", "scopes", "session_note",
            "session_subparser", "subparser", "value_problem", "zone"]
 
 
@@ -38,15 +38,30 @@ def port(text: str) -> int:
     return number
 
 
-def rate(text: str) -> float:
-    """A number of requests per second above 0."""
+def _number(text: str, what: str, *, zero: bool) -> float:
+    """``text`` as a finite number above 0 (or 0 too, when ``zero``); ``what`` names it in the error."""
     try:
         number = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not number > 0 or number == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not a number above 0")
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if not (0 <= number if zero else 0 < number) or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not {what}{', 0 or more' if zero else ' above 0'}")
     return number
+
+
+def rate(text: str) -> float:
+    """A number of requests per second above 0."""
+    return _number(text, "a number", zero=False)
+
+
+def milliseconds(text: str) -> float:
+    """A ``--latency``: milliseconds, a number 0 or more."""
+    return _number(text, "a number of milliseconds", zero=True)
+
+
+def kilobits(text: str) -> float:
+    """A ``--bandwidth``: kilobits per second, a number above 0."""
+    return _number(text, "a number of kilobits per second", zero=False)
 
 
 def positive(text: str) -> int:

@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
 import platformdirs
@@ -44,10 +44,17 @@ from .keys import folder_key
 from .log import get_logger
 from .settings import Settings
 
-__all__ = ["ACCOUNT_HEADER", "AUTH_HEADERS", "GuardedSQLiteCache", "make_cached_session", "names_key", "session_for",
-           "topic"]
+__all__ = ["ACCOUNT_HEADER", "AUTH_HEADERS", "GuardedSQLiteCache", "Mode", "make_cached_session", "names_key",
+           "session_for", "topic"]
 
 log = get_logger("cache")
+
+Mode = Literal["normal", "refresh", "cache_only", "bypass"]
+"""How a GET uses the cache: ``normal`` (a fresh cached answer, else the network), ``refresh``
+(the network, and the answer replaces the cached one), ``cache_only`` (a fresh cached answer, or
+``NotCached``), ``bypass`` (the network, and nothing is stored: for a caller that keeps the
+records itself, as ``sync`` does in the store, or stores the answer later, as a pull does with
+pages fetched ahead)."""
 
 # The headers that carry credentials: never part of a cache key, redacted from stored requests.
 AUTH_HEADERS = ("X-Api-Key", "Authorization")
@@ -129,6 +136,14 @@ class _Table(SQLiteDict):
     def _write(self, key: str, value: Any) -> None:
         if not self.read_only:
             super()._write(key, value)
+
+    @contextmanager
+    def connection(self, commit: bool = False) -> Iterator[sqlite3.Connection]:
+        """requests-cache's shared connection, used by one thread at a time: requests-cache lets reads
+        run in parallel on it, and Python's ``sqlite3`` can crash when two threads use one connection
+        at once (pages of a list fetched ahead are read from the cache on several threads)."""
+        with self._lock, super().connection(commit) as connection:
+            yield connection
 
     @contextmanager
     def _acquire_sqlite_lock(self) -> Iterator[None]:

@@ -4,13 +4,18 @@ A frame built from a pull of several pages is written (Parquet, atomically) with
 valid: the digest of the pull's first page and the cache's version of its topic
 (``Transport.version``). A later process that is served the same first page by an unchanged cache
 reads the frame instead of every cached page. A frame that cannot be read is simply built again;
-the least recently written go once more than ``limit`` are kept.
+the least recently written go once more than ``limit`` are kept. Frames are written on a thread of
+their own (``save_later``), after the pull has returned its frame: ``wait`` (at the Session's close,
+or at the interpreter's exit) sees the writes done.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .log import get_logger
-from .store import read_metadata, write_atomically
+from .parquet_files import read_metadata, write_atomically
 
 __all__ = ["FrameCache", "Kept"]
 
@@ -41,6 +46,9 @@ class FrameCache:
     def __init__(self, folder: Path, limit: int = 64) -> None:
         self.folder = folder
         self.limit = limit
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
+        self._lock = threading.Lock()
 
     def _file(self, key: str) -> Path:
         return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.parquet"
@@ -62,6 +70,21 @@ class FrameCache:
         except (OSError, pa.ArrowException) as exc:
             log.debug("a kept frame cannot be read (%s); it is built again", exc)
             return None
+
+    def save_later(self, key: str, frame: Callable[[], pd.DataFrame], kept: Kept) -> None:
+        """``save`` the frame ``frame()`` gives, on the writer's thread (one write at a time, in order)."""
+        with self._lock:
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="smexplore-frames")
+            self._pending = [f for f in self._pending if not f.done()]
+            self._pending.append(self._writer.submit(lambda: self.save(key, frame(), kept)))
+
+    def wait(self) -> None:
+        """Return once every frame handed to ``save_later`` is written (or failed, logged)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
 
     def save(self, key: str, frame: pd.DataFrame, kept: Kept) -> None:
         """Keep ``frame`` for ``key`` (failures are logged: the frame is only a shortcut)."""

@@ -36,7 +36,7 @@ Fields the spec does not list (custom fields ``customfield_*``) are kept, as ``s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +46,7 @@ import pandas as pd
 from .log import get_logger
 from .schema import Field, Resource
 
-__all__ = ["column_dtype", "localised", "to_frame"]
+__all__ = ["column_dtype", "joined", "localised", "to_frame"]
 
 log = get_logger("frames")
 
@@ -257,3 +257,19 @@ def to_frame(records: list[dict[str, Any]], resource: Resource, tz: str | None =
         for field in _column_order(resource, {*raw.columns, *extra_columns})
     }
     return pd.DataFrame(columns)
+
+
+def joined(parts: Sequence[pd.DataFrame], resource: Resource) -> pd.DataFrame | None:
+    """The frames ``to_frame`` made of consecutive batches of a list, as one: what ``to_frame`` makes
+    of the whole list (category columns take every batch's values), or ``None`` when the batches
+    do not have the same columns (a custom field only some records carry): type the whole list then.
+    """
+    columns = list(parts[0].columns)
+    if any(list(part.columns) != columns for part in parts):
+        return None
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    for name in columns:
+        field = resource.fields.get(name)
+        if field is not None and field.kind == "category":
+            frame[name] = _category(frame[name].astype(object), field)
+    return frame

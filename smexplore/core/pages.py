@@ -17,22 +17,18 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import Any
 
 import requests
 
+from .cache import Mode
 from .errors import APIError, CacheMissError, IncompleteResultError, SMExploreError
+from .flight import Flight
 from .log import get_logger
-from .paging import PageError, Paginator
+from .paging import PageError, Paginator, fitted
 from .progress import progress_wanted
 
 __all__ = ["Cancelled", "Mode", "NotCached", "Page", "Pull", "Pulling"]
-
-Mode = Literal["normal", "refresh", "cache_only", "bypass"]
-"""How a GET uses the cache: ``normal`` (a fresh cached answer, else the network), ``refresh``
-(the network, and the answer replaces the cached one), ``cache_only`` (a fresh cached answer, or
-``NotCached``), ``bypass`` (the network, and nothing is stored: for a caller that keeps the
-records itself, as ``sync`` does in the store)."""
 
 log = get_logger("http")
 
@@ -54,6 +50,8 @@ class Page:
         fetched_at: When the server sent it (UTC; long ago for an old cached page).
         server_time: The server's own clock when it answered (its ``Date`` header, UTC), for a page
             from the network that says it.
+        spare: The next page was still on its way when this one was handed over (time to spare
+            for work on this one meanwhile).
     """
 
     records: list[dict[str, Any]]
@@ -61,6 +59,7 @@ class Page:
     content: bytes = field(repr=False)
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     server_time: datetime | None = None
+    spare: bool = False
 
     @property
     def digest(self) -> str:
@@ -79,6 +78,8 @@ class Pull:
         fetched_at: When the oldest page was fetched from the server (UTC).
         pages: How many pages were read.
         fetched: How many of them came from the network (and were stored, when caching).
+        parts: What the pull's ``convert`` made of the records, batch by batch in list order, while
+            later pages were on their way (empty: nothing converted; convert ``records`` instead).
     """
 
     records: list[dict[str, Any]] | None
@@ -86,6 +87,7 @@ class Pull:
     fetched_at: datetime
     pages: int
     fetched: int = 0
+    parts: tuple[Any, ...] = ()
 
     @property
     def server_time(self) -> datetime | None:
@@ -164,11 +166,12 @@ class Pulling:
     paging: Paginator
     offline: bool
     progress: bool
+    concurrency: int
     _written: dict[str, int]  # topics written since their last complete pull from the network
     _lock: threading.Lock
 
     def get(self, path: str, params: Mapping[str, str] | None = None, *, mode: Mode = "normal",
-            what: str = "") -> tuple[Any, requests.Response]:
+            what: str = "", on_headers: Callable[..., None] | None = None) -> tuple[Any, requests.Response]:
         """One GET, decoded (``Transport.get``)."""
         raise NotImplementedError
 
@@ -176,14 +179,28 @@ class Pulling:
         """What a path is about (``Transport.topic``)."""
         raise NotImplementedError
 
+    @property
+    def cached(self) -> bool:
+        """Whether the session caches (``Transport.cached``)."""
+        raise NotImplementedError
+
     def _drop(self, response: requests.Response) -> None:
         """Forget a cached answer (``Transport._drop``)."""
+        raise NotImplementedError
+
+    def _drop_all(self, responses: list[requests.Response]) -> None:
+        """Forget cached answers (``Transport._drop_all``)."""
+        raise NotImplementedError
+
+    def _store(self, response: requests.Response) -> None:
+        """Store an answer fetched without the cache (``Transport._store``)."""
         raise NotImplementedError
 
     # --- a whole list ------------------------------------------------------------------------------
     def pull(self, path: str, params: Mapping[str, str] | None = None, *, label: str = "",
              reuse: Callable[[Page], bool] | None = None, keep: bool = True,
-             paging: Paginator | None = None, cancel: threading.Event | None = None) -> Pull:
+             paging: Paginator | None = None, cancel: threading.Event | None = None,
+             convert: Callable[[list[dict[str, Any]]], Any] | None = None) -> Pull:
         """Every page of a list endpoint (walked as ``paging`` says), from one source.
 
         The pages come either all from the cache (as one earlier pull stored them: each page no
@@ -200,6 +217,9 @@ class Pulling:
                 keeps the records itself).
             paging: How this list is paged (default: the transport's ``paging``).
             cancel: Set by the caller to stop the pull before its next page (``Cancelled``).
+            convert: Called with the records received so far, in list order, whenever the walk
+                waits for a page in flight from the network (and with the rest at the end), so
+                that work on them overlaps the wait; what it returns is in ``Pull.parts``.
 
         Raises:
             IncompleteResultError: A later page failed (nothing partial is returned); the API led
@@ -215,14 +235,15 @@ class Pulling:
             written = self._written.get(tag)
         try:
             result = self._collect(path, params, label, reuse, style, refresh=written is not None or not keep,
-                                   keep=keep, cancel=cancel)
+                                   keep=keep, cancel=cancel, convert=convert)
         except NotCached as gap:
             if self.offline:
                 raise CacheMissError(f"offline, and {label} page {gap.page} is not in the cache (pages 1–"
                                      f"{gap.page - 1} are); connect with offline=False to fetch it") from None
             log.info("%s: the cache holds only part of this pull (%s); pulling it whole from the network",
                      label, gap)
-            result = self._collect(path, params, label, reuse, style, refresh=True, keep=keep, cancel=cancel)
+            result = self._collect(path, params, label, reuse, style, refresh=True, keep=keep, cancel=cancel,
+                                   convert=convert)
         if result.records is None:
             log.debug("%s: the cache serves the same first page as before; what it leads to is reused", label)
         else:
@@ -235,17 +256,28 @@ class Pulling:
         return result
 
     def _collect(self, path: str, params: dict[str, str], label: str, reuse: Callable[[Page], bool] | None,
-                 paging: Paginator, refresh: bool, keep: bool = True, cancel: threading.Event | None = None) -> Pull:
+                 paging: Paginator, refresh: bool, keep: bool = True, cancel: threading.Event | None = None,
+                 convert: Callable[[list[dict[str, Any]]], Any] | None = None) -> Pull:
         pages = self._walk(path, params, label, paging, refresh, keep, cancel)
         try:
             first = next(pages)
             if reuse is not None and first.from_cache and reuse(first):
                 return Pull(None, first, first.fetched_at, 1)
             records, oldest, count, fetched = list(first.records), first.fetched_at, 1, int(not first.from_cache)
+            parts: list[Any] = []
+            done = 0  # records converted so far
+            if convert is not None and first.spare:
+                parts.append(convert(records))
+                done = len(records)
             for page in pages:
                 records.extend(page.records)
                 oldest, count, fetched = min(oldest, page.fetched_at), count + 1, fetched + (not page.from_cache)
-            return Pull(records, first, oldest, count, fetched)
+                if convert is not None and page.spare:  # a page on its way: convert meanwhile
+                    parts.append(convert(records[done:]))
+                    done = len(records)
+            if convert is not None and parts and done < len(records):
+                parts.append(convert(records[done:]))
+            return Pull(records, first, oldest, count, fetched, tuple(parts))
         finally:
             pages.close()
 
@@ -258,13 +290,28 @@ class Pulling:
         mode: Mode = network if refresh else "normal"
         previous: datetime | None = None
         bar: Any = None
+
+        def fetch(query: dict[str, str], hook: Callable[..., None] | None, page: int,
+                  how: Mode) -> tuple[Any, requests.Response]:
+            return self.get(path, {**params, **query}, mode=how, what=f"{label} page {page}", on_headers=hook)
+
+        flight = Flight(fetch, paging, 1 if self.offline else self.concurrency)
+        stored: list[requests.Response] = []  # this pull's answers in the cache: forgotten if it fails
+        failed, interrupted = True, False
         try:
             while True:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled(f"{label}: stopped before page {number}")
                 try:
-                    body, response = self.get(path, {**params, **step}, mode=mode,
-                                              what=f"{label} page {number}")
+                    body, response, records = self._ahead(flight, step, paging)
+                    if response is None:
+                        flight.asked(step)
+                        body, response = self.get(path, {**params, **step}, mode=mode, what=f"{label} page {number}",
+                                                  on_headers=flight.hook(number))
+                    elif keep and mode != "cache_only":  # fetched ahead, not stored: stored now, in list order
+                        self._store(response)
+                    if keep and not getattr(response, "from_cache", False):
+                        stored.append(response)
                 except IncompleteResultError:
                     raise
                 except (NotCached, CacheMissError):
@@ -276,8 +323,10 @@ class Pulling:
                         raise
                     raise _incomplete(f"{label}: page {number} failed after {total:,} records "
                                       f"({exc}); no partial result is returned") from exc
+                fetched_ahead = records is not None
                 try:
-                    records = paging.records(body)
+                    if records is None:
+                        records = paging.records(body)
                     check.page(number, records, paging.total(body))
                     following = paging.next(body, response, records)
                 except PageError as exc:
@@ -301,6 +350,8 @@ class Pulling:
                         raise _incomplete(f"{label}: the API led to the same page twice ({shown}, after page "
                                           f"{number}); stopped instead of looping")
                     seen.add(key)
+                    if not fetched_ahead:
+                        flight.plan(number, body, response, records, total, mode)
                 if following is not None and bar is None and progress_wanted(self.progress):
                     from tqdm.auto import tqdm  # on first use: in a kernel it loads ipywidgets
 
@@ -308,12 +359,54 @@ class Pulling:
                 if bar is not None:
                     bar.update(len(records))
                     bar.set_postfix(pages=number, refresh=False)
-                yield Page(records, from_cache, response.content, fetched_at, _server_time(response))
+                yield Page(records, from_cache, response.content, fetched_at, _server_time(response),
+                           spare=following is not None and flight.waiting())
                 if following is None:
+                    failed = False
                     return
                 step = following
                 number += 1
+        except BaseException as stop:
+            interrupted = not isinstance(stop, Exception)  # Ctrl-C, or the consumer closing the walk
+            raise
         finally:
+            flight.close(wait=not interrupted)
+            if failed and stored:
+                self._drop_all(stored)  # nothing of a pull that failed stays in the cache
             if bar is not None:
                 bar.close()
 
+    @staticmethod
+    def _ahead(flight: Flight, expected: dict[str, str],
+               paging: Paginator) -> tuple[Any, requests.Response | None, list[dict[str, Any]] | None]:
+        """The page the walk asks for (``expected``), if it was fetched ahead: its body, answer and
+        records (``None`` records: read them as any page's); else ``(None, None, None)``.
+
+        Raises:
+            SMExploreError, NotCached: The page fetched ahead is the one asked for, and it failed
+                (or is not in the cache).
+        """
+        taken = flight.take()
+        if taken is None:
+            return None, None, None
+        guess, future = taken
+        try:
+            body, response = future.result()
+        except (SMExploreError, NotCached):
+            flight.discard()
+            if guess == expected:
+                raise
+            return None, None, None
+        try:
+            raw = paging.records(body)
+            records = fitted(paging, expected, guess, raw)
+        except PageError:
+            if guess == expected:  # the page asked for, broken: the walk says so as for any page
+                flight.discard()
+                return body, response, None
+            records = None
+        if records is None:
+            flight.discard()
+            return None, None, None
+        flight.fitted(len(raw))
+        return body, response, records

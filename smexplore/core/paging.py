@@ -11,19 +11,28 @@ change between pages.
 A page shorter than asked for never ends a list by itself: a server (or a proxy) may cap pages
 below what the client asks. Lists end where the API says so (an empty cursor, ``hasMore`` false, a
 ``total`` reached) or at an empty page.
+
+Where a style can tell where the list goes before the walk gets there, it says so (``Ahead``), and
+the transport asks for those pages several at a time: ``early`` reads the next page's query from an
+answer's headers, before its body is read (a cursor in a header); ``ahead`` guesses the queries of
+the pages after one (page numbers, offsets, item ranges). A guess is only a head start: the walk
+still asks ``next`` where the list goes, and takes a page fetched ahead only when it ``fits`` that
+(else the guesses are dropped and the page is asked for as ``next`` says), so a list is put
+together exactly as if its pages had been fetched one after another.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-__all__ = ["HeaderCursor", "ItemRange", "JsonCursor", "Keyset", "Offset", "PageError", "Paginator", "Unpaged"]
+__all__ = ["Ahead", "HeaderCursor", "ItemRange", "JsonCursor", "Keyset", "Offset", "PageError", "Paginator", "Unpaged",
+           "early", "fitted", "guesses"]
 
 
 class PageError(ValueError):
@@ -62,6 +71,49 @@ class Paginator(Protocol):
     def total(self, body: Any) -> int | None:
         """How many records the whole list has, where a page says so (``None``: it does not)."""
         ...
+
+
+class Ahead(Protocol):
+    """What a paging style may add so that pages are fetched before the walk reaches them (each
+    method optional: a style has ``early``, or ``ahead`` with ``fits``, or neither)."""
+
+    def early(self, response: requests.Response) -> dict[str, str] | None:
+        """The next page's query from an answer's headers alone (``None``: it says none)."""
+        ...
+
+    def ahead(self, body: Any, response: requests.Response, records: list[dict[str, Any]],
+              received: int) -> Iterator[dict[str, str]]:
+        """Guesses of the queries of the pages after this one, in order (it may run on without end:
+        the walk stops asking at the list's end). ``received``: records received so far, this page's too."""
+        ...
+
+    def fits(self, expected: dict[str, str], guess: dict[str, str],
+             records: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """The records of a page fetched from ``guess`` that the page ``next`` asked for (``expected``)
+        holds, or ``None`` when the guess is not that page (default: the same query, all its records)."""
+        ...
+
+
+def early(paging: Paginator, response: requests.Response) -> dict[str, str] | None:
+    """``paging``'s ``Ahead.early`` for ``response``, where the style has it."""
+    reader = getattr(paging, "early", None)
+    return reader(response) if reader is not None else None
+
+
+def guesses(paging: Paginator, body: Any, response: requests.Response, records: list[dict[str, Any]],
+            received: int) -> Iterator[dict[str, str]]:
+    """``paging``'s ``Ahead.ahead`` guesses after a page (none, where the style has no ``ahead``)."""
+    guesser = getattr(paging, "ahead", None)
+    return iter(guesser(body, response, records, received)) if guesser is not None else iter(())
+
+
+def fitted(paging: Paginator, expected: dict[str, str], guess: dict[str, str],
+           records: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """``paging``'s ``Ahead.fits``, or by default: ``records`` when ``guess`` is the ``expected`` query."""
+    fits = getattr(paging, "fits", None)
+    if fits is not None:
+        return fits(expected, guess, records)
+    return records if guess == expected else None
 
 
 def _sent(response: requests.Response, name: str) -> str | None:
@@ -120,6 +172,9 @@ class HeaderCursor:
         return _enveloped(body, None)
 
     def next(self, body: Any, response: requests.Response, records: list[dict[str, Any]]) -> dict[str, str] | None:
+        return self.early(response)
+
+    def early(self, response: requests.Response) -> dict[str, str] | None:
         cursor = response.headers.get(self.header, "")
         return {self.param: cursor} if cursor else None
 
@@ -211,6 +266,17 @@ class Offset:
             raise PageError(f"the answer does not say where it starts (no {self.offset_param} in its URL)")
         return self._from(_whole(sent, f"the request's {self.offset_param}") + len(records))
 
+    def ahead(self, body: Any, response: requests.Response, records: list[dict[str, Any]],
+              received: int) -> Iterator[dict[str, str]]:
+        """After a full page: the offsets of the pages of ``limit`` that follow it."""
+        sent = _sent(response, self.offset_param)
+        if len(records) < self.limit or sent is None or not sent.strip().isdigit():
+            return
+        offset = int(sent) + len(records)
+        while True:
+            yield self._from(offset)
+            offset += self.limit
+
     def total(self, body: Any) -> int | None:
         return None
 
@@ -227,6 +293,12 @@ class Keyset:
     wrongly. A filter of the caller's ending in the same bound (``id_greater_than(5)``) is replaced
     by the page's: every record above the last id is above it too.
 
+    Where the API also takes an offset (``offset_param``), pages are fetched ahead by offsets under
+    the same filter, each overlapping the one before by a record: a page fetched ahead is taken only
+    when its first record is the last one received, so its others are exactly the ids above it that
+    the bound would have asked for; records that shifted in between make it miss, and the walk asks
+    by the bound again.
+
     Attributes:
         limit: Records asked for per page, sent as ``limit_param``.
         limit_param: The query parameter for ``limit``.
@@ -235,6 +307,8 @@ class Keyset:
         separator: Joins filters in ``filter_param`` (all must hold).
         envelope: The key of the body holding the page's records (``None``: the body is the array).
         id_key: The records' id field (whole numbers).
+        offset_param: The query parameter of the first record's position under the filter, where the
+            API has one (``None``: pages are fetched one after another).
     """
 
     limit: int = 100
@@ -244,12 +318,37 @@ class Keyset:
     separator: str = ","
     envelope: str | None = None
     id_key: str = "id"
+    offset_param: str | None = None
 
     def __post_init__(self) -> None:
         _check_limit(self.limit)
 
     def first(self) -> dict[str, str]:
         return {self.limit_param: str(self.limit)}
+
+    def ahead(self, body: Any, response: requests.Response, records: list[dict[str, Any]],
+              received: int) -> Iterator[dict[str, str]]:
+        """After a full page: pages of ``limit`` by offset under the page's own filter, each starting
+        at the last record of the one before (``limit`` − 1 new records a page)."""
+        if self.offset_param is None or len(records) < self.limit or self.limit < 2:
+            return
+        sent = _sent(response, self.offset_param) or "0"
+        if not sent.strip().isdigit():
+            return
+        filters = _sent(response, self.filter_param) or ""
+        offset = int(sent) + len(records) - 1
+        while True:
+            yield {self.limit_param: str(self.limit), self.offset_param: str(offset),
+                   **({self.filter_param: filters} if filters else {})}
+            offset += self.limit - 1
+
+    def fits(self, expected: dict[str, str], guess: dict[str, str],
+             records: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """The records after the first, when the first is the one whose id ``expected`` bounds."""
+        above = self._split(expected.get(self.filter_param, ""))[1]
+        if above is None or not records or str(records[0].get(self.id_key)) != str(above):
+            return None
+        return records[1:]
 
     def records(self, body: Any) -> list[dict[str, Any]]:
         return _enveloped(body, self.envelope)
@@ -371,6 +470,20 @@ class ItemRange:
             raise PageError(f"expected a list document, got {type(body).__name__}") from None
         except ValueError as exc:
             raise PageError(str(exc)) from None
+
+    def ahead(self, body: Any, response: requests.Response, records: list[dict[str, Any]],
+              received: int) -> Iterator[dict[str, str]]:
+        """The ranges that follow a page, each starting where the one before would end if the server
+        sends as many items a page as this one (a server that caps pages below ``size`` does), up to the
+        list's ``total``; without a total, only after a full page (a short one is most likely the end)."""
+        sent, count, step = _sent(response, self.start_param), self.total(body), len(records)
+        if not step or step > self.size or sent is None or not sent.strip().isdigit() or \
+                (count is None and step < self.size):
+            return
+        start = int(sent) + step
+        while count is None or start - self.origin < count:
+            yield self._range(start)
+            start += step
 
     def total(self, body: Any) -> int | None:
         total = self._attributes(body).get(self.total_key)

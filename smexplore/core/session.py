@@ -35,19 +35,20 @@ from .filters.expr import Expr, as_expression
 from .filters.names import warn_unknown_names
 from .filters.plan import Dialect, Lookup, Plan, plan
 from .frame_cache import FrameCache, Kept
-from .frames import column_dtype, to_frame
+from .frames import column_dtype, joined, to_frame
 from .info import CacheInfo, html_table
 from .keys import keyed_name
 from .limits import RequestBudget
 from .log import get_logger
 from .pages import Page
 from .paging import HeaderCursor, Paginator
+from .parquet_files import loaded_frame, stored_frame
 from .redact import watch
 from .schedule import Schedule
 from .schema import Resource
 from .settings import DEFAULT_EXPIRE_AFTER, Settings, cache_dir, store_dir
 from .showing import Showing
-from .store import Store, fingerprint, loaded_frame, stored_frame
+from .store import Store, fingerprint
 from .storing import Source, Storing
 from .transport import Transport
 from .wire import Wire
@@ -113,7 +114,7 @@ class BaseSession(Storing, Showing, Schedule):
         self._budget = RequestBudget(settings.limits, max_wait=settings.retry.budget)
         self._transport = Transport(
             self._http, settings.base_url, credential, self._budget, wire=self.wire, paging=self.paging(),
-            retry=settings.retry, offline=settings.offline, progress=settings.progress, timeout=settings.timeout,
+            concurrency=settings.concurrency, retry=settings.retry, offline=settings.offline, progress=settings.progress, timeout=settings.timeout,
             headers={ACCOUNT_HEADER: namespace},
         )
         self._memo: OrderedDict[tuple[str, str], _Memo] = OrderedDict()  # by (resource, query)
@@ -326,6 +327,8 @@ class BaseSession(Storing, Showing, Schedule):
 
         A requests session you passed in (``session=``) is yours: it is left open.
         """
+        if self._frames is not None:
+            self._frames.wait()
         if self._owns_http:
             self._http.close()
         for action in reversed(self._cleanup):
@@ -460,7 +463,13 @@ class BaseSession(Storing, Showing, Schedule):
         reuse: Callable[[Page], bool] | None = None
         if memo is not None and before is not None:  # valid while nothing about the resource was stored since
             reuse = lambda page: (page.digest, before) == (memo.digest, memo.version)
-        pulled = self._transport.pull(path, query, label=spec.name, reuse=reuse, paging=self.paging(spec))
+        extra = self._extra_columns(spec, params, True)
+
+        def typed(records: list[dict[str, Any]]) -> pd.DataFrame:  # a batch, while the next page is on its way
+            return to_frame(self._prepare(spec, records), spec, self.settings.timezone, extra_columns=extra)
+
+        pulled = self._transport.pull(path, query, label=spec.name, reuse=reuse, paging=self.paging(spec),
+                                      convert=typed)
         frame: pd.DataFrame | None = None
         if pulled.records is None and memo is not None:
             frame, fetched_at = memo.frame, memo.fetched_at
@@ -473,9 +482,11 @@ class BaseSession(Storing, Showing, Schedule):
             if frame is None:  # the kept frame could not be read: pull it whole
                 pulled = self._transport.pull(path, query, label=spec.name, paging=self.paging(spec))
         if frame is None:
-            records = self._prepare(spec, pulled.records or [])
-            frame = to_frame(records, spec, self.settings.timezone,
-                             extra_columns=self._extra_columns(spec, params, bool(records)))
+            frame = joined(pulled.parts, spec) if pulled.parts else None
+            if frame is None:
+                records = self._prepare(spec, pulled.records or [])
+                frame = to_frame(records, spec, self.settings.timezone,
+                                 extra_columns=self._extra_columns(spec, params, bool(records)))
             fetched_at = pulled.fetched_at.isoformat()
             self._learn(spec, frame)
             after = self._transport.version(path)
@@ -483,7 +494,9 @@ class BaseSession(Storing, Showing, Schedule):
             if before is not None and after is not None and after - before == pulled.fetched:
                 self._remember(key, _Memo(pulled.first.digest, after, frame, fetched_at))
                 if self._frames is not None and pulled.pages > 1:  # one page parses as fast as a file reads
-                    self._frames.save(kept_key, stored_frame(frame, spec), Kept(pulled.first.digest, after, fetched_at))
+                    built = frame  # written after this returns: the pull's caller does not wait for it
+                    self._frames.save_later(kept_key, lambda: stored_frame(built, spec),
+                                            Kept(pulled.first.digest, after, fetched_at))
         result = frame.copy()
         result.attrs["fetched_at"] = fetched_at
         return result

@@ -14,12 +14,14 @@ import platformdirs
 from .limits import Limits
 from .retry import RetryPolicy
 
-__all__ = ["DEFAULT_EXPIRE_AFTER", "DEFAULT_TIMEOUT", "Settings", "cache_dir", "store_dir"]
+__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_EXPIRE_AFTER", "DEFAULT_TIMEOUT", "Settings", "cache_dir", "store_dir"]
 
 DEFAULT_EXPIRE_AFTER = timedelta(hours=1)
 """How long cached answers stay fresh, unless a Session is told otherwise."""
 DEFAULT_TIMEOUT = 60.0
 """Seconds to wait for each answer, unless a Session is told otherwise."""
+DEFAULT_CONCURRENCY = 4
+"""Pages of one list in flight at most, where the paging allows, unless a Session is told otherwise."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class Settings:
         limits: Client-side limits of requests per second, minute, hour and day (``Limits``).
         retry: How 429 and 5xx answers are retried, and for how long (``RetryPolicy``).
         timeout: Seconds to wait for each answer.
+        concurrency: Pages of one list in flight at most, where the paging lets them be asked for
+            before the page before them is read (ServiceM8's cursor in a header, Accelo's offsets,
+            Syncd's item ranges); 1: one after another. Every request still keeps to ``limits``.
         mode: ``"live"`` or ``"demo"``.
         writable: Whether writes are allowed (on systems that have them).
         store_dir: Folder of the local store (see ``store_dir``); ``None``: beside the cache.
@@ -47,7 +52,8 @@ class Settings:
             by itself (``None``: only when asked, ``sync(full=True)``).
 
     Raises:
-        ValueError: A timeout that is no positive number of seconds, or an unknown time zone.
+        ValueError: A timeout that is no positive number of seconds, a concurrency that is no whole
+            number from 1, or an unknown time zone.
     """
 
     base_url: str = ""
@@ -59,6 +65,7 @@ class Settings:
     limits: Limits = Limits()
     retry: RetryPolicy = RetryPolicy()
     timeout: float = DEFAULT_TIMEOUT
+    concurrency: int = DEFAULT_CONCURRENCY
     mode: str = "live"
     writable: bool = False
     store_dir: Path | None = None
@@ -72,6 +79,8 @@ class Settings:
         value = self.timeout
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise ValueError(f"timeout must be a positive number of seconds; got {value!r}")
+        if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) or self.concurrency < 1:
+            raise ValueError(f"concurrency must be a whole number of pages, at least 1; got {self.concurrency!r}")
         if self.timezone is not None:
             try:
                 zoneinfo.ZoneInfo(self.timezone)

@@ -1,22 +1,26 @@
 """The local store as a Session uses it: ``sync`` and store reads (the part of ``BaseSession`` that does them).
 
-The store itself (files, partitions, the sync lock) is ``store``; merging what a sync pulled is
-``sync``. Here: what a sync pulls and when it is full, the guards against an answer that looks like
-a failure, the mark capped at the account's clock, Ctrl-C, and reading the store with a live
+The store itself (files, partitions and parts, the sync lock) is ``store``; merging what a sync
+pulled is ``sync``. Here: what a sync pulls and when it is full, which parts it reads and rewrites
+(each resource's main date names a new record's part), the guards against an answer that looks
+like a failure, the mark capped at the account's clock, Ctrl-C, and reading the store with a live
 pull's dtypes and filter semantics.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .errors import CacheMissError, StoreError, SyncRefusedError
 from .filters.evaluate import evaluate
@@ -27,11 +31,13 @@ from .frames import column_dtype, localised, to_frame
 from .log import get_logger
 from .pages import Cancelled
 from .paging import Paginator
+from .parquet_files import loaded_frame, stored_frame
+from .parts import UNDATED, part_names, part_tables
 from .progress import progress_wanted
 from .schema import Resource
 from .settings import Settings
-from .store import Store, SyncState, fingerprint, loaded_frame, stored_frame
-from .sync import SUMMARY_DTYPES, Counts, active_rows, shrinkage, upsert
+from .store import Store, SyncState, fingerprint
+from .sync import SUMMARY_DTYPES, Counts, active_rows, arrange, merge, shrinkage
 from .transport import Transport
 
 __all__ = ["Source", "Storing"]
@@ -42,6 +48,37 @@ or ``None``: the store when the session is offline and the store holds the resou
 
 log = get_logger("session")
 _SYNC_THREADS = 4
+_MAIN_DATES: dict[str, dict[str, str]] = {
+    # The date that says when a record's work is: its month names the part a new record is stored in.
+    # Real accounts edit recent work, so a re-sync rewrites few parts. Resources not listed: one part.
+    "servicem8": {"jobactivity": "start_date", "joballocation": "allocation_date", "job": "date",
+                  "note": "create_date", "task": "create_date", "attachment": "timestamp", "feedback": "timestamp",
+                  "formresponse": "timestamp", "jobpayment": "timestamp", "staffmessage": "sent_timestamp"},
+}
+_SCHEMAS: dict[tuple[str, str, tuple[str, ...]], pa.Schema] = {}  # each resource's, by field table and custom fields
+
+
+class _Rewrite(NamedTuple):
+    """What one resource's sync writes."""
+
+    writes: dict[str, tuple[pa.Table, np.ndarray]]  # part → every row it holds, and their places in the order
+    before_files: list[str]  # files removed before writing (an earlier layout's, damaged ones)
+    after_files: list[str]  # parts left without a record
+    counts: Counts
+    rows: int  # records stored after the sync
+    before: int = 0  # active records stored before a full pull (for the guard)
+
+
+def _schema(spec: Resource, columns: Sequence[str]) -> pa.Schema:
+    """The Arrow schema of every part of ``spec``: the field table's columns and types, and ``columns``'
+    custom fields as text (so that a part of all-missing values still has typed columns)."""
+    extras = tuple(sorted({name for name in columns if name not in spec.fields}))
+    key = (spec.name, fingerprint(spec), extras)
+    schema = _SCHEMAS.get(key)
+    if schema is None:
+        empty = stored_frame(to_frame([], spec, None, extra_columns=extras), spec)
+        schema = _SCHEMAS[key] = pa.Schema.from_pandas(empty, preserve_index=False)
+    return schema
 
 
 class Storing:
@@ -93,16 +130,18 @@ class Storing:
         record again and reconciles: records gone from the account leave the store, and records an
         incremental sync could not see (stamped before the mark) come in; one runs by itself once
         the last is older than ``settings.full_sync_after``. Pages go straight to the store, not
-        through the HTTP cache. Each resource's file is replaced atomically, and one sync of an
-        account runs at a time (other processes wait).
+        through the HTTP cache. A resource is stored in parts by the month of its records' main
+        date (``store``); a sync rewrites only the parts holding records that changed or came new,
+        each replaced atomically, and records its state last. One sync of an account runs at a
+        time (other processes wait).
 
         A full pull whose answer would empty a resource, or leave fewer than half its active
         records (an empty answer after a permission change, an API glitch), is refused: that
-        resource's file is left as it was, the others are synced, and ``SyncRefusedError`` says
-        which (its ``summary`` holds the frame). ``force=True`` stores such an answer.
+        resource's files are left as they were, the others are synced, and ``SyncRefusedError``
+        says which (its ``summary`` holds the frame). ``force=True`` stores such an answer.
 
-        Ctrl-C stops the sync promptly: files already written stay whole, the others keep their
-        previous version, and the interrupt's note says which were left as they were.
+        Ctrl-C stops the sync promptly: resources already written stay whole, the others keep
+        their previous version, and the interrupt's note says which were left as they were.
 
         Args:
             resources: API names (default: those of the convenience methods, ``methods``).
@@ -116,7 +155,7 @@ class Storing:
             or gone from a full pull), ``requests`` (pages asked for; retries not counted),
             ``seconds`` taken (resources are synced side by side, up to four at a time), ``full``
             (every record was pulled) and ``note`` (what else happened: a forced answer, a damaged
-            file replaced).
+            file replaced, a store of an earlier layout pulled again).
 
         Raises:
             UnknownResourceError: A name is no resource (nothing is pulled).
@@ -190,46 +229,117 @@ class Storing:
             fresh = fresh[evaluate(planned.local, fresh, spec)]
         synced_at = datetime.now(UTC).isoformat(timespec="seconds")
         row = {"resource": spec.name, "requests": pulled.pages, "full": not incremental}
-        if incremental and fresh.empty:  # nothing changed: no need to read what is stored
-            merged, counts = fresh, Counts(0, 0, 0)
-        else:
+        rewrite = _Rewrite({}, [], [], Counts(0, 0, 0), state.rows if state is not None else 0)
+        if not (incremental and fresh.empty):  # else nothing changed: no need to read what is stored
             try:
-                old = self._store.read(spec.name) if state is not None else None
-            except StoreError as exc:  # damaged past its footer: pulled whole, and the file replaced
-                log.warning("%s: %s; this sync pulls every record and replaces the file", spec.name, exc)
+                rewrite = self._rewrite(spec, stored_frame(fresh, spec), state, incremental)
+            except StoreError as exc:  # a part damaged past its footer: pulled whole, and every part replaced
+                if state is None:
+                    raise
+                log.warning("%s: %s; this sync pulls every record and replaces the files", spec.name, exc)
                 return self._sync_one(spec, True, force, cancel, writing, afresh=True)
-            active = "active" if getattr(spec.fields.get("active"), "kind", None) == "flag" else None
-            key = "uuid" if "uuid" in spec.fields else "id"
-            merged, counts = upsert(old, stored_frame(fresh, spec), key, full=not incremental, active=active)
-            shrunk = None if incremental else shrinkage(active_rows(old, active), active_rows(fresh, active))
+            shrunk = None if incremental else shrinkage(rewrite.before, active_rows(fresh, self._active(spec)))
             if shrunk is not None and not force:
                 return {**row, **Counts(0, 0, 0)._asdict(), "seconds": round(time.perf_counter() - started, 3),
-                        "note": f"refused: {shrunk}; the stored file is left as it was"}
+                        "note": f"refused: {shrunk}; the stored files are left as they were"}
             if shrunk is not None:
                 note = "; ".join(filter(None, [note, f"forced: {shrunk}"]))
+        counts = rewrite.counts
         with writing:
             if cancel.is_set():
                 raise Cancelled(f"{spec.name}: not written")
-            if state is not None and counts == (0, 0, 0) and not note:
-                self._store.checked(spec.name, synced_at)  # nothing to write: the file stays as it is
+            if state is not None and counts == (0, 0, 0) and not note and not rewrite.writes:
+                # Nothing to write: the parts stay as they are, the state says when this sync looked.
+                self._store.commit(spec.name, {}, dataclasses.replace(state, synced_at=synced_at))
             else:
-                self._store.write(spec.name, merged, SyncState(
-                    synced_at=synced_at, high_water=self._high_water(merged, changed, pulled.server_time),
-                    rows=len(merged), fields=fingerprint(spec),
-                    full_at=synced_at if not incremental else state.full_at if state is not None else None))
+                self._store.commit(spec.name, rewrite.writes, SyncState(
+                    synced_at=synced_at, high_water=self._high_water(state, fresh, incremental, changed,
+                                                                     pulled.server_time),
+                    rows=rewrite.rows, fields=fingerprint(spec),
+                    full_at=synced_at if not incremental else state.full_at if state is not None else None),
+                    before=rewrite.before_files, after=rewrite.after_files, key=self._key(spec))
         return {**row, **counts._asdict(), "seconds": round(time.perf_counter() - started, 3), "note": note}
+
+    def _rewrite(self, spec: Resource, fresh: pd.DataFrame, state: SyncState | None, incremental: bool) -> _Rewrite:
+        """What a sync writes: the parts holding records that changed or came new, each whole.
+
+        An incremental sync reads the key column of the parts (only those that changed since this
+        session last did) to find the pulled records, then every row of the parts holding them, and
+        of those new records go to; a full one reads every part; a sync that starts afresh (never
+        synced, another layout or field table, a damaged part) reads only the keys, so that a
+        record already stored keeps its part (a reader never sees it twice).
+
+        Raises:
+            StoreError: A part cannot be read (the caller starts afresh).
+        """
+        key, date, active = self._key(spec), self._main_date(spec), self._active(spec)
+        parts = self._store.parts(spec.name, key)
+        afresh = state is None
+        if parts.unreadable and not afresh:
+            raise StoreError(f"the store file {self._store.folder(spec.name) / parts.unreadable[0]} cannot be read")
+        stored = list(dict.fromkeys(name for schema in parts.schemas() for name in schema.names))
+        schema = _schema(spec, [*stored, *fresh.columns] if incremental and not afresh else list(fresh.columns))
+        every = afresh or not parts.fit(schema)  # every part written anew
+        if afresh:
+            names: list[str] = []
+        elif every or not incremental:
+            names = list(parts.files)
+        else:  # the parts holding the pulled records, and those the new ones go to
+            located, _ = parts.locate(fresh[key])
+            unknown = pd.isna(located)
+            targets = part_names(fresh[date][unknown] if date is not None else None, int(unknown.sum()))
+            names = sorted({*located[~unknown], *(name for name in targets if name in parts.files)})
+        held = self._store.held(spec.name, names) if names else None
+        merged = merge(held.frame if held is not None else None, fresh, key, full=not incremental, active=active)
+        new = merged.origin < 0
+        placed = np.full(len(merged.frame), UNDATED, dtype=object)
+        placed[new] = part_names(merged.frame[date][new] if date is not None else None, int(new.sum()))
+        placed_order = np.full(len(merged.frame), -1, dtype=np.int64)
+        if afresh and parts.files:  # a record stored before keeps its part and place
+            located, order = parts.locate(merged.frame[key][new])
+            placed[new] = np.where(pd.isna(located), placed[new], located)
+            placed_order[new] = order
+        empty = np.zeros(0, dtype=object)
+        writes, emptied = arrange(merged, held.part if held is not None else empty,
+                                  held.order if held is not None else empty.astype(np.int64), placed, placed_order,
+                                  parts.next_order, every=every, held=list(parts.files) if afresh else names,
+                                  empty=UNDATED)
+        rows = parts.rows([name for name in parts.files if name not in writes and name not in emptied])
+        before = active_rows(held.frame, active) if held is not None and not incremental else 0
+        tables = part_tables(merged.frame, {name: at for name, (at, _) in writes.items()}, schema) if writes else {}
+        return _Rewrite({name: (tables[name], order) for name, (_, order) in writes.items()},
+                        [*parts.outdated, *parts.unreadable], emptied, merged.counts,
+                        rows + sum(len(at) for at, _ in writes.values()), before)
+
+    def _key(self, spec: Resource) -> str:
+        """The column identifying a record of ``spec``."""
+        return "uuid" if "uuid" in spec.fields else "id"
+
+    def _active(self, spec: Resource) -> str | None:
+        """The flag soft deletes clear, if ``spec`` has one."""
+        return "active" if getattr(spec.fields.get("active"), "kind", None) == "flag" else None
+
+    def _main_date(self, spec: Resource) -> str | None:
+        """The field whose month names a new record's part (``None``: every record undated)."""
+        name = _MAIN_DATES.get(self._store.source, {}).get(spec.name)
+        field = spec.fields.get(name) if name is not None else None
+        return name if field is not None and field.kind in ("date", "timestamp") else None
 
     def _sync_state(self, spec: Resource, afresh: bool = False) -> tuple[SyncState | None, str]:
         """What the store holds of ``spec`` for a sync: its state, or ``None`` (never synced, written
-        by another field table, or a damaged file: the sync starts afresh and its note says so)."""
-        damaged = "the stored file was damaged and is replaced"
+        by another field table or an earlier layout, or damaged: the sync starts afresh, and its
+        note says why where it is news)."""
+        damaged = "a stored file was damaged; every record is pulled and the files replaced"
         if afresh:
             return None, damaged
         try:
-            return self._stored_state(spec), ""
+            state = self._stored_state(spec)
         except StoreError as exc:
-            log.warning("%s: %s; this sync pulls every record and replaces the file", spec.name, exc)
+            log.warning("%s: %s; this sync pulls every record and replaces the files", spec.name, exc)
             return None, damaged
+        if state is None and self._store.outdated(spec.name):
+            return None, "stored by an earlier smexplore in one file: every record is pulled again into parts by month"
+        return state, ""
 
     def _full_due(self, state: SyncState) -> bool:
         """Whether the last full sync is older than ``settings.full_sync_after`` (or unknown)."""
@@ -240,12 +350,19 @@ class Storing:
             return True
         return datetime.now(UTC) - datetime.fromisoformat(state.full_at) >= after
 
-    def _high_water(self, merged: pd.DataFrame, changed: str | None, server_time: datetime | None) -> str | None:
-        """The latest change time stored, but never later than the account's clock (one record
-        stamped in the future must not stop every later sync from asking for what changed)."""
-        if changed is None or merged.empty or merged[changed].isna().all():
+    def _high_water(self, state: SyncState | None, fresh: pd.DataFrame, incremental: bool, changed: str | None,
+                    server_time: datetime | None) -> str | None:
+        """The latest change time stored (the last mark, or a later one pulled), but never later than
+        the account's clock (one record stamped in the future must not stop every later sync from
+        asking for what changed)."""
+        if changed is None:
             return None
-        return pd.Timestamp(min(merged[changed].max(), self._account_clock(server_time))).isoformat()
+        marks = [fresh[changed].max()] if changed in fresh and fresh[changed].notna().any() else []
+        if incremental and state is not None and state.high_water is not None:
+            marks.append(pd.Timestamp(state.high_water))
+        if not marks:
+            return None
+        return pd.Timestamp(min(max(marks), self._account_clock(server_time))).isoformat()
 
     def _account_clock(self, server_time: datetime | None) -> pd.Timestamp:
         """The account's wall clock (naive), from the server's own clock (its ``Date``; this machine's

@@ -28,10 +28,10 @@ from typing import Any, TypeVar, cast
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests_cache import CacheMixin
+from requests_cache import CacheActions, CacheMixin
 
 from .auth import Credentials
-from .cache import GuardedSQLiteCache, topic
+from .cache import GuardedSQLiteCache, Mode, topic
 from .errors import (
     APIError,
     AuthenticationError,
@@ -44,10 +44,10 @@ from .errors import (
 )
 from .limits import BudgetAdapter, RequestBudget
 from .log import get_logger
-from .pages import Mode, NotCached, Pulling
+from .pages import NotCached, Pulling
 from .paging import HeaderCursor, Paginator
 from .retry import RETRY_STATUSES, TRANSIENT_ERRORS, RetryPolicy, attempts, reset_wait
-from .settings import DEFAULT_TIMEOUT
+from .settings import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from .wire import ErrorKind, RefusedBody, Wire
 
 __all__ = ["Transport"]
@@ -111,6 +111,8 @@ class Transport(Pulling):
         budget: The client-side request budget (mounted for ``base_url`` on ``session``).
         wire: How the system's API speaks (``Wire``): bodies, error answers, filters, the credential hint.
         paging: How the system's lists are paged (default: a cursor in the ``x-next-cursor`` header).
+        concurrency: Pages of one list in flight at most, where the paging lets them be asked for
+            before the page before them is read (``paging.Ahead``); 1: one after another.
         retry: The retry policy.
         offline: Serve from the cache only (however old the answers); a miss raises ``CacheMissError``.
         progress: Show a progress bar on pulls of more than one page, where someone watches
@@ -126,8 +128,8 @@ class Transport(Pulling):
     """
 
     def __init__(self, session: requests.Session, base_url: str, credential: Credentials, budget: RequestBudget, *,
-                 wire: Wire = Wire(), paging: Paginator | None = None, retry: RetryPolicy = RetryPolicy(),
-                 offline: bool = False, progress: bool = True, timeout: float = DEFAULT_TIMEOUT,
+                 wire: Wire = Wire(), paging: Paginator | None = None, concurrency: int = DEFAULT_CONCURRENCY,
+                 retry: RetryPolicy = RetryPolicy(), offline: bool = False, progress: bool = True, timeout: float = DEFAULT_TIMEOUT,
                  headers: Mapping[str, str] | None = None, sleep: Callable[[float], None] = time.sleep,
                  wall_clock: Callable[[], float] = time.time) -> None:
         self.session = session
@@ -135,6 +137,7 @@ class Transport(Pulling):
         self.credential = credential
         self.wire = wire
         self.paging: Paginator = paging if paging is not None else HeaderCursor()
+        self.concurrency = concurrency
         self._headers = dict(headers or {})
         self._wall_clock = wall_clock
         self.budget = budget
@@ -176,22 +179,24 @@ class Transport(Pulling):
         return {**self.credential.headers(), **self._headers}
 
     # --- one GET ---------------------------------------------------------------------------------
-    def _send(self, path: str, params: Mapping[str, str], mode: Mode) -> requests.Response:
+    def _send(self, path: str, params: Mapping[str, str], mode: Mode,
+              on_headers: Callable[..., None] | None = None) -> requests.Response:
         url, headers = f"{self.base_url}{path}", self._request_headers()
         started = time.perf_counter()
         if self.offline:
             response = self._stored(url, params, headers)
         else:
-            options: dict[str, Any] = {}
+            options: dict[str, Any] = {"hooks": {"response": [on_headers]}} if on_headers is not None else {}
             if self.cached:
-                options = {"only_if_cached": mode == "cache_only", "force_refresh": mode == "refresh"}
+                options.update(only_if_cached=mode == "cache_only", force_refresh=mode == "refresh")
                 if mode == "bypass":  # neither read nor stored (requests-cache's expire_after would still store)
                     headers = {**headers, "Cache-Control": "no-store"}
             response = self.session.get(url, params=dict(params), headers=headers, timeout=self.timeout, **options)
-        if getattr(response, "from_cache", False):
-            self.hits += 1
-        else:
-            self.misses += 1
+        with self._lock:  # pages of one pull come back on several threads
+            if getattr(response, "from_cache", False):
+                self.hits += 1
+            else:
+                self.misses += 1
         _log_get(path, params, response, mode, time.perf_counter() - started)
         return response
 
@@ -205,7 +210,7 @@ class Transport(Pulling):
         return response
 
     def get(self, path: str, params: Mapping[str, str] | None = None, *, mode: Mode = "normal",
-            what: str = "") -> tuple[Any, requests.Response]:
+            what: str = "", on_headers: Callable[..., None] | None = None) -> tuple[Any, requests.Response]:
         """GET ``path`` and decode its body (JSON, or as ``decode`` says), retrying transient failures.
 
         Args:
@@ -213,6 +218,8 @@ class Transport(Pulling):
             params: Query parameters.
             mode: How the cache is used (see ``Mode``); offline sessions read the cache only.
             what: Names the request in error messages.
+            on_headers: Called with each answer from the network as soon as its headers are in,
+                before its body is read (a requests response hook).
 
         Returns:
             The decoded body and the response (for headers and cache status).
@@ -230,7 +237,7 @@ class Transport(Pulling):
 
         def send() -> requests.Response:
             try:
-                response = self._send(path, params, mode)
+                response = self._send(path, params, mode, on_headers)
             except KeyboardInterrupt:
                 self._fresh_connections()
                 raise
@@ -386,9 +393,37 @@ class Transport(Pulling):
             mutex.release()  # ours if acquired, else the stuck one
 
     def _drop(self, response: requests.Response) -> None:
-        key = getattr(response, "cache_key", None)
-        if self.cached and key:
-            self.session.cache.responses.bulk_delete([key])  # type: ignore[attr-defined]
+        self._drop_all([response])
+
+    def _store(self, response: requests.Response) -> None:
+        """Store an answer fetched without the cache (``bypass``) as the cache would have stored it
+        (its key, its expiry by the session's settings and the answer's headers); a page fetched
+        ahead is stored once the walk takes it, so a list's pages are stored in list order."""
+        if not self.cached:
+            return
+        cache, request = self.session.cache, response.request.copy()  # type: ignore[attr-defined]
+        request.headers.pop("Cache-Control", None)  # the bypass's no-store
+        key = cache.create_key(request)
+        actions = CacheActions.from_request(key, request, self.session.settings)  # type: ignore[attr-defined]
+        actions.update_from_response(response)
+        if actions.skip_write:
+            return
+        try:
+            cache.save_response(response, key, actions.expires)
+        except (sqlite3.Error, CacheError) as exc:  # as requests-cache's own writes: the answer is used unstored
+            log.warning("could not store an answer about %s in the cache (%s)", topic(response.url, self.base_url), exc)
+            return
+        response.cache_key = key  # type: ignore[attr-defined]  # to forget it, if the pull fails
+
+    def _drop_all(self, responses: list[requests.Response]) -> None:
+        """Forget these answers in the cache (logged, never raised, if the cache cannot)."""
+        keys = [key for key in (getattr(response, "cache_key", None) for response in responses) if key]
+        if not self.cached or not keys:
+            return
+        try:
+            self.session.cache.responses.bulk_delete(keys)  # type: ignore[attr-defined]
+        except (sqlite3.Error, CacheError) as exc:
+            log.warning("could not drop %d cached answers (%s)", len(keys), exc)
 
     # --- writes ------------------------------------------------------------------------------------
     def write(self, method: str, path: str, body: Mapping[str, Any] | None, *, what: str,

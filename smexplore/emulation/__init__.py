@@ -6,7 +6,9 @@
   faults before the answer, spoiled bodies) and ``json_response``;
 - ``auth``: bearer tokens, HTTP Basic credentials and credential ids; ``body``: the safe JSON body reader;
 - ``limits``: ``RateLimiter`` over named ``SlidingWindow``, ``TokenBucket`` and ``FixedWindow`` limits;
-- ``faults``: ``Faults``, the misbehaviour plan; ``log``: ``RequestLog``;
+- ``link``: ``Link``, the modelled link (a latency before each answer's first byte, a bandwidth cap
+  on its body) every ``EmulatorServer`` carries its answers over;
+- ``faults``: ``Faults``, the misbehaviour plan (a link is not a fault); ``log``: ``RequestLog``;
 - ``paging``: id-cursor pages (``startingAfter`` / ``endingBefore``);
 - ``synth``: the shared "now" (``ANCHOR``), seeded ids and wire timestamps (ISO 8601, unix seconds).
 
@@ -16,8 +18,9 @@ from their modules.
 
 from .faults import Fault, Faults
 from .limits import FixedWindow, RateLimiter, SlidingWindow, TokenBucket
+from .link import Link
 from .log import LoggedRequest, RequestLog
 from .synth import ANCHOR
 
-__all__ = ["ANCHOR", "Fault", "Faults", "FixedWindow", "LoggedRequest", "RateLimiter", "RequestLog", "SlidingWindow",
-           "TokenBucket"]
+__all__ = ["ANCHOR", "Fault", "Faults", "FixedWindow", "Link", "LoggedRequest", "RateLimiter", "RequestLog",
+           "SlidingWindow", "TokenBucket"]

@@ -39,7 +39,9 @@ class Faults:
         error_rate: Share of requests answered with a 5xx (picked from ``error_statuses``).
         error_statuses: The 5xx statuses to pick from.
         truncate_rate: Share of successful list answers whose body is cut short.
-        latency: Seconds added before every answer.
+        latency: Seconds the server stalls before each answer it applies to (``only_paths``): a
+            slow server, a fault that ``clear()`` ends. How far away the server is, is its link
+            (the emulator's ``latency_ms``, see ``emulation.link``), which is no fault.
         seed: Seed of the random stream.
         only_paths: If set, faults apply only to requests whose path contains one of these.
     """
@@ -75,7 +77,7 @@ class Faults:
         self._push(Fault("cut_connection"), times)
 
     def clear(self) -> None:
-        """Forget queued faults and switch random faults and latency off."""
+        """Forget queued faults and switch random faults and the stall (``latency``) off; the link stays."""
         with self._lock:
             self._queue.clear()
             self.error_rate = self.truncate_rate = self.latency = 0.0

@@ -2,8 +2,9 @@
 
 ``EmulatorServer`` is the runner every emulator subclasses: it serves ``self.app`` (a WSGI app)
 with werkzeug's threaded server, and builds ``base_url`` from the API's path prefix
-(``url_prefix``). A subclass builds its app and data in ``__init__`` and says what it serves in
-``describe`` (for ``repr``).
+(``url_prefix``). Every answer travels over the emulator's modelled ``Link`` (a latency and a
+bandwidth cap; loopback unless asked). A subclass builds its app and data in ``__init__``, passing
+``latency_ms`` and ``bandwidth_kbps`` on, and says what it serves in ``describe`` (for ``repr``).
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ import re
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server, select_address_family
 
+from .link import Link
+
 __all__ = ["EmulatorServer"]
 
 _ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+_POLL_SECONDS = 0.05  # how often the background server looks for a stop: ``stop()`` waits up to this long
 
 
 def _colour_wanted() -> bool:
@@ -74,27 +78,44 @@ class EmulatorServer:
     Use it as a context manager in tests (``with Emulator() as emu: ...``), or ``start()`` it and
     keep it running for a notebook; ``serve_forever()`` serves until Ctrl-C (the command line).
 
+    Args:
+        latency_ms: Milliseconds each answer waits before its first byte, per request (see ``Link``).
+        bandwidth_kbps: Kilobits per second each answer's body is sent at, at most (``None``: no cap).
+
     Attributes:
         url_prefix: The API's path below the host (``/api_1.0``), the tail of ``base_url``.
         thread_name: Name of the background thread.
         app: The WSGI application served (set by the subclass).
+        link: The modelled link every answer travels over; assign another ``Link`` at any time.
+
+    Raises:
+        ValueError: ``latency_ms`` is negative, or ``bandwidth_kbps`` is not above 0.
     """
 
     url_prefix: ClassVar[str] = ""
     thread_name: ClassVar[str] = "smexplore-emulator"
     app: Any
 
-    def __init__(self) -> None:
+    def __init__(self, *, latency_ms: float = 0.0, bandwidth_kbps: float | None = None) -> None:
+        self.link = Link(latency_ms, bandwidth_kbps)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
     def describe(self) -> str:
-        """What is served, for ``repr`` (``seed=0 scale='small'``)."""
+        """What is served, for ``repr`` (``seed=0 scale='small'``).
+
+        The account only, not the link: a demo Session names its cache after it, and the same
+        account is the same account however far away it seems.
+        """
         return ""
 
     def __repr__(self) -> str:
         where = self.base_url if self._server else "not running"
-        return " ".join(filter(None, [f"<{type(self).__name__} {where}", self.describe()])) + ">"
+        return " ".join(filter(None, [f"<{type(self).__name__} {where}", self.describe(), self.link.describe()])) + ">"
+
+    def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """The WSGI entry the server calls: the app's answer, carried over the link in force."""
+        return self.link.carry(self.app, environ, start_response)
 
     @property
     def running(self) -> bool:
@@ -122,8 +143,9 @@ class EmulatorServer:
         """
         if self._server is not None:
             return self
-        self._server = _make_server(host, port, self.app, _QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name=self.thread_name, daemon=True)
+        self._server = _make_server(host, port, self._serve, _QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(_POLL_SECONDS,), name=self.thread_name,
+                                        daemon=True)
         self._thread.start()
         atexit.register(self.stop)
         return self
@@ -143,7 +165,7 @@ class EmulatorServer:
         Raises:
             OSError: ``host:port`` cannot be listened on (e.g. the port is in use).
         """
-        self._server = _make_server(host, port, self.app, _LoggingHandler if log_requests else _QuietHandler)
+        self._server = _make_server(host, port, self._serve, _LoggingHandler if log_requests else _QuietHandler)
         if on_ready is not None:
             on_ready(self)
         try:

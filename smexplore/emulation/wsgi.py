@@ -2,9 +2,11 @@
 
 A vendor's app subclasses ``EmulatorApp`` and writes ``_dispatch`` (routing, auth, limits, the
 answer) and ``_server_error`` (its API's generic 500). Inside ``_dispatch`` it calls
-``_fault_before`` once the caller is known (latency, then an injected 5xx or 429 that replaces the
+``_fault_before`` once the caller is known (a stall, then an injected 5xx or 429 that replaces the
 answer) and ``_spoil`` on a successful read (a body cut short, or a connection closed half way).
 Whatever a client sends, the answer is never a traceback: an exception becomes ``_server_error``.
+The modelled link (latency, bandwidth) is not here: the runner carries every answer over it
+(``server.EmulatorServer``, ``link.Link``), whatever the path and whether faults apply.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class EmulatorApp:
         return response(environ, start_response)
 
     def _fault_before(self, faulty: bool) -> Fault | None:
-        """The latency, then the fault this request takes before it is answered (``None`` if none).
+        """The stall (``faults.latency``), then the fault this request takes before it is answered (``None`` if none).
 
         Args:
             faulty: Whether faults apply to this request (``faults.applies_to(request.path)``).

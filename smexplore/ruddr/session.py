@@ -26,7 +26,7 @@ from ..core.schedule import CAPACITY_DTYPES, people_frame
 from ..core.schema import Resource, canonical_uuid
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
-from ..core.settings import DEFAULT_TIMEOUT
+from ..core.settings import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ..core.timeline import normalise
 from ..core.wire import Wire
 from .capacity import utilisation_against_capacity
@@ -276,7 +276,8 @@ def connect(token: str | None = None, *, base_url: str = DEFAULT_BASE_URL, sessi
             cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
             timezone: str | None = None, offline: bool = False, progress: bool = True,
             per_second: int | None = Settings.limits.per_second, retry_budget: float = RetryPolicy.budget,
-            timeout: float = DEFAULT_TIMEOUT, store: str | Path | None = None) -> Session:
+            timeout: float = DEFAULT_TIMEOUT, concurrency: int = DEFAULT_CONCURRENCY,
+            store: str | Path | None = None) -> Session:
     """Open a Ruddr workspace.
 
     Args:
@@ -293,6 +294,8 @@ def connect(token: str | None = None, *, base_url: str = DEFAULT_BASE_URL, sessi
         per_second: Client-side limit of requests per second (Ruddr allows 20, bursts of 60).
         retry_budget: Seconds to keep retrying 429 and 5xx answers before raising.
         timeout: Seconds to wait for each answer.
+        concurrency: Pages of one list in flight at most, where its paging allows (1: one after
+            another); every request still keeps to the client's limits.
         store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
             you give a cache folder, else the user data folder.
 
@@ -304,7 +307,7 @@ def connect(token: str | None = None, *, base_url: str = DEFAULT_BASE_URL, sessi
                         store_dir=store_dir(store, cache),
                         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
                         limits=replace(Settings.limits, per_second=per_second), retry=RetryPolicy(budget=retry_budget),
-                        timeout=timeout)
+                        timeout=timeout, concurrency=concurrency)
     return Session(credential, settings, session=session)
 
 

@@ -35,7 +35,7 @@ from ..core.session import (
     store_dir,
 )
 from ..core.session import Settings as BaseSettings
-from ..core.settings import DEFAULT_TIMEOUT
+from ..core.settings import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ..core.wire import Wire
 from .auth import resolve_credential
 from .dialect import DIALECT
@@ -437,7 +437,7 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
             expire_after: Any = DEFAULT_EXPIRE_AFTER, timezone: str | None = None, offline: bool = False,
             progress: bool = True, per_minute: int | None = Settings.limits.per_minute,
             per_day: int | None = Settings.limits.per_day, retry_budget: float = RetryPolicy.budget,
-            timeout: float = DEFAULT_TIMEOUT, writable: bool = False, store: str | Path | None = None,
+            timeout: float = DEFAULT_TIMEOUT, concurrency: int = DEFAULT_CONCURRENCY, writable: bool = False, store: str | Path | None = None,
             full_sync_after: timedelta | None = Settings.full_sync_after) -> Session:
     """Open a ServiceM8 account.
 
@@ -458,6 +458,8 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
         per_day: Client-side budget of requests per day (the API allows 20,000).
         retry_budget: Seconds to keep retrying 429 and 5xx answers before raising.
         timeout: Seconds to wait for each answer.
+        concurrency: Pages of one list in flight at most, where its paging allows (1: one after
+            another); every request still keeps to the client's limits.
         writable: Allow writes (``create``, ``update``, ``delete``, ``restore``, ``allocate``, ``book``,
             ``add_note`` …; see ``Session``); sessions are read-only by default.
         store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
@@ -471,7 +473,7 @@ def connect(api_key: str | None = None, *, oauth_token: str | None = None, base_
         base_url=base_url.rstrip("/"), cache_dir=None if session is not None else cache_dir(cache),
         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
         limits=replace(Settings.limits, per_minute=per_minute, per_day=per_day),
-        retry=RetryPolicy(budget=retry_budget), timeout=timeout, writable=writable,
+        retry=RetryPolicy(budget=retry_budget), timeout=timeout, concurrency=concurrency, writable=writable,
         store_dir=store_dir(store, cache), full_sync_after=full_sync_after,
     )
     return Session(credential, settings, session=session)

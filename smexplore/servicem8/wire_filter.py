@@ -26,7 +26,7 @@ from ..core.filters.text import (
 )
 from ..core.schema import Field, Resource
 
-__all__ = ["compile_filter"]
+__all__ = ["compile_filter", "record_timestamp"]
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
@@ -39,7 +39,9 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _record_timestamp(value: Any) -> str:
+def record_timestamp(value: Any) -> str:
+    """A record's timestamp as the text ``$filter`` compares: the wire form as it is, a date at its
+    midnight, anything else normalised, the zero date when it is no date."""
     # Fast path for the wire forms (every stored record has one); anything else is normalised.
     if isinstance(value, str):
         if len(value) == 19:
@@ -78,7 +80,7 @@ def _compile_condition(resource: Resource, condition: Condition) -> Predicate:
             )
 
         def timestamp_predicate(record: Record) -> bool:
-            return compare(_record_timestamp(record.get(name)), wanted)
+            return compare(record_timestamp(record.get(name)), wanted)
 
         return timestamp_predicate
     if field.kind in ("int", "float", "flag", "money"):

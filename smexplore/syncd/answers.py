@@ -19,13 +19,14 @@ Sources: ``shared/source-docs/syncd-jobs.txt`` (``<jobs type="array">``, ``<job>
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from ..core import xml
-from ..core.paging import PageError, Paginator
+from ..core.paging import PageError, Paginator, fitted, guesses
 from ..core.wire import RefusedBody
 
 __all__ = ["LIST_ROOTS", "ListOf", "RECORD_ROOTS", "decode"]
@@ -108,6 +109,14 @@ class ListOf:
 
     def next(self, body: Any, response: requests.Response, records: list[dict[str, Any]]) -> dict[str, str] | None:
         return self.style.next(body, response, records)
+
+    def ahead(self, body: Any, response: requests.Response, records: list[dict[str, Any]],
+              received: int) -> Iterator[dict[str, str]]:
+        return guesses(self.style, body, response, records, received)
+
+    def fits(self, expected: dict[str, str], guess: dict[str, str],
+             records: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        return fitted(self.style, expected, guess, records)
 
     def total(self, body: Any) -> int | None:
         return self.style.total(body)

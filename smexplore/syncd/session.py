@@ -32,7 +32,7 @@ from ..core.schedule import people_frame
 from ..core.schema import Resource
 from ..core.session import DEFAULT_EXPIRE_AFTER, BaseSession, Source, Where, cache_dir, demo_session, store_dir
 from ..core.session import Settings as BaseSettings
-from ..core.settings import DEFAULT_TIMEOUT
+from ..core.settings import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ..core.timeline import normalise
 from ..core.wire import ErrorKind, Wire
 from .answers import LIST_ROOTS, RECORD_ROOTS, ListOf, decode
@@ -70,10 +70,11 @@ _PREVIEW = {
 class Settings(BaseSettings):
     """Every behaviour flag of a Syncd Session (see ``smexplore.core.session.Settings``).
 
-    Syncd documents no rate limit: the client keeps to 10 requests a second and 600 a minute.
+    Syncd documents no rate limit: the client keeps to 25 requests a second and 1,500 a minute, a
+    courtesy limit (10 a second until pages were fetched several at a time).
     """
 
-    limits: Limits = Limits(per_second=10, per_minute=600, per_day=100_000)
+    limits: Limits = Limits(per_second=25, per_minute=1_500, per_day=100_000)
 
 
 def account_url(account: str) -> str:
@@ -406,7 +407,8 @@ def connect(account: str | None = None, user: str | None = None, password: str |
             cache: str | Path | bool | None = None, expire_after: Any = DEFAULT_EXPIRE_AFTER,
             timezone: str | None = None, offline: bool = False, progress: bool = True,
             per_second: int | None = Settings.limits.per_second, retry_budget: float = RetryPolicy.budget,
-            timeout: float = DEFAULT_TIMEOUT, store: str | Path | None = None, writable: bool = False) -> Session:
+            timeout: float = DEFAULT_TIMEOUT, concurrency: int = DEFAULT_CONCURRENCY,
+            store: str | Path | None = None, writable: bool = False) -> Session:
     """Open a Syncd account.
 
     Args:
@@ -425,6 +427,8 @@ def connect(account: str | None = None, user: str | None = None, password: str |
         per_second: Client-side limit of requests per second (Syncd documents none).
         retry_budget: Seconds to keep retrying 429 and 5xx answers before raising.
         timeout: Seconds to wait for each answer.
+        concurrency: Pages of one list in flight at most, where its paging allows (1: one after
+            another); every request still keeps to the client's limits.
         store: Folder of the local store ``sync`` keeps; default: ``store`` inside ``cache`` when
             you give a cache folder, else the user data folder.
         writable: Allow job writes (``create_job``, ``update_job``, ``delete_job``); the login must
@@ -445,7 +449,7 @@ def connect(account: str | None = None, user: str | None = None, password: str |
                         store_dir=store_dir(store, cache),
                         expire_after=expire_after, timezone=timezone, offline=offline, progress=progress,
                         limits=replace(Settings.limits, per_second=per_second), retry=RetryPolicy(budget=retry_budget),
-                        timeout=timeout, writable=writable)
+                        timeout=timeout, concurrency=concurrency, writable=writable)
     return Session(credential, settings, session=session)
 
 

@@ -10,7 +10,9 @@ inherits the whole contract by adding one subclass.
 The contract: frames have the columns and dtypes ``describe()`` lists (an empty result too);
 ``resources()`` lists every resource and its methods; a list of many pages loses and repeats
 nothing and is then served from the cache (``cache_info``), to a new Session and offline too;
-a later page failing gives no partial frame and leaves no whole list in the cache; a filter the
+pages fetched several at a time (``concurrency``) give the same frame as one by one, whatever the
+link's latency, the faults on the way or the server's page size, and keep to the system's rate
+limits at the defaults; a later page failing gives no partial frame and leaves nothing in the cache; a filter the
 server runs is sent (``explain`` says so) and gives the local answer; unknown names are refused
 before any request, naming the valid ones; a wrong credential is refused without being shown;
 the secret never reaches the cache, a log, a repr or an error; ``timeline_frame`` is typed;
@@ -24,8 +26,10 @@ cache) open Sessions of their own on cache folders of their own.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -35,11 +39,14 @@ from typing import Any, ClassVar, Protocol
 import pandas as pd
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import smexplore as sm
 from smexplore import F
 from smexplore.core.filters.evaluate import evaluate
 from smexplore.core.timeline import TIMELINE_DTYPES
+from smexplore.emulation import Link
 
 __all__ = ["ConnectorContract", "Emulator", "Pulled"]
 
@@ -116,6 +123,19 @@ class ConnectorContract:
         """Send a request the server refuses (4xx) through the Session's transport."""
         raise NotImplementedError
 
+    def start_at_defaults(self) -> AbstractContextManager[Any]:
+        """A new emulator keeping the system's documented rate limits (default: ``start``)."""
+        return self.start()
+
+    def open_at_defaults(self, emu: Any, cache: Path) -> Any:
+        """A Session with every default of ``connect`` (limits, concurrency) but the progress bar."""
+        return self.open(emu, cache)
+
+    def cap_pages(self, emu: Any, size: int) -> AbstractContextManager[None]:
+        """The server sends at most ``size`` records a page meanwhile, where the emulator can be told
+        (default: it cannot; the pages stay as they are)."""
+        return contextlib.nullcontext()
+
     # --- what a subclass may change -----------------------------------------------------------------
     @property
     def id_column(self) -> str:
@@ -127,9 +147,11 @@ class ConnectorContract:
         """The filter the tests pull ``paged`` with."""
         return self.narrow.get(self.paged)
 
-    def requests_for(self, records: int) -> int:
-        """How many requests a pull of ``records`` records sends: one a page."""
-        return -(-records // self.page)
+    def requests_for(self, records: int) -> range:
+        """How many requests a pull of ``records`` records may send: one a page (pages fetched ahead
+        by a guess may add some, where the paging guesses)."""
+        pages = -(-records // self.page)
+        return range(pages, pages + 1)
 
     def make_a_later_page_fail(self, emu: Emulator) -> None:
         """The third page and every request after it fail (HTTP 500) until the faults are cleared."""
@@ -188,6 +210,14 @@ class ConnectorContract:
             frame = s.frame(cls.paged, contract.paged_where)
         return Pulled(frame, _requests(emu, cls.paged), folder)
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def one_by_one(cls, emu: Emulator, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+        """The paged resource pulled one page after another (``concurrency=1``), on a cache of its own."""
+        contract = cls()
+        with contract.open(emu, tmp_path_factory.mktemp(f"{cls.system}-one-by-one"), concurrency=1) as s:
+            return s.frame(cls.paged, contract.paged_where)
+
     # --- columns and dtypes are public API ----------------------------------------------------------
     def test_frames_have_the_columns_and_dtypes_describe_lists_even_when_empty(
             self, emu: Emulator, session: Any, tmp_path: Path, resource: str) -> None:
@@ -234,7 +264,7 @@ class ConnectorContract:
         assert len(expected) > 2 * self.page  # several pages
         assert frame[self.id_column].is_unique
         assert sorted(frame[self.id_column]) == sorted(expected)
-        assert len(sent) == self.requests_for(len(expected)) and all(e.status == 200 for e in sent)
+        assert len(sent) in self.requests_for(len(expected)) and all(e.status == 200 for e in sent)
         queries = [tuple(sorted(e.query.items())) for e in sent]
         assert len(set(queries)) == len(queries)  # each page asked for once
 
@@ -248,7 +278,7 @@ class ConnectorContract:
         assert [e for e in emu.log.entries() if e.method == "GET"] == []  # no request to the API
         pd.testing.assert_frame_equal(first, pulled.frame)
         pd.testing.assert_frame_equal(again, pulled.frame)
-        assert info.hits >= 1 and info.responses >= len(pulled.requests) and info.size_bytes > 0
+        assert info.hits >= 1 and info.responses >= self.requests_for(len(pulled.frame)).start and info.size_bytes > 0
 
     def test_offline_serves_what_was_pulled_and_refuses_the_rest(self, emu: Emulator, pulled: Pulled) -> None:
         emu.log.clear()
@@ -273,25 +303,65 @@ class ConnectorContract:
             assert len(_requests(emu, self.small)) == first >= 1
             assert s.cache_info().responses == len(emu.log.entries())  # only what was pulled since
 
-    def test_a_later_page_failing_gives_no_partial_frame_and_caches_no_whole_list(
+    @settings(max_examples=6, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors])  # one per system
+    @given(width=st.integers(2, 6), latency=st.sampled_from([0, 5, 30]),
+           fault=st.sampled_from([None, "error", "truncate", "cut_connection"]), after=st.integers(0, 6),
+           shrink=st.sampled_from([1, 1, 2, 3]))
+    def test_pages_fetched_ahead_lose_repeat_and_reorder_nothing(
+            self, emu: Emulator, one_by_one: pd.DataFrame, width: int, latency: int, fault: str | None, after: int,
+            shrink: int) -> None:
+        emu.faults.clear()
+        emu.log.clear()
+        try:
+            emu.link = Link(latency_ms=latency)  # answers waiting as a far server's do, each on its own
+            with self.cap_pages(emu, max(1, self.page // shrink)), tempfile.TemporaryDirectory() as folder:
+                if fault is not None:
+                    emu.faults.fail_next(0, after=after)  # the fault hits the request after these
+                    {"error": lambda: emu.faults.fail_next(1, 503), "truncate": emu.faults.truncate_next,
+                     "cut_connection": emu.faults.cut_connection_next}[fault]()
+                with self.open(emu, Path(folder), concurrency=width, retry_budget=30) as s:
+                    frame = s.frame(self.paged, self.paged_where)
+                    sent = len(_requests(emu, self.paged))
+                    again = s.frame(self.paged, self.paged_where)  # the pages as stored, read back in order
+                    assert len(_requests(emu, self.paged)) == sent  # all of them from the cache
+        finally:
+            emu.link = Link()
+            emu.faults.clear()
+        pd.testing.assert_frame_equal(frame, one_by_one)  # the same records, once each, in the same order
+        pd.testing.assert_frame_equal(again, one_by_one)
+
+    def test_pages_fetched_ahead_keep_to_the_rate_limits_at_the_defaults(self, tmp_path: Path) -> None:
+        with self.start_at_defaults() as emu:
+            emu.link = Link(latency_ms=20)
+            with self.open_at_defaults(emu, tmp_path) as s:
+                assert s.settings.concurrency > 1
+                frame = s.frame(self.paged, self.paged_where)
+        assert len(frame) > 2 * self.page
+        statuses = [e.status for e in emu.log.entries()]
+        assert statuses and 429 not in statuses  # the server's limits enforced, never met
+
+    def test_a_later_page_failing_gives_no_partial_frame_and_leaves_nothing_in_the_cache(
             self, emu: Emulator, pulled: Pulled, tmp_path: Path) -> None:
         with self.open(emu, tmp_path, retry_budget=0.5) as s:
+            held = s.cache_info().responses
             self.make_a_later_page_fail(emu)
             with pytest.raises(sm.IncompleteResultError,
-                               match=rf"^{self.paged}: page 3 failed after {2 * self.page:,} records .*"
-                                     "no partial result is returned"):
+                               match=rf"^{self.paged}: page \d+ failed after [\d,]+ records .*"
+                                     "no partial result is returned"):  # the third request: a page fetched ahead
                 s.frame(self.paged, self.paged_where)
             emu.faults.clear()
+            assert s.cache_info().responses == held  # the pages read before the failure are forgotten too
             with self.open(emu, tmp_path, offline=True) as offline:
-                with pytest.raises(sm.CacheMissError, match=rf"{self.paged} page 3 is not in the cache "
-                                                            r"\(pages 1–2 are\)") as caught:
-                    offline.frame(self.paged, self.paged_where)  # two pages stored are not the whole list
+                with pytest.raises(sm.CacheMissError, match=rf"offline, and {self.paged} page 1 is not in the "
+                                                            "cache") as caught:
+                    offline.frame(self.paged, self.paged_where)
                 assert not isinstance(caught.value, sm.IncompleteResultError)
             emu.log.clear()
             frame = s.frame(self.paged, self.paged_where)  # starts again from the first page
         pd.testing.assert_frame_equal(frame, pulled.frame)
         again = _requests(emu, self.paged)  # every page from the network: a cached page's cursor is never resent
-        assert len(again) == len(pulled.requests) and all(e.status == 200 for e in again)
+        assert len(again) in self.requests_for(len(frame)) and all(e.status == 200 for e in again)
         assert dict(again[0].query) == dict(pulled.requests[0].query)
 
     # --- filters -------------------------------------------------------------------------------------

@@ -141,9 +141,10 @@ def test_a_bearer_token_is_used_as_given_and_a_refused_one_is_not_renewed(tmp_pa
 
 # --- paging, count, get -----------------------------------------------------------------------------
 def test_lists_are_paged_by_hundreds_above_the_last_id_until_an_empty_page(emu: AcceloEmulator,
-                                                                          session: accelo.Session) -> None:
+                                                                          tmp_path: Path) -> None:
     emu.log.clear()
-    tasks = session.tasks()
+    with _connect(emu, tmp_path, concurrency=1) as one_by_one:  # each page waits for the one before
+        tasks = one_by_one.tasks()
     records = emu.agency.tables["tasks"]
     total = len(records)
     assert len(tasks) == total and tasks["id"].is_unique
@@ -152,6 +153,23 @@ def test_lists_are_paged_by_hundreds_above_the_last_id_until_an_empty_page(emu: 
     assert [p.get("_filters") for p in pages] == bounds  # a short last page is asked past once: it may be a cap
     assert {p["_limit"] for p in pages} == {"100"} and all("_fields" in p for p in pages)
     assert not any("_page" in p or "_offset" in p for p in pages)
+
+
+def test_pages_fetched_ahead_by_offset_overlap_by_a_record_and_the_list_ends_at_the_bound(
+        emu: AcceloEmulator, session: accelo.Session) -> None:
+    emu.log.clear()
+    tasks = session.tasks()  # four pages in flight at most (the default)
+    records = emu.agency.tables["tasks"]
+    total = len(records)
+    assert list(tasks["id"]) == [int(r["id"]) for r in records]  # nothing lost, repeated or out of order
+    sent = [e.query for e in _api(emu, "/tasks")]
+    assert sent[0].get("_filters") is None and "_offset" not in sent[0]
+    ahead = [p for p in sent[1:] if "_offset" in p]
+    assert sorted(int(p["_offset"]) for p in ahead) == list(range(99, 99 * (len(ahead) + 1), 99))  # overlapping by one
+    assert len(ahead) * 99 >= total - 100 and len(ahead) <= -(-total // 99) + 4  # at most four guesses past the end
+    last = f"id_greater_than({records[-1]['id']})"
+    assert [p.get("_filters") for p in sent[1:] if "_offset" not in p] == [last]  # the empty page ends it, by the bound
+    assert len({tuple(sorted(p.items())) for p in sent}) == len(sent)  # each page asked for once
     emu.log.clear()
     statuses = session.job_statuses()  # no id range filter on statuses: offsets counted in records received
     assert [e.query["_offset"] for e in _api(emu, "/jobs/statuses")] == ["0", str(len(statuses))]
@@ -225,7 +243,7 @@ def test_the_hourly_limit_and_its_headers_are_honoured(tmp_path: Path) -> None:
     hour = 1_800_000_000.0  # a whole hour in unix time
     clock = _Wall(hour + 3600 - 100)  # 100 s before the hour's window ends
     with AcceloEmulator(seed=0, scale="small", clock=clock, per_hour=6, token_ttl=10**8) as emu:
-        s = _connect(emu, False, retry_budget=300)
+        s = _connect(emu, False, retry_budget=300, concurrency=1)  # pages one by one: the fake clocks tick in order
         s._transport._wall_clock = clock
         s._transport._sleep = clock.advance
         s._budget._clock, s._budget._sleep = clock, clock.advance

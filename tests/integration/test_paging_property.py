@@ -78,10 +78,11 @@ def test_a_server_capping_pages_far_below_the_ask_gives_every_record(system: str
 
 @pytest.mark.parametrize("system", sorted(SYSTEMS))
 def test_a_server_ignoring_the_paging_parameters_is_caught_at_the_second_page(system: str, tmp_path) -> None:
-    """Not 5,000 requests holding 500,000 duplicates: the second page already repeats the first."""
+    """Not 5,000 requests holding 500,000 duplicates: the second page already repeats the first (the
+    pages already in flight when it comes back are the most sent besides)."""
     server = ListServer(system, 500, Trouble("ignore", size=100, page=1))
     with running(server) as url:
         session = SYSTEMS[system].open(url, tmp_path)
         with session, pytest.raises(sm.IncompleteResultError, match="page 2"):
             SYSTEMS[system].pull(session)
-    assert server.served == 2
+        assert 2 <= server.served <= 1 + session.settings.concurrency

@@ -10,6 +10,7 @@ import dataclasses
 import itertools
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from tests.conftest import FakeClock
 
 WORKER = Path(__file__).with_name("_store_worker.py")
 FAST = {"per_minute": 1_000_000, "per_day": 10_000_000}
+PART = re.compile(r"part-(\d{4}-\d{2}|undated)\.parquet")
 
 
 def _connect(emu: Emulator, folder: Path, **options: object) -> sm.Session:
@@ -88,8 +90,15 @@ def test_first_sync_stores_every_record_as_hive_partitions(emulator: Emulator, t
             pd.testing.assert_frame_equal(stored, live)  # same rows, order, columns and dtypes
             assert stored.attrs["read_from"] == "store" and live.attrs["read_from"] == "api"
         account = session._store.account
-        files = sorted(p.relative_to(tmp_path / "store").as_posix() for p in (tmp_path / "store").rglob("*.parquet"))
-        assert files == sorted(f"{r}/source=servicem8/account={account}/part-0.parquet" for r in summary["resource"])
+        for resource in summary["resource"]:  # parts by month of the main date, or one undated part; a hidden state
+            folder = tmp_path / "store" / resource / "source=servicem8" / f"account={account}"
+            names = sorted(p.name for p in folder.iterdir())
+            assert names[0] == ".state" and all(PART.fullmatch(name) for name in names[1:]), names
+        files = {p.parent.parent.parent.name for p in (tmp_path / "store").rglob("*.parquet")}
+        assert files == set(summary["resource"])
+        months = session.activities(include_inactive=True)["start_date"].dt.strftime("part-%Y-%m.parquet")
+        assert [p.name for p in session._store.files("jobactivity")] == sorted(set(months))
+        assert [p.name for p in session._store.files("staff")] == ["part-undated.parquet"]
         assert session.store_path == tmp_path / "store"
         assert f"store: {tmp_path / 'store'}" in repr(session)
         assert session.cache_info().store_path == str(tmp_path / "store")
@@ -99,7 +108,9 @@ def test_the_store_keeps_the_frames_dtypes_as_its_parquet_schema(emulator: Emula
     with _connect(emulator, tmp_path) as session:
         session.sync(["jobactivity"])
         live = session.activities(include_inactive=True)
-        schema = pq.read_schema(session._store.file("jobactivity"))
+        schemas = [pq.read_schema(path) for path in session._store.files("jobactivity")]
+        assert len(schemas) > 10 and all(other.equals(schemas[0]) for other in schemas)  # every part alike
+        schema = schemas[0]
         assert schema.names == list(live.columns)
         kinds = {name: str(schema.field(name).type) for name in schema.names}
         assert kinds["start_date"] == "timestamp[ns]" and kinds["active"] == "bool"
@@ -281,7 +292,7 @@ def test_records_of_a_full_pull_system_that_are_gone_leave_the_store(tmp_path: P
 
 # --- faults, kills and two processes ---------------------------------------------------------------
 def _store_bytes(session: sm.Session, resource: str) -> bytes:
-    return session._store.file(resource).read_bytes()
+    return b"".join(path.read_bytes() for path in session._store.files(resource))
 
 
 def test_a_sync_failing_mid_pull_leaves_the_store_as_it_was(writable: tuple[Emulator, sm.Session],

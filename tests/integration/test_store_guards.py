@@ -184,7 +184,7 @@ def test_a_damaged_file_is_shown_as_damaged_and_the_next_sync_replaces_it(damage
     keys = [account.insert() for _ in range(30)]
     with serve(account) as url, _connect(url, tmp_path) as session:
         session.sync(["category"])
-        path = session._store.file("category")
+        [path] = session._store.files("category")
         content = path.read_bytes()
         if damage == "truncated":
             path.write_bytes(content[: len(content) // 2])

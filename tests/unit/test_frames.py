@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smexplore.core.frames import column_dtype, to_frame
+from smexplore.core.frames import column_dtype, joined, to_frame
 from smexplore.servicem8.enrich import enrich
 from smexplore.servicem8.resources import get_resource
 
@@ -112,3 +112,15 @@ def test_a_time_a_frame_cannot_hold_is_missing_not_a_failed_pull() -> None:
     assert str(frame["start_date"].dtype) == "datetime64[ns]"
     assert frame["start_date"].isna().all()
     assert frame["end_date"].tolist() == [pd.Timestamp("2026-01-01 10:00:00"), pd.Timestamp("1677-09-21 00:12:44")]
+
+
+def test_batches_typed_apart_join_into_the_frame_of_the_whole_list() -> None:
+    job = get_resource("job")
+    records = [{"uuid": f"u{i}", "status": status, "total_invoice_amount": str(i), "date": f"2026-03-0{i % 9 + 1} 00:00:00"}
+               for i, status in enumerate(["Quote", "Odd one", "Completed", "Another odd", "Quote", None])]
+    batches = [records[:2], records[2:3], records[3:]]  # each batch sees other values beyond the spec's statuses
+    parts = [to_frame(batch, job) for batch in batches]
+    assert len({tuple(part["status"].cat.categories) for part in parts}) == 3
+    pd.testing.assert_frame_equal(joined(parts, job), to_frame(records, job))
+    custom = [to_frame(records[:2], job), to_frame([{**records[2], "customfield_x": "1"}], job)]
+    assert joined(custom, job) is None  # a column only some batches have: typed whole instead

@@ -71,8 +71,9 @@ def _transport(answer: Callable[[requests.PreparedRequest], tuple[int, Any, Mapp
     budget = RequestBudget(Limits(per_minute=1000, per_day=10_000), clock=clock, sleep=clock.advance,
                            max_wait=options.pop("max_wait", 120.0))
     wire = Wire(**{name: options.pop(name) for name in [*options] if name in {f.name for f in fields(Wire)}})
+    # Canned answers come in the order asked: one page at a time (fetching ahead is tested on the emulators).
     transport = Transport(session, BASE, token, budget, wire=wire, progress=False, sleep=clock.advance,  # type: ignore[arg-type]
-                          wall_clock=lambda: clock.now + 1_000_000_000, **options)
+                          wall_clock=lambda: clock.now + 1_000_000_000, concurrency=1, **options)
     return transport, canned
 
 

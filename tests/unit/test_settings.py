@@ -27,7 +27,7 @@ def test_the_base_defaults_are_servicem8s_documented_limits() -> None:
     (sm, Limits(per_minute=180, per_day=20_000)),
     (accelo, Limits(per_minute=5_000, per_hour=5_000, per_day=120_000)),
     (ruddr, Limits(per_second=20, per_minute=1_200, per_day=1_000_000)),
-    (syncd, Limits(per_second=10, per_minute=600, per_day=100_000)),
+    (syncd, Limits(per_second=25, per_minute=1_500, per_day=100_000)),
 ])
 def test_each_system_states_its_limits_and_connect_takes_its_defaults_from_them(module: object, limits: Limits) -> None:
     assert module.Settings().limits == limits  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -10,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import smexplore as sm
+from smexplore.core import sync
 from smexplore.core.filters.evaluate import evaluate
 from smexplore.core.filters.scan import scan_filter
 from smexplore.core.frames import to_frame
-from smexplore.core.sync import upsert
+from smexplore.core.sync import arrange, merge, upsert
 from smexplore.servicem8.resources import get_resource
 
 
@@ -59,6 +61,58 @@ def test_missing_equals_missing_when_counting_changes() -> None:
     old.loc[0, "value"] = pd.NA
     merged, counts = upsert(old, old.copy(), "uuid", full=False)
     assert counts == (0, 0, 0) and merged["value"].isna().all()
+
+
+_CELLS = st.one_of(st.none(), st.integers(0, 3), st.sampled_from(["x", "y", ""]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(_CELLS, _CELLS, _CELLS, _CELLS), min_size=1, max_size=12))
+def test_a_few_records_are_compared_as_many_are(rows: list[tuple]) -> None:
+    """Cell by cell (a few records) and column by column (many) say the same: missing equals missing,
+    whether None, NA or NaN, and a column the stored rows lack differs where the pulled ones have a value."""
+    before = pd.DataFrame({"n": pd.array([r[0] if isinstance(r[0], int) else None for r in rows], dtype="Int64"),
+                           "t": pd.array([r[1] if isinstance(r[1], str) else None for r in rows], dtype="string")})
+    after = pd.DataFrame({"n": pd.array([r[2] if isinstance(r[2], int) else None for r in rows], dtype="Int64"),
+                          "t": pd.array([r[3] if isinstance(r[3], str) else None for r in rows], dtype="string"),
+                          "extra": pd.array([r[3] if isinstance(r[3], int) else None for r in rows], dtype="Float64")})
+    few = sync._differs(before, after)
+    previous, sync._FEW = sync._FEW, -1
+    try:
+        many = sync._differs(before, after)
+    finally:
+        sync._FEW = previous
+    assert few.tolist() == many.tolist()
+    expected = [(r[0] if isinstance(r[0], int) else None) != (r[2] if isinstance(r[2], int) else None)
+                or (r[1] if isinstance(r[1], str) else None) != (r[3] if isinstance(r[3], str) else None)
+                or isinstance(r[3], int) for r in rows]
+    assert few.tolist() == expected
+
+
+def test_arrange_rewrites_only_the_parts_holding_what_changed() -> None:
+    """A changed record stays in its part (even when its date moved), a new one goes to its own;
+    untouched parts are not written; a full merge that leaves a part empty removes it."""
+    old = _frame([("a", 1, True), ("b", 2, True), ("c", 3, True), ("d", 4, True)])
+    part = np.array(["p-1", "p-1", "p-2", "p-3"], dtype=object)
+    order = np.array([0, 2, 1, 3])
+    fresh = _frame([("b", 20, True), ("e", 5, True)])
+    merged = merge(old, fresh, "uuid", full=False, active="active")
+    placed = np.array(["p-9"] * len(merged.frame), dtype=object)
+    writes, removed = arrange(merged, part, order, placed, np.full(len(merged.frame), -1), 10, every=False,
+                              held=["p-1", "p-2", "p-3"], empty="undated")
+    assert sorted(writes) == ["p-1", "p-9"] and removed == []
+    at, places = writes["p-1"]
+    rows = merged.frame.iloc[at]
+    assert rows["uuid"].tolist() == ["a", "b"] and rows["value"].tolist() == [1, 20] and places.tolist() == [0, 2]
+    assert merged.frame.iloc[writes["p-9"][0]]["uuid"].tolist() == ["e"] and writes["p-9"][1].tolist() == [10]
+    gone = merge(old, _frame([("a", 1, True), ("b", 2, True), ("d", 4, True)]), "uuid", full=True)
+    writes, removed = arrange(gone, part, order, np.array(["p-9"] * 3, dtype=object), np.full(3, -1), 10,
+                              every=False, held=["p-1", "p-2", "p-3"], empty="undated")
+    assert writes == {} and removed == ["p-2"]  # "c" left the account: its part is left empty
+    nothing = merge(old, _frame([]), "uuid", full=True)
+    writes, removed = arrange(nothing, part, order, np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64), 10,
+                              every=False, held=["p-1", "p-2", "p-3"], empty="undated")
+    assert list(writes) == ["undated"] and not len(writes["undated"][0]) and sorted(removed) == ["p-1", "p-2", "p-3"]
 
 
 # --- the scan narrows, never loses: every row the filter keeps passes the scan ---------------------

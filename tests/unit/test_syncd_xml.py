@@ -253,7 +253,8 @@ def _transport(tmp_path: Path, answers: list[tuple[int, bytes]]) -> tuple[Transp
     session.mount(base + "/", adapter)
     transport = Transport(session, base, BasicCredential("xyz", "pw"), RequestBudget(Limits(per_minute=1000, per_day=1000)),
                           retry=RetryPolicy(start=1.0, budget=5), sleep=lambda _: None, paging=ItemRange(size=2),
-                          wire=Wire(decode=xml.decode, media_types=("application/xml",)), progress=False)
+                          wire=Wire(decode=xml.decode, media_types=("application/xml",)), progress=False,
+                          concurrency=1)  # canned answers come in the order asked: one page at a time
     return transport, adapter
 
 

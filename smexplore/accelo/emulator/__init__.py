@@ -84,6 +84,7 @@ Decided here, where the documents are silent or disagree (the open questions of 
 """
 
 from ...emulation.faults import Fault, Faults
+from ...emulation.link import Link
 from ...emulation.log import LoggedRequest, RequestLog
 from .agency import ANCHOR, SCALES, TABLES, Agency
 from .app import API_PREFIX, OAUTH_PREFIX, AcceloApp
@@ -100,6 +101,7 @@ __all__ = [
     "DEMO_CLIENT_SECRET",
     "Fault",
     "Faults",
+    "Link",
     "LoggedRequest",
     "OAUTH_PREFIX",
     "RequestLog",

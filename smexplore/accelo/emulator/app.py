@@ -12,8 +12,11 @@ Nothing a client sends gives a 500 unless one was injected.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from itertools import islice, pairwise
 from typing import Any, Literal, cast
 
 from werkzeug.wrappers import Request, Response
@@ -65,6 +68,9 @@ class Refusal(Exception):
         self.headers = dict(headers or {})
 
 
+_ID_BOUND = re.compile(r"(?:^|,)id_greater_than\((\d+)\)$")  # a bound on the id ending the top-level filters
+
+
 class AcceloApp(EmulatorApp):
     """A WSGI app that answers like one Accelo deployment, read-only, over ``agency``.
 
@@ -94,6 +100,7 @@ class AcceloApp(EmulatorApp):
         self.agency = agency
         self.tokens, self.endpoint, self.limiter, self.lockout = tokens, endpoint, limiter, lockout
         self.over_limit, self.max_limit, self.limit_per = over_limit, max_limit, limit_per
+        self._ids: dict[str, list[int]] = {}  # each table's ids in order, to start a list past an id bound
         self.tables = tables(agency)
         self.projection = Projection(agency, self.tables, strict=strict_fields)
 
@@ -236,10 +243,30 @@ class AcceloApp(EmulatorApp):
     def _list(self, table: Table, args: dict[str, list[str]], fields: list[Any], hide: bool,
               order_by: str | None = None) -> list[Record]:
         listing = parse_listing(table, args, fields, self.over_limit, self.max_limit)
-        matching = [r for r in self.agency.tables[table.path] if listing.matches(r)]
+        records = self.agency.tables[table.path]
         order = ((table.orders[order_by], True),) if order_by else listing.query.order
-        rows = ordered(matching, order)[listing.start:listing.start + listing.limit]
+        if order:
+            matching = [r for r in records if listing.matches(r)]
+            rows = ordered(matching, order)[listing.start:listing.start + listing.limit]
+        elif not any(single(args, name) for name in ("_filters", "_filter", "_search")):  # every record: a slice
+            rows = records[listing.start:listing.start + listing.limit]
+        else:  # ascending id, as stored: as a database reads its primary key, from the bound on, up to the page's end
+            after = islice(records, self._first_above(table, single(args, "_filters") or ""), None)
+            rows = list(islice((r for r in after if listing.matches(r)), listing.start, listing.start + listing.limit))
         return [self.projection.one(table, record, fields, hide) for record in rows]
+
+    def _first_above(self, table: Table, filters: str) -> int:
+        """Where in ``table`` (ascending ids) the records above a trailing ``id_greater_than(N)`` of
+        ``filters`` begin (0: no such bound); the filter itself is still checked on every record."""
+        bound = _ID_BOUND.search(filters.strip())
+        if bound is None:
+            return 0
+        records = self.agency.tables[table.path]
+        known = self._ids.get(table.path)
+        if known is None or len(known) != len(records):  # records added or removed: read the ids again
+            known = [int(r["id"]) for r in records]
+            known = self._ids[table.path] = known if all(a < b for a, b in pairwise(known)) else []
+        return bisect.bisect_right(known, int(bound[1])) if known else 0
 
     def _allocations(self, table: Table, args: dict[str, list[str]]) -> dict[str, str]:
         listing = parse_listing(table, args, [], self.over_limit, self.max_limit)

@@ -61,6 +61,9 @@ class AcceloEmulator(EmulatorServer):
             (Accelo: 100; 0 turns the lockout off).
         limit_per: Whose requests ``per_hour`` counts: the ``deployment``'s (Accelo's documented
             rule and the default: every token shares the limit) or each ``token``'s.
+        latency_ms: Milliseconds each answer waits before its first byte, per request, as a server that
+            far away would (0: loopback; see ``emulation.link.Link``).
+        bandwidth_kbps: Kilobits per second each answer's body is sent at, at most (``None``: no cap).
 
     Attributes:
         app: The WSGI application.
@@ -69,6 +72,7 @@ class AcceloEmulator(EmulatorServer):
         log: Every request served (method, path, query, status; never credentials).
         faults: The fault plan in force.
         limiter: The deployment's limit (a ``FixedWindow`` named ``hour``).
+        link: The modelled link (``Link``: latency and bandwidth); assign another at any time.
         base_url: ``http://HOST:PORT/api/v0`` of the running server.
         token_url: ``http://HOST:PORT/oauth2/v0/token`` of the running server.
     """
@@ -94,8 +98,10 @@ class AcceloEmulator(EmulatorServer):
         strict_fields: bool = False,
         failed_logins: int = 100,
         limit_per: Literal["deployment", "token"] = "deployment",
+        latency_ms: float = 0.0,
+        bandwidth_kbps: float | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(latency_ms=latency_ms, bandwidth_kbps=bandwidth_kbps)
         if not client_id or not client_secret or ":" in client_id:
             raise ValueError("client_id and client_secret must not be empty, and client_id holds no ':'")
         self.client_id, self.client_secret = client_id, client_secret

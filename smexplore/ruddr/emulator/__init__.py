@@ -65,6 +65,7 @@ Decided here, where the documents are silent:
 """
 
 from ...emulation.faults import Fault, Faults
+from ...emulation.link import Link
 from ...emulation.log import LoggedRequest, RequestLog
 from .app import API_PREFIX, RuddrApp
 from .server import DEMO_TOKEN, RuddrEmulator
@@ -77,6 +78,7 @@ __all__ = [
     "DEMO_TOKEN",
     "Fault",
     "Faults",
+    "Link",
     "LoggedRequest",
     "RESOURCES",
     "RequestLog",

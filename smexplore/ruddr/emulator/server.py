@@ -52,6 +52,9 @@ class RuddrEmulator(EmulatorServer):
             not documented; by default they are ignored).
         api_access: ``False`` answers every authenticated request 423, as a workspace with API
             access turned off does; change ``emulator.api_access`` at any time.
+        latency_ms: Milliseconds each answer waits before its first byte, per request, as a server that
+            far away would (0: loopback; see ``emulation.link.Link``).
+        bandwidth_kbps: Kilobits per second each answer's body is sent at, at most (``None``: no cap).
 
     Attributes:
         app: The WSGI application.
@@ -59,6 +62,7 @@ class RuddrEmulator(EmulatorServer):
         log: Every request served (method, path, query, status; never credentials).
         faults: The fault plan in force.
         limiter: The workspace's rate limit (a ``TokenBucket`` named ``second``).
+        link: The modelled link (``Link``: latency and bandwidth); assign another at any time.
         base_url: ``http://HOST:PORT/api/workspace`` of the running server.
     """
 
@@ -79,8 +83,10 @@ class RuddrEmulator(EmulatorServer):
         retry_after: bool = False,
         reject_unknown: bool = False,
         api_access: bool = True,
+        latency_ms: float = 0.0,
+        bandwidth_kbps: float | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(latency_ms=latency_ms, bandwidth_kbps=bandwidth_kbps)
         self.token = token
         self.workspace = workspace if workspace is not None else build_workspace(seed, scale)
         self.log = RequestLog(API_PREFIX)

@@ -7,6 +7,7 @@ soft deletes and injectable faults. ``build_account`` makes the synthetic trades
 """
 
 from ...emulation.faults import Fault, Faults
+from ...emulation.link import Link
 from ...emulation.log import LoggedRequest, RequestLog
 from .app import ServiceM8App
 from .server import DEMO_API_KEY, Emulator
@@ -19,6 +20,7 @@ __all__ = [
     "Emulator",
     "Fault",
     "Faults",
+    "Link",
     "LoggedRequest",
     "RequestLog",
     "SCALES",

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .index import EditIndex
+
 __all__ = ["FIRST_NAMES", "LAST_NAMES", "SCALES", "STREETS", "SUBURBS", "ZERO", "Account", "Record", "Scale"]
 
 ZERO = "0000-00-00 00:00:00"
@@ -44,12 +46,17 @@ class Account:
         scale: The scale name.
         now: The account's anchored "now".
         tables: Resource name → records (dicts with the spec's field names and wire types).
+        indexes: Resource name → the ``edit_date`` index of its records, built by the emulator
+            serving them on the first filter on ``edit_date`` and kept right by its writes (every
+            emulator over this account shares them). Change records through an emulator's API: an
+            index does not see a timestamp changed behind its back.
     """
 
     seed: int
     scale: str
     now: datetime
     tables: dict[str, list[Record]] = field(default_factory=dict)
+    indexes: dict[str, EditIndex] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={len(rows)}" for name, rows in self.tables.items())

@@ -40,6 +40,9 @@ class Emulator(EmulatorServer):
         faults: Faults to inject (see ``Faults``); change ``emulator.faults`` at any time.
         account: Serve this account instead of building one from ``seed`` and ``scale``.
         clock: Monotonic seconds, for rate limits and cursor ages (tests pass a fake one).
+        latency_ms: Milliseconds each answer waits before its first byte, per request, as a server that
+            far away would (0: loopback; see ``emulation.link.Link``).
+        bandwidth_kbps: Kilobits per second each answer's body is sent at, at most (``None``: no cap).
         **options: Passed to ``ServiceM8App`` (``rate_limit_body``, ``retry_after``,
             ``numbers_as_strings``, ``cursor_ttl``).
 
@@ -49,6 +52,7 @@ class Emulator(EmulatorServer):
         log: Every request served (method, path, query, status; never credentials).
         faults: The fault plan in force.
         limiter: The account's rate limits (``minute`` and ``day`` sliding windows).
+        link: The modelled link (``Link``: latency and bandwidth); assign another at any time.
         base_url: ``http://HOST:PORT/api_1.0`` of the running server.
     """
 
@@ -68,9 +72,11 @@ class Emulator(EmulatorServer):
         faults: Faults | None = None,
         account: Account | None = None,
         clock: Callable[[], float] = time.monotonic,
+        latency_ms: float = 0.0,
+        bandwidth_kbps: float | None = None,
         **options: Any,
     ) -> None:
-        super().__init__()
+        super().__init__(latency_ms=latency_ms, bandwidth_kbps=bandwidth_kbps)
         self.api_key = api_key
         self.account = account if account is not None else build_account(seed, scale)
         self.log = RequestLog(API_PREFIX)

@@ -1,7 +1,8 @@
 """The emulator's record store: one table per resource, with ServiceM8's write rules.
 
 Records keep their creation order (listing order, and so paging order). Deletes are soft
-(``active`` becomes 0; the record still lists). Every write stamps ``edit_date``. Values written
+(``active`` becomes 0; the record still lists). Every write stamps ``edit_date``, and keeps the
+table's ``edit_date`` index right (``index``: built on the first filter on ``edit_date``). Values written
 are checked against the field's type and stored in the wire form of the vendor's spec; what the
 spec marks read-only is ignored, as the API ignores it; a create must send what the spec's create
 schema requires. All of it generic over the resource table: one ``Table`` serves any resource.
@@ -13,7 +14,8 @@ import json
 import math
 import threading
 import uuid as uuidlib
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from importlib import resources as _importlib_resources
@@ -21,6 +23,7 @@ from typing import Any
 
 from ...core.filters.text import ZERO_TIMESTAMP, normalise_timestamp
 from ...core.schema import Field, Resource
+from .index import FIELD, EditIndex, edit_bounds, stamp
 
 __all__ = ["Store", "Table", "WriteError", "blank_record"]
 
@@ -111,12 +114,20 @@ def _coerce(resource: Resource, field: Field, value: Any) -> Any:
 
 
 class Table:
-    """The records of one resource, in creation order."""
+    """The records of one resource, in creation order.
 
-    def __init__(self, resource: Resource, records: list[Record]) -> None:
+    Args:
+        resource: The resource.
+        records: Its records (the account's own list: creates show up in ``Account.tables``).
+        indexes: Where its ``edit_date`` index is kept once built, under the resource's name (the
+            account's ``indexes``, which every store over the same records shares).
+    """
+
+    def __init__(self, resource: Resource, records: list[Record], indexes: dict[str, EditIndex] | None = None) -> None:
         self.resource = resource
-        self.records = records  # the account's own list: creates show up in ``Account.tables``
+        self.records = records
         self.index: dict[str, int] = {r["uuid"].lower(): i for i, r in enumerate(self.records)}
+        self._indexes = indexes if indexes is not None else {}
 
     def __len__(self) -> int:
         return len(self.records)
@@ -125,14 +136,34 @@ class Table:
         position = self.index.get(record_uuid.lower())
         return None if position is None else self.records[position]
 
-    def scan(self, predicate: Callable[[Record], bool] | None, start: int, limit: int | None) -> tuple[list[Record], int | None]:
+    def edits(self) -> EditIndex:
+        """The ``edit_date`` index, built on first use (and again if records were added behind the store's back)."""
+        index = self._indexes.get(self.resource.name)
+        if index is None or len(index) != len(self.records):
+            index = self._indexes[self.resource.name] = EditIndex(self.records)
+        return index
+
+    def edited(self, filter_text: str | None) -> list[int] | None:
+        """The positions, in creation order, that ``filter_text``'s bounds on ``edit_date`` leave to check.
+
+        ``None`` when the filter puts none on it, or leaves over half the table (then every record is read).
+        ``filter_text`` must be a filter ``compile_filter`` accepted for this resource.
+        """
+        bounds = edit_bounds(self.resource, filter_text) if filter_text else []
+        return self.edits().positions(bounds, most=len(self.records) // 2) if bounds else None
+
+    def scan(self, predicate: Callable[[Record], bool] | None, start: int, limit: int | None,
+             positions: Sequence[int] | None = None) -> tuple[list[Record], int | None]:
         """Return up to ``limit`` matching records from position ``start`` on, and where to resume.
 
-        The resume position is ``None`` when no matching record remains.
+        The resume position is ``None`` when no matching record remains. ``positions`` (ascending)
+        limits the records read to those (``edited``); the answer is the same when every record
+        ``predicate`` keeps is among them.
         """
         found: list[Record] = []
         records = self.records
-        for position in range(start, len(records)):
+        order = range(start, len(records)) if positions is None else positions[bisect_left(positions, start):]
+        for position in order:
             record = records[position]
             if predicate is None or predicate(record):
                 if limit is not None and len(found) == limit:
@@ -171,20 +202,33 @@ class Table:
         if self.resource.name == "job":  # the API numbers new jobs itself
             record["generated_job_id"] = str(1 + max((int(r["generated_job_id"]) for r in self.records
                                                       if str(r.get("generated_job_id", "")).isdigit()), default=1000))
-        self.index[record_uuid.lower()] = len(self.records)
+        position = self.index[record_uuid.lower()] = len(self.records)
         self.records.append(record)
+        edits = self._indexes.get(self.resource.name)
+        if edits is not None:
+            edits.add(position, record)
         return record
 
     def update(self, record: Record, body: Record, now: datetime) -> Record:
         """Change only the fields sent in ``body``."""
         clean = self._checked(body, creating=False)
+        before = stamp(record.get(FIELD))
         record.update(clean, edit_date=_stamp(now))
+        self._moved(record, before)
         return record
 
     def delete(self, record: Record, now: datetime) -> Record:
         """Soft-delete: ``active`` becomes 0 and the record still lists."""
+        before = stamp(record.get(FIELD))
         record.update(active=0, edit_date=_stamp(now))
+        self._moved(record, before)
         return record
+
+    def _moved(self, record: Record, before: str) -> None:
+        """Keep the ``edit_date`` index (if built) right after ``record``'s ``edit_date`` read ``before``."""
+        edits = self._indexes.get(self.resource.name)
+        if edits is not None:
+            edits.move(self.index[record["uuid"].lower()], before, record)
 
 
 def _stamp(now: datetime) -> str:
@@ -192,11 +236,20 @@ def _stamp(now: datetime) -> str:
 
 
 class Store:
-    """All tables of one account, with one lock for writes and cursor scans."""
+    """All tables of one account, with one lock for writes and cursor scans.
 
-    def __init__(self, resources: Iterable[Resource], tables: dict[str, list[Record]]) -> None:
+    Args:
+        resources: The resources served.
+        tables: Resource name → records (a resource missing starts empty, and is added).
+        indexes: Where the tables' ``edit_date`` indexes are kept once built (pass the account's,
+            so that stores over the same records share them; default: this store's own).
+    """
+
+    def __init__(self, resources: Iterable[Resource], tables: dict[str, list[Record]],
+                 indexes: dict[str, EditIndex] | None = None) -> None:
         self.lock = threading.RLock()
-        self.tables = {r.name: Table(r, tables.setdefault(r.name, [])) for r in resources}
+        shared = indexes if indexes is not None else {}
+        self.tables = {r.name: Table(r, tables.setdefault(r.name, []), shared) for r in resources}
 
     def __getitem__(self, name: str) -> Table:
         return self.tables[name]

@@ -85,6 +85,7 @@ Decided here, where the documents are silent (§C.10's open questions):
 """
 
 from ...emulation.faults import Fault, Faults
+from ...emulation.link import Link
 from ...emulation.log import LoggedRequest, RequestLog
 from .account import DEMO_USER, NOW, SCALES, Account
 from .app import SyncdApp
@@ -100,6 +101,7 @@ __all__ = [
     "Account",
     "Fault",
     "Faults",
+    "Link",
     "LoggedRequest",
     "RequestLog",
     "SyncdApp",

@@ -40,12 +40,16 @@ class SyncdEmulator(EmulatorServer):
         data: Serve this account instead of building one from ``seed`` and ``scale`` (its owner's
             user name is then the account's, not ``user``).
         logins: More users who may log in: user name (another user of the account) → password.
+        latency_ms: Milliseconds each answer waits before its first byte, per request, as a server that
+            far away would (0: loopback; see ``emulation.link.Link``).
+        bandwidth_kbps: Kilobits per second each answer's body is sent at, at most (``None``: no cap).
 
     Attributes:
         app: The WSGI application.
         data: The records served (``Account``); job writes change it.
         log: Every request served (method, path, query, status; never credentials).
         faults: The fault plan in force.
+        link: The modelled link (``Link``: latency and bandwidth); assign another at any time.
         base_url: ``http://HOST:PORT``, the account's root, of the running server.
     """
 
@@ -65,8 +69,10 @@ class SyncdEmulator(EmulatorServer):
         clock: Callable[[], float] = time.time,
         data: Account | None = None,
         logins: Mapping[str, str] | None = None,
+        latency_ms: float = 0.0,
+        bandwidth_kbps: float | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(latency_ms=latency_ms, bandwidth_kbps=bandwidth_kbps)
         if not user or ":" in user or not password:
             raise ValueError("user and password must not be empty, and user holds no ':'")
         self.data = data if data is not None else build_account(seed, scale, login=user, name=account)
