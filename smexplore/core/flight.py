@@ -54,6 +54,7 @@ class Flight:
         self._lock = threading.Lock()
         self._closed = False
         self._launched_after: set[int] = set()  # pages whose next one went out on their headers
+        self.stopped = threading.Event()  # set when the pull ends: requests in flight retry no more
         self._asked: set[tuple[tuple[str, str], ...]] = set()  # every query of the pull sent so far
 
     @property
@@ -84,8 +85,9 @@ class Flight:
              received: int, mode: Mode) -> None:
         """After page ``number``, which the walk fetched itself: send the guessed pages after it
         (styles with ``ahead``), from the cache (``mode`` ``cache_only``) or else from the network,
-        not stored (the walk stores what it takes)."""
-        if not self.ahead or self._queue:
+        not stored (the walk stores what it takes). A pull replayed from the cache follows the guesses
+        its pages were stored under whatever ``width`` (one at a time when it is 1, offline too)."""
+        if self._queue or (not self.ahead and mode != "cache_only"):
             return
         self._guesses, self._guessed = guesses(self._paging, body, response, records, received), number
         self._mode = "cache_only" if mode == "cache_only" else "bypass"
@@ -141,6 +143,7 @@ class Flight:
         """End the pull: pages not yet sent are not sent; those in flight come back unread (``wait``:
         before this returns, so that nothing of the pull is still asked for after it; not after a
         Ctrl-C, which must stop at once)."""
+        self.stopped.set()
         with self._lock:
             self._closed = True
             queued = list(self._queue)

@@ -77,14 +77,22 @@ class FrameCache:
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(1, thread_name_prefix="smexplore-frames")
             self._pending = [f for f in self._pending if not f.done()]
-            self._pending.append(self._writer.submit(lambda: self.save(key, frame(), kept)))
+            self._pending.append(self._writer.submit(self._save_built, key, frame, kept))
 
     def wait(self) -> None:
         """Return once every frame handed to ``save_later`` is written (or failed, logged)."""
         with self._lock:
             pending, self._pending = self._pending, []
         for future in pending:
-            future.result()
+            future.exception()  # never raised: _save_built logs what goes wrong
+
+    def _save_built(self, key: str, frame: Callable[[], pd.DataFrame], kept: Kept) -> None:
+        try:
+            built = frame()
+        except (TypeError, ValueError) as exc:  # only a shortcut: a frame that cannot be kept is built again
+            log.info("could not keep the typed frame (%s)", exc)
+            return
+        self.save(key, built, kept)
 
     def save(self, key: str, frame: pd.DataFrame, kept: Kept) -> None:
         """Keep ``frame`` for ``key`` (failures are logged: the frame is only a shortcut)."""

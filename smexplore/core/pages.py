@@ -171,7 +171,8 @@ class Pulling:
     _lock: threading.Lock
 
     def get(self, path: str, params: Mapping[str, str] | None = None, *, mode: Mode = "normal",
-            what: str = "", on_headers: Callable[..., None] | None = None) -> tuple[Any, requests.Response]:
+            what: str = "", on_headers: Callable[..., None] | None = None,
+            stop: threading.Event | None = None) -> tuple[Any, requests.Response]:
         """One GET, decoded (``Transport.get``)."""
         raise NotImplementedError
 
@@ -293,9 +294,10 @@ class Pulling:
 
         def fetch(query: dict[str, str], hook: Callable[..., None] | None, page: int,
                   how: Mode) -> tuple[Any, requests.Response]:
-            return self.get(path, {**params, **query}, mode=how, what=f"{label} page {page}", on_headers=hook)
+            return self.get(path, {**params, **query}, mode=how, what=f"{label} page {page}", on_headers=hook,
+                            stop=flight.stopped)
 
-        flight = Flight(fetch, paging, 1 if self.offline else self.concurrency)
+        flight = Flight(fetch, paging, self.concurrency)
         stored: list[requests.Response] = []  # this pull's answers in the cache: forgotten if it fails
         failed, interrupted = True, False
         try:
@@ -350,7 +352,7 @@ class Pulling:
                         raise _incomplete(f"{label}: the API led to the same page twice ({shown}, after page "
                                           f"{number}); stopped instead of looping")
                     seen.add(key)
-                    if not fetched_ahead:
+                    if not fetched_ahead and mode != "cache_only":  # from the network: a head start
                         flight.plan(number, body, response, records, total, mode)
                 if following is not None and bar is None and progress_wanted(self.progress):
                     from tqdm.auto import tqdm  # on first use: in a kernel it loads ipywidgets
@@ -364,17 +366,21 @@ class Pulling:
                 if following is None:
                     failed = False
                     return
+                if not fetched_ahead and mode == "cache_only":  # from the cache: once the caller wants more
+                    flight.plan(number, body, response, records, total, mode)
                 step = following
                 number += 1
-        except BaseException as stop:
-            interrupted = not isinstance(stop, Exception)  # Ctrl-C, or the consumer closing the walk
+        except (KeyboardInterrupt, SystemExit):  # stop at once: pages in flight are left to come back unread
+            interrupted = True
             raise
         finally:
-            flight.close(wait=not interrupted)
-            if failed and stored:
+            if failed and stored:  # first: the pages in flight store nothing, and closing may be interrupted
                 self._drop_all(stored)  # nothing of a pull that failed stays in the cache
-            if bar is not None:
-                bar.close()
+            try:
+                flight.close(wait=not interrupted)
+            finally:
+                if bar is not None:
+                    bar.close()
 
     @staticmethod
     def _ahead(flight: Flight, expected: dict[str, str],

@@ -150,10 +150,14 @@ class Held(NamedTuple):
     order: np.ndarray  # per row: its place in the store's order
 
 
-@functools.lru_cache(maxsize=128)
 def kept_schema(schema: pa.Schema) -> pa.Schema:
     """``schema`` as a Parquet file gives it back (without metadata): the types a file keeps
     (dictionaries of large strings, say, come back as dictionaries of strings)."""
+    return _kept(schema.remove_metadata())  # a schema with metadata cannot be hashed (pyarrow 14)
+
+
+@functools.lru_cache(maxsize=128)
+def _kept(schema: pa.Schema) -> pa.Schema:
     sink = pa.BufferOutputStream()
     pq.write_table(schema.remove_metadata().empty_table(), sink,
                    use_dictionary=[field.name for field in schema if pa.types.is_dictionary(field.type)])

@@ -308,6 +308,7 @@ class BaseSession(Storing, Showing, Schedule):
         if self._transport.cached:
             self._http.cache.clear()  # type: ignore[attr-defined]
         if self._frames is not None:
+            self._frames.wait()  # a frame still being written would come back after the folder went
             shutil.rmtree(self._frames.folder, ignore_errors=True)
         with self._memo_lock:
             self._memo.clear()

@@ -210,7 +210,8 @@ class Transport(Pulling):
         return response
 
     def get(self, path: str, params: Mapping[str, str] | None = None, *, mode: Mode = "normal",
-            what: str = "", on_headers: Callable[..., None] | None = None) -> tuple[Any, requests.Response]:
+            what: str = "", on_headers: Callable[..., None] | None = None,
+            stop: threading.Event | None = None) -> tuple[Any, requests.Response]:
         """GET ``path`` and decode its body (JSON, or as ``decode`` says), retrying transient failures.
 
         Args:
@@ -220,6 +221,8 @@ class Transport(Pulling):
             what: Names the request in error messages.
             on_headers: Called with each answer from the network as soon as its headers are in,
                 before its body is read (a requests response hook).
+            stop: Once set, no retry is waited for (the caller no longer wants the answer: a
+                page fetched ahead of a pull that has ended); the last failure is raised instead.
 
         Returns:
             The decoded body and the response (for headers and cache status).
@@ -262,10 +265,11 @@ class Transport(Pulling):
                 raise _Again(f"the body of GET {path} was cut short or cannot be read ({exc})") from None
 
         return self._exchange(send, what=what, safe=True, read=read,
-                              refuse=lambda response: self._error(response, what, params))
+                              refuse=lambda response: self._error(response, what, params), stop=stop)
 
     def _exchange(self, send: Callable[[], requests.Response], *, what: str, safe: bool,
-                  read: Callable[[requests.Response], _T], refuse: Callable[[requests.Response], Exception]) -> _T:
+                  read: Callable[[requests.Response], _T], refuse: Callable[[requests.Response], Exception],
+                  stop: threading.Event | None = None) -> _T:
         """One request, sent in layers as httpx sends: the credential renews itself (a 401 gets a
         fresh one once and the request goes again: a refused credential applied nothing), then
         retries within the time budget, then the single request ``send``.
@@ -315,7 +319,7 @@ class Transport(Pulling):
                     raise refuse(response)
             delay = self._delay(attempt, retry_after, response if status == 429 else None)
             elapsed = time.monotonic() - started
-            if self.offline or elapsed + delay > self.retry.budget:
+            if self.offline or elapsed + delay > self.retry.budget or (stop is not None and stop.is_set()):
                 tried = f"{attempts(attempt + 1)} over {elapsed:.0f} s"
                 log.warning("%s: giving up after %s: %s", what, tried, problem)
                 if status == 429:

@@ -11,6 +11,7 @@ timeline's dtypes, the demo) is tested once for all in ``test_connectors.py``.
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -352,3 +353,15 @@ def test_generated_filters_pulled_equal_the_whole_list_filtered_here(emu: Accelo
     expected = everything[evaluate(where, everything, session._resource("jobs"))]
     assert sorted(got["id"]) == sorted(expected["id"])
     assert got.attrs["pulled"] >= len(got)
+
+
+def test_pages_fetched_ahead_are_read_back_from_the_cache_offline_and_one_at_a_time(
+        emu: AcceloEmulator, tmp_path: Path) -> None:
+    with _connect(emu, tmp_path) as first:  # pages fetched ahead by offset, stored under those queries
+        tasks = first.tasks()
+    shutil.rmtree(tmp_path / "frames", ignore_errors=True)  # no kept frame: every cached page is read
+    emu.log.clear()
+    with _connect(emu, tmp_path, offline=True) as offline, _connect(emu, tmp_path, concurrency=1) as one:
+        pd.testing.assert_frame_equal(offline.tasks(), tasks)
+        pd.testing.assert_frame_equal(one.tasks(), tasks)
+    assert not _api(emu, "/tasks")  # the guesses the pull followed are followed again, in the cache
