@@ -132,12 +132,10 @@ class Flight:
     def discard(self) -> None:
         """Drop the pages in flight and stop guessing (the list went elsewhere than guessed)."""
         with self._lock:
-            queued, self._guesses = list(self._queue), iter(())
-            self._queue.clear()
-        for _, future in queued:
-            future.cancel()
+            self._guesses = iter(())
+        queued = self._cancel_queued()
         if queued:
-            log.debug("%d pages fetched ahead were not where the list went; dropped", len(queued))
+            log.debug("%d pages fetched ahead were not where the list went; dropped", queued)
 
     def close(self, wait: bool = True) -> None:
         """End the pull: pages not yet sent are not sent; those in flight come back unread (``wait``:
@@ -146,12 +144,18 @@ class Flight:
         self.stopped.set()
         with self._lock:
             self._closed = True
+        self._cancel_queued()
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    def _cancel_queued(self) -> int:
+        """Empty the queue, cancelling what has not started; how many pages it held."""
+        with self._lock:
             queued = list(self._queue)
             self._queue.clear()
         for _, future in queued:
             future.cancel()
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=True)
+        return len(queued)
 
     def _launch(self, query: dict[str, str], number: int, mode: Mode) -> None:
         with self._lock:

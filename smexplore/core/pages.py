@@ -180,11 +180,6 @@ class Pulling:
         """What a path is about (``Transport.topic``)."""
         raise NotImplementedError
 
-    @property
-    def cached(self) -> bool:
-        """Whether the session caches (``Transport.cached``)."""
-        raise NotImplementedError
-
     def _drop(self, response: requests.Response) -> None:
         """Forget a cached answer (``Transport._drop``)."""
         raise NotImplementedError
