@@ -23,7 +23,7 @@ FLOOR_TESTS := tests/unit tests/integration --ignore=tests/unit/test_packaging.p
 # starts: the tests stop the `smexplore emulator` command with SIGINT.
 WITH_SIGINT = $(PY) -c "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])"
 
-.PHONY: demo test lint test-floor bench clean
+.PHONY: demo test lint docs test-floor bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +55,7 @@ demo: $(VENV)/.installed
 ## test: install with test extras, then run the whole test suite; at the same time (the machine
 ## has two cores), the floor environment is built and the unit and integration tests run in it
 ## too. The floor run's output is printed after the main run's (and kept in $(FLOOR_LOG)).
-test: $(VENV)/.installed-test lint
+test: $(VENV)/.installed-test lint docs
 	$(PY) tools/fetch_spec.py $(SPEC)
 	$(PY) tools/fetch_sdk.py
 	$(PY) tools/install_browser.py
@@ -75,6 +75,13 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+## docs: the documentation site (docs/, Sphinx with MyST and myst-nb) in docs/_build/html; every
+## warning is an error and every cross-reference must resolve (-W -n); read afresh (-E), so no
+## warning of an earlier build is left unsaid
+docs: $(VENV)/.installed-test
+	$(PY) tools/fetch_widgets_js.py
+	$(VENV)/bin/sphinx-build -E -W -n --keep-going -q -b html docs docs/_build/html
+
 ## test-floor: the unit and integration tests with every dependency at its declared minimum
 test-floor: $(FLOOR_VENV)/.installed $(SPEC)
 	@$(FLOOR_PY) -c "import re; from importlib.metadata import version; \
@@ -87,4 +94,4 @@ bench: $(VENV)/.installed-test
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .cache .pytest_cache .hypothesis docs/_build

@@ -1,7 +1,7 @@
 """Run every benchmark module and write the figures to ``benchmarks/results/``.
 
 Usage: ``python -m benchmarks [NAME ...]`` (default: all). Each benchmark writes
-``benchmarks/results/NAME.json``; the README's performance section quotes them.
+``benchmarks/results/NAME.json``; the documentation's performance page (docs/performance.md) quotes them.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ trimmed to the week. Figures per side:
   them out.
 
 The target (issue 24, item 5): the week pulls at most ``TARGET`` of the whole history's records and
-of its requests. Where a system cannot reach it, ``checks`` says so and the README says why.
+of its requests. Where a system cannot reach it, ``checks`` says so and docs/performance.md says why.
 """
 
 from __future__ import annotations

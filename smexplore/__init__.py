@@ -1,4 +1,4 @@
-"""smexplore: explore ServiceM8 scheduling data as typed pandas DataFrames.
+"""smexplore: explore the scheduling data of ServiceM8, Ruddr, Accelo and Syncd as typed pandas DataFrames.
 
 >>> import smexplore as sm
 >>> s = sm.demo()                      # or sm.connect() with SERVICEM8_API_KEY set
@@ -38,7 +38,7 @@ from .core.timeline import normalise
 from .plots import plot_load, plot_utilisation, timeline  # cheap: matplotlib is imported when the first plot is drawn
 from .servicem8 import CacheInfo, Session, Settings, connect, demo
 
-__version__ = "0.1.0"
+__version__ = "0.5.0"  # CHANGELOG.md; pyproject.toml reads it from here
 
 # Tracebacks and reprs name the public face (``smexplore.FilterError``), not the module inside.
 for _error in (APIError, AuthenticationError, CacheError, CacheMissError, ClientBudgetError, ClientLimitError,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -77,3 +81,25 @@ def session_for():
     yield make
     for session in sessions:
         session.close()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def docs_site() -> Path:
+    """The documentation site, ``docs/_build/html``, built as ``make docs`` builds it.
+
+    Sphinx builds incrementally, so after ``make docs`` this takes a few seconds. Warnings are
+    errors, as in ``make docs``: a site that warns fails the tests that need it. The environment
+    variable ``SMEXPLORE_DOCS_SITE`` names another folder to build into.
+    """
+    site = Path(os.environ.get("SMEXPLORE_DOCS_SITE", ROOT / "docs" / "_build" / "html"))
+    subprocess.run([sys.executable, str(ROOT / "tools" / "fetch_widgets_js.py")], check=True, cwd=ROOT)
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-n", "--keep-going", "-q", "-b", "html", str(ROOT / "docs"), str(site)],
+        check=False, capture_output=True, text=True, cwd=ROOT,
+    )
+    if build.returncode != 0:
+        pytest.fail(f"the documentation site does not build (make docs):\n{build.stderr[-6000:]}")
+    return site

@@ -56,7 +56,7 @@ _RECORD_PATH = re.compile(r"/\d+(?:\.json)?/?$")
 
 @dataclass(frozen=True)
 class Settings(BaseSettings):
-    """Every behaviour flag of an Accelo Session (see ``smexplore.core.session.Settings``).
+    """Every behaviour flag of an Accelo Session (see :class:`smexplore.core.settings.Settings`).
 
     Accelo allows 5,000 requests an hour per deployment: the client keeps to ``per_hour`` (and
     waits for ``X-RateLimit-Reset`` when the API says the hour is spent); the minute and day
@@ -245,8 +245,9 @@ class Session(BaseSession):
 
     @property
     def now(self) -> pd.Timestamp:
-        """The deployment's "now" (the demo agency's anchored clock), in the frames' time: naive UTC or the
-        session's zone."""
+        """The deployment's "now" (the demo agency's anchored clock), in the frames' time.
+
+        That is naive UTC, or the session's zone when it has one."""
         if self.emulator is not None:
             now = pd.Timestamp(self.emulator.agency.now).tz_localize("UTC")
         else:

@@ -139,6 +139,9 @@ class Board(W.VBox):
         self.redraw()
 
     # --- what the notebook reads --------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"<Board{repr(self.model).removeprefix('<BoardModel')}"
+
     @property
     def selected(self) -> pd.DataFrame:
         """The selected record and its related ones (the same job's), as timeline rows (``selected`` marks it)."""

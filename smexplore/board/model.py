@@ -149,6 +149,11 @@ class BoardModel:
         self._shown: tuple[tuple[Any, ...], tuple[pd.DataFrame, list[Row]]] | None = None
         self._free: tuple[tuple[Any, ...], pd.DataFrame] | None = None
 
+    def __repr__(self) -> str:
+        shown = ", ".join(session.source for session in self.sessions if session.source in self.systems) or "no system"
+        selected = self.selected_key if self.selected_key is not None else "nothing"
+        return f"<BoardModel {self.title}: {shown}; selected {selected}>"
+
     # --- the period --------------------------------------------------------------------------------
     @staticmethod
     def _check_period(period: Any) -> Period:
@@ -164,7 +169,7 @@ class BoardModel:
 
     @property
     def title(self) -> str:
-        """The period in words: ``"Week of Mon 2 Mar 2026"``, ``"Tue 3 Mar 2026"``, ``"March 2026"``."""
+        """The period in words, such as ``"Week of Mon 2 Mar 2026"``, ``"Tue 3 Mar 2026"`` or ``"March 2026"``."""
         if self.period == "month":
             return f"{self.start:%B %Y}"
         day = f"{self.start:%a} {self.start.day} {self.start:%b %Y}"

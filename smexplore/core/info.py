@@ -13,12 +13,19 @@ class CacheInfo(NamedTuple):
     """What the cache holds and how it has served this session."""
 
     path: str | None
+    """The cache file (``None`` when the session does not cache)."""
     size_bytes: int
+    """Its size on disk, with SQLite's journal files."""
     responses: int
+    """How many answers it holds."""
     hits: int
+    """Requests this session answered from the cache."""
     misses: int
+    """Requests this session sent to the server (not answered from the cache)."""
     expire_after: Any
+    """How long cached answers stay fresh (as ``connect(expire_after=...)`` took it, ``-1`` for never)."""
     store_path: str | None = None
+    """The local store's folder (``sync``)."""
 
     def _repr_html_(self) -> str:
         """A two-column table (Jupyter): where the cache is, its size, what it holds, hits and misses."""

@@ -226,7 +226,7 @@ def load(frame: pd.DataFrame, *, freq: str = "D", start: Any = None, end: Any = 
         kinds: Count only these kinds (default: every kind the frame holds).
 
     Returns:
-        One row per person (or placeholder) and period, columns ``LOAD_DTYPES``: ``capacity_hours``
+        One row per person (or placeholder) and period; the columns (``LOAD_DTYPES``) are ``capacity_hours``
         (working hours), ``time_off_hours``, ``available_hours`` (capacity less time off),
         ``booking_hours``, ``allocation_hours``, ``task_hours`` and their sum ``planned_hours``,
         ``placeholder_hours`` (a placeholder's demand), ``recorded_hours`` (recorded visits and
@@ -380,7 +380,7 @@ def utilisation(frame: pd.DataFrame, *, freq: str = "W", hours_per_day: float = 
         capacity: Capacity per person and day (see ``load``); a Session's ``utilisation`` passes its own.
 
     Returns:
-        One row per person and period: ``source``, ``staff_id``, ``staff``, ``period``,
+        One row per person and period, with ``source``, ``staff_id``, ``staff``, ``period``,
         ``capacity_hours``, ``time_off_hours``, ``available_hours``, ``planned_hours``,
         ``recorded_hours``, ``free_hours``, ``utilisation`` (planned ÷ available) and
         ``recorded_utilisation`` (recorded ÷ available); ``<NA>`` where nothing is available.

@@ -83,7 +83,7 @@ class BaseSession(Storing, Showing, Schedule):
     """The system's name, as frames' ``attrs["source"]`` and the normalised timeline say it."""
     display_name: ClassVar[str] = "smexplore.Session"
     wire: ClassVar[Wire] = Wire()
-    """How the system's API speaks: bodies, error answers, filters, the credential hint (``core.wire``)."""
+    """How the system's API speaks (bodies, error answers, filters, the credential hint; ``core.wire``)."""
     methods: ClassVar[Mapping[str, str]] = {}
     """Convenience method → resource, for ``resources()``."""
     timeline_resources: ClassVar[tuple[str, ...]] = ()
@@ -92,9 +92,9 @@ class BaseSession(Storing, Showing, Schedule):
     """The field that says when a record last changed, if the API filters on it (``sync`` then pulls
     only what changed; ``None``: every sync pulls every record)."""
     sync_overlap: ClassVar[timedelta] = timedelta(minutes=65)
-    """How far before the high-water mark an incremental sync asks again: edits stamped in the same
-    second as the mark, committed late, or (an account's wall clock) in the hour the clocks go back
-    and repeat are not lost; records seen twice are merged once."""
+    """How far before the high-water mark an incremental sync asks again, so that edits stamped in
+    the same second as the mark, committed late, or (an account's wall clock) in the hour the clocks
+    go back and repeat are not lost; records seen twice are merged once."""
 
     def __init__(self, credential: Credentials, settings: Settings, *, session: requests.Session | None = None,
                  emulator: Any = None) -> None:
@@ -249,7 +249,7 @@ class BaseSession(Storing, Showing, Schedule):
 
     @property
     def now(self) -> pd.Timestamp:
-        """The account's "now": the demo account's anchored clock, or this machine's for a live one."""
+        """The account's "now", the demo account's anchored clock or this machine's for a live one."""
         if self.emulator is not None:
             now = pd.Timestamp(self._demo_now()).floor("s")  # the account's wall clock
             now = now.tz_convert("UTC").tz_localize(None) if now.tzinfo is not None else now

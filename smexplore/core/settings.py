@@ -110,7 +110,7 @@ class Settings:
 
     @property
     def retry_budget(self) -> float:
-        """``retry.budget``: seconds to keep retrying 429 and 5xx answers."""
+        """Seconds to keep retrying 429 and 5xx answers (``retry.budget``)."""
         return self.retry.budget
 
 

@@ -134,7 +134,7 @@ def overlaps(frame: pd.DataFrame) -> pd.DataFrame:
     compared only with those still running.
 
     Returns:
-        One row per overlapping pair: ``staff``, ``kind``, ``first`` and ``second`` (the records'
+        One row per overlapping pair, with ``staff``, ``kind``, ``first`` and ``second`` (the records'
         ``uuid``, or row numbers when there is none), their starts and ends, ``overlap_start`` and
         the ``overlap`` duration.
 

@@ -115,8 +115,9 @@ class Storing:
     # --- the local store ------------------------------------------------------------------------
     @property
     def store_path(self) -> Path:
-        """The local store's folder (shared by accounts: this one's files are under
-        ``<resource>/source=<system>/account=<account>/``; see ``sync``)."""
+        """The local store's folder, shared by accounts.
+
+        This one's files are under ``<resource>/source=<system>/account=<account>/`` (see ``sync``)."""
         return self._store.root
 
     def sync(self, resources: Sequence[str] | str | None = None, *, full: bool | None = None,
@@ -151,7 +152,7 @@ class Storing:
             force: Store a full pull's answer even when it empties a resource or halves it.
 
         Returns:
-            One row per resource: ``resource``, ``new``, ``changed``, ``deactivated`` (soft-deleted,
+            One row per resource, with ``resource``, ``new``, ``changed``, ``deactivated`` (soft-deleted,
             or gone from a full pull), ``requests`` (pages asked for; retries not counted),
             ``seconds`` taken (resources are synced side by side, up to four at a time), ``full``
             (every record was pulled) and ``note`` (what else happened: a forced answer, a damaged

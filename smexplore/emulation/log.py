@@ -40,8 +40,10 @@ class LoggedRequest:
 
     @property
     def resource(self) -> str:
-        """The resource the path addresses: ``job`` for ``/api_1.0/job/….json``, ``allocations`` for
-        ``/api/workspace/allocations/…``, ``jobs`` for ``/jobs.xml`` (empty for the prefix itself)."""
+        """The resource the path addresses (empty for the prefix itself).
+
+        ``job`` for ``/api_1.0/job/….json``, ``allocations`` for ``/api/workspace/allocations/…``,
+        ``jobs`` for ``/jobs.xml``."""
         path = self.path
         if self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):
             path = path[len(self.prefix):]

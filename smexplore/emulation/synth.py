@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 __all__ = ["ANCHOR", "iso_millis", "seeded_uuid", "unix_seconds"]
 
 ANCHOR = datetime(2026, 3, 2, 12, 0, 0)
-"""The demo data's "now": Monday 2 March 2026, noon. Every emulator's synthetic data is anchored
+"""The demo data's "now", Monday 2 March 2026 at noon. Every emulator's synthetic data is anchored
 here, so that notebooks and tests never drift with the calendar."""
 
 

@@ -79,7 +79,7 @@ _NAME_LISTS = {
 
 @dataclass(frozen=True)
 class Settings(BaseSettings):
-    """Every behaviour flag of a Ruddr Session (see ``smexplore.core.session.Settings``).
+    """Every behaviour flag of a Ruddr Session (see :class:`smexplore.core.settings.Settings`).
 
     Ruddr allows 20 requests a second (with bursts of 60) per workspace: the client keeps to 20 a
     second; the minute and day budgets are wide (the API sets none).
@@ -121,10 +121,27 @@ class Session(BaseSession):
     settings: Settings
 
     def frame(self, resource: str, where: Where = None, *, source: Source = None) -> pd.DataFrame:
-        """Records of a Ruddr list as a typed DataFrame; see ``BaseSession.frame``.
+        """Records of a Ruddr list as a typed DataFrame.
 
         Filters on ids, enumerations, names (``==``, ``contains`` …) and dates go to Ruddr as its
         query parameters where they are exact; the rest runs on the frame (``explain`` says which).
+
+        Args:
+            resource: The API name (see ``resources()``), its path, or its convenience method's name
+                (``time_entries`` and ``time-entries`` alike).
+            where: A filter expression (``sm.F.member_name == "…"``) or filter text, checked against the resource before
+                any request; an ``==`` or ``isin`` on a name column that names no one the session knows
+                warns (``UserWarning``, with the closest names) and still runs.
+            source: ``"api"``, ``"store"`` (the local copy ``sync`` keeps: same columns, dtypes and
+                filter semantics, no request), or ``None``: the store when the session is offline
+                and the store holds ``resource``, else the API.
+
+        Raises:
+            UnknownResourceError: No such resource.
+            FilterError: ``where`` is malformed, names an unknown field (``UnknownFieldError``), or
+                an operator or value does not fit a field's type.
+            StoreError: ``source="store"``, and the store does not hold ``resource``.
+            SMExploreError: The API refused or failed (a subclass says how).
         """
         result = super().frame(resource, where, source=source)
         order = [c for c in _ORDER.get(self._resource(resource).name, []) if c in result]

@@ -81,7 +81,7 @@ _NAMED_UUIDS = {key: column for column, key in DIRECT_KEYS.items() if column != 
 
 @dataclass(frozen=True)
 class Settings(BaseSettings):
-    """Every behaviour flag of a ServiceM8 Session (see ``smexplore.core.session.Settings``); the base
+    """Every behaviour flag of a ServiceM8 Session (see :class:`smexplore.core.settings.Settings`); the base
     URL defaults to ServiceM8's, and the limits to its 180 requests a minute and 20,000 a day."""
 
     base_url: str = DEFAULT_BASE_URL
@@ -316,12 +316,15 @@ class Session(BaseSession, WritesMixin):  # the base's methods first: WritesMixi
             force: Store a full pull's answer even when it empties a resource or halves it.
 
         Returns:
-            One row per resource: ``resource``, ``new``, ``changed``, ``deactivated``, ``requests``,
-            ``seconds``, ``full`` and ``note``.
+            One row per resource, with ``resource``, ``new``, ``changed``, ``deactivated``, ``requests``,
+            ``seconds``, ``full`` and ``note`` (as every Session's ``sync`` says).
 
         Raises:
-            UnknownResourceError, CacheMissError, SyncRefusedError, StoreError, SMExploreError: As
-            ``BaseSession.sync`` says.
+            UnknownResourceError: A name is no resource (nothing is pulled).
+            CacheMissError: The session is offline.
+            SyncRefusedError: A full pull's answer looked like a failure (an emptied or halved resource).
+            StoreError: The store folder cannot be written, or another sync held it too long.
+            SMExploreError: The API refused or failed; the store keeps what it held before.
         """
         if resources is None:
             resources = list(dict.fromkeys([*self.methods.values(), *resource_names()]))

@@ -250,8 +250,8 @@ class WritesMixin:
         """Allocate a job to a staff member in an allocation window; returns the allocation's uuid.
 
         Args:
-            job: The job's uuid or its job number (``generated_job_id``, e.g. ``1042``).
-            staff: The staff member's uuid or full name (``"Ava Lee"``).
+            job: The job's uuid or its job number (``generated_job_id``, e.g. ``2995``).
+            staff: The staff member's uuid or full name (``"James Fraser"``).
             allocation_date: When it shows on the staff member's schedule.
             window: The allocation window's uuid or name (``"Morning"``).
             expiry: When the allocation expires.

@@ -68,7 +68,7 @@ _PREVIEW = {
 
 @dataclass(frozen=True)
 class Settings(BaseSettings):
-    """Every behaviour flag of a Syncd Session (see ``smexplore.core.session.Settings``).
+    """Every behaviour flag of a Syncd Session (see :class:`smexplore.core.settings.Settings`).
 
     Syncd documents no rate limit: the client keeps to 25 requests a second and 1,500 a minute, a
     courtesy limit (10 a second until pages were fetched several at a time).
@@ -136,10 +136,27 @@ class Session(BaseSession, JobWrites):  # the base's methods first: JobWrites on
 
     # --- queries ------------------------------------------------------------------------------
     def frame(self, resource: str, where: Where = None, *, source: Source = None) -> pd.DataFrame:
-        """Records of a Syncd list as a typed DataFrame; see ``BaseSession.frame``.
+        """Records of a Syncd list as a typed DataFrame.
 
         On jobs, what the API selects by path (active, inactive, a job's children) and ``for=time``
         or ``for=expenses`` is asked of it; the rest runs on the frame (``explain`` says which).
+
+        Args:
+            resource: The API name (see ``resources()``), its path, or its convenience method's name
+                (``assignments`` and ``job_assignments`` alike).
+            where: A filter expression (``sm.F.user_name == "…"``) or filter text, checked against the resource before
+                any request; an ``==`` or ``isin`` on a name column that names no one the session knows
+                warns (``UserWarning``, with the closest names) and still runs.
+            source: ``"api"``, ``"store"`` (the local copy ``sync`` keeps: same columns, dtypes and
+                filter semantics, no request), or ``None``: the store when the session is offline
+                and the store holds ``resource``, else the API.
+
+        Raises:
+            UnknownResourceError: No such resource.
+            FilterError: ``where`` is malformed, names an unknown field (``UnknownFieldError``), or
+                an operator or value does not fit a field's type.
+            StoreError: ``source="store"``, and the store does not hold ``resource``.
+            SMExploreError: The API refused or failed (a subclass says how).
         """
         result = super().frame(resource, where, source=source)
         order = [c for c in _ORDER.get(self._resource(resource).name, []) if c in result]

@@ -52,7 +52,7 @@ class Explorer(widgets.VBox):
         monday = today - timedelta(days=today.weekday())
         self.start = widgets.DatePicker(value=monday, description="from")
         self.end = widgets.DatePicker(value=monday + timedelta(days=6), description="to")
-        self.timeline = widgets.Image(format="png")
+        self.timeline = widgets.Image(format="png", layout=widgets.Layout(display="none"))
         self.timeline.add_class("smexplore-timeline")
         self.message = widgets.HTML()
         self.message.add_class("smexplore-explorer-message")
@@ -71,7 +71,7 @@ class Explorer(widgets.VBox):
         self.builder.observe(lambda _: self._draw(), names="frame")
         self._slot.children = [self.builder]
         self._range.layout.display = None if resource in self.session.timeline_resources else "none"
-        self.timeline.value = b""
+        self._picture(b"")
         self.message.value = ""
 
     def run(self) -> pd.DataFrame:
@@ -80,17 +80,22 @@ class Explorer(widgets.VBox):
 
     def _draw(self) -> None:
         frame = self.builder.frame
-        self.timeline.value = b""
+        self._picture(b"")
         if frame is None or self.builder.resource not in self.session.timeline_resources:
             return
         if self.start.value is None or self.end.value is None or self.end.value < self.start.value:
             self.message.value = error_html("choose a date range (from ≤ to) for the timeline")
             return
         try:
-            self.timeline.value = _timeline_png(self.session._timeline_rows(frame), self.start.value, self.end.value)
+            self._picture(_timeline_png(self.session._timeline_rows(frame), self.start.value, self.end.value))
             self.message.value = ""
         except (ValueError, SMExploreError) as exc:
             self.message.value = error_html(f"timeline: {exc}")
+
+    def _picture(self, png: bytes) -> None:
+        """Show the timeline, or no image at all while there is none (not an empty, broken one)."""
+        self.timeline.value = png
+        self.timeline.layout.display = None if png else "none"
 
     def __repr__(self) -> str:
         return f"<Explorer {self.builder!r}>"

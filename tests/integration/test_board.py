@@ -35,6 +35,7 @@ def _allocation(model: BoardModel) -> Any:
 def test_periods_start_on_their_first_day_and_move_whole(servicem8: Any) -> None:
     model = BoardModel(servicem8, start="2026-03-04 15:00")
     assert (model.start, model.end, model.title) == (MONDAY, MONDAY + pd.Timedelta(days=7), "Week of Mon 2 Mar 2026")
+    assert repr(model) == "<BoardModel Week of Mon 2 Mar 2026: servicem8; selected nothing>"
     model.next()
     assert model.start == pd.Timestamp("2026-03-09")
     model.previous()
@@ -211,6 +212,7 @@ def test_the_widget_moves_selects_and_shows_a_refused_write(servicem8: Any, rudd
     bar = next(b for b in board.canvas.bars if b["kind"] == "allocation")
     board.canvas.selected = bar["key"]  # what a click in the browser sets
     uuid = bar["key"].split(":")[2]
+    assert repr(board) == f"<Board Week of Mon 2 Mar 2026: servicem8; selected {bar['key']}>"
     assert uuid in board.selected_table.value and board.selected["record_id"].iloc[0] == uuid
     assert board.actions.layout.display != "none" and board.assignee.options
     board.unallocate_button.click()

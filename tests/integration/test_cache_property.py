@@ -77,8 +77,8 @@ RETRY_BUDGET = 1.0  # one retry (after 0.5 s), then the error
 LATENCY = 0.02  # seconds per answer while an interrupt waits for its moment
 REPLY_TIMEOUT = 20.0  # seconds a worker has to answer any command
 STAGGERS = (0.0, 0.005, 0.02, 0.05)  # seconds between the two commands of a Together
-# What an offline pull may raise, fault or no fault, when an answer it needs is not cached: the README
-# says "offline=True serves from the cache only; a miss raises CacheMissError".
+# What an offline pull may raise, fault or no fault, when an answer it needs is not cached: the guide
+# (docs/guide/sessions.md) says "offline=True serves from the cache only; a miss raises CacheMissError".
 OFFLINE_MISS = "CacheMissError"
 SLEEPS = {"cursors": 0.0, "answers": EXPIRE_AFTER + 0.2}  # real seconds waited
 WORKERS = ("A", "B")

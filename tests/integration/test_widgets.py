@@ -142,6 +142,7 @@ def test_text_repr_where_widgets_cannot_render(session: sm.Session) -> None:
 def test_explorer_shows_count_table_and_timeline(session: sm.Session) -> None:
     explorer = sm.Explorer(session)
     assert explorer.resource.value == "jobactivity"
+    assert explorer.timeline.layout.display == "none"  # no picture yet: none shown (not a broken one)
     today = session.now.date()
     assert explorer.start.value.weekday() == 0 and explorer.start.value <= today <= explorer.end.value  # this week
     assert (explorer.end.value - explorer.start.value).days == 6
@@ -150,9 +151,10 @@ def test_explorer_shows_count_table_and_timeline(session: sm.Session) -> None:
     row.editors[0].value, row.editors[1].value = date(2026, 3, 2), date(2026, 3, 8)
     explorer.builder.run_button.click()
     assert explorer.builder.frame is not None and len(explorer.builder.frame) > 0
-    assert bytes(explorer.timeline.value).startswith(b"\x89PNG")
+    assert bytes(explorer.timeline.value).startswith(b"\x89PNG") and explorer.timeline.layout.display is None
     explorer.end.value = date(2026, 2, 1)  # before the start
     assert "date range" in explorer.message.value and bytes(explorer.timeline.value) == b""
+    assert explorer.timeline.layout.display == "none"
     explorer.resource.value = "job"
     assert explorer.builder.resource == "job" and explorer._range.layout.display == "none"
     explorer.run()

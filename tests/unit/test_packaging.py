@@ -28,8 +28,9 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parent.parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 # Folders the sdist carries besides the package (MANIFEST.in), and single files.
-SDIST_FOLDERS = ("tests", "tools", "notebooks", "binder", "benchmarks", "constraints")
-SDIST_FILES = ("LICENSE", "README.md", "pyproject.toml", "MANIFEST.in", "Makefile")
+SDIST_FOLDERS = ("tests", "tools", "notebooks", "binder", "benchmarks", "constraints", "docs")
+SDIST_FILES = ("LICENSE", "README.md", "pyproject.toml", "MANIFEST.in", "Makefile", "CHANGELOG.md", "conftest.py",
+               ".readthedocs.yaml")
 # Imported module → distribution, where the names differ (none yet; e.g. "yaml": "PyYAML").
 ALIASES: dict[str, str] = {}
 # Work-tree debris that is never part of the source (mirrors .gitignore, for copies without git).

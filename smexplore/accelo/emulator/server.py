@@ -73,8 +73,7 @@ class AcceloEmulator(EmulatorServer):
         faults: The fault plan in force.
         limiter: The deployment's limit (a ``FixedWindow`` named ``hour``).
         link: The modelled link (``Link``: latency and bandwidth); assign another at any time.
-        base_url: ``http://HOST:PORT/api/v0`` of the running server.
-        token_url: ``http://HOST:PORT/oauth2/v0/token`` of the running server.
+        base_url: ``http://HOST:PORT/api/v0`` of the running server (``token_url``: its token endpoint).
     """
 
     url_prefix: ClassVar[str] = API_PREFIX

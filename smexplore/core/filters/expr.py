@@ -354,7 +354,7 @@ class _FieldFactory:
 
 
 F = _FieldFactory()
-"""Builds filter expressions: ``F.start_date >= "2026-03-01"``, ``F["status"].isin([...])``."""
+"""Builds filter expressions, such as ``F.start_date >= "2026-03-01"`` or ``F["status"].isin([...])``."""
 
 
 def _text_value(text: str, quoted: bool) -> Any:

@@ -123,7 +123,7 @@ class Plan:
 
     @property
     def filter(self) -> str:
-        """The server filter as text (``""``: none, every record is pulled)."""
+        """The server filter as text, ``""`` when none is sent (then every record is pulled)."""
         return self.dialect.text(self.sent) if self.dialect is not None and self.sent else ""
 
     @property
@@ -142,7 +142,7 @@ class Plan:
 
     @property
     def local(self) -> Expr | None:
-        """What runs on the DataFrame after the pull (``None``: nothing)."""
+        """What runs on the DataFrame after the pull (``None`` when nothing does)."""
         parts = [step.condition for step in self.steps if step.local]
         if not parts:
             return None

@@ -98,7 +98,7 @@ class RuddrEmulator(EmulatorServer):
 
     @property
     def api_access(self) -> bool:
-        """Whether the workspace's API access is on (off: every authenticated request is 423)."""
+        """Whether the workspace's API access is on (when off, every authenticated request is 423)."""
         return self.app.api_access
 
     @api_access.setter

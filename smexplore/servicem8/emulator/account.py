@@ -35,6 +35,8 @@ SCALES: dict[str, Scale] = {
     "medium": Scale(jobs=20_000, staff=(30, 40), history_days=3 * 365),
     "large": Scale(jobs=27_000, staff=(50, 60), history_days=3 * 365),
 }
+"""The sizes of the synthetic account by name (``scale=`` of ``build_account``, ``Emulator`` and ``demo``),
+each a ``Scale``: how many jobs, how many staff (a range) and how many days of history."""
 
 
 @dataclass

@@ -15,7 +15,7 @@ from .synth import Account, build_account
 __all__ = ["DEMO_API_KEY", "Emulator"]
 
 DEMO_API_KEY = "smexplore-demo-key-0000"
-"""The fixed API key the demo account accepts (public on purpose: it guards nothing real)."""
+"""The fixed API key the demo account accepts, public on purpose (it guards nothing real)."""
 
 
 class Emulator(EmulatorServer):
