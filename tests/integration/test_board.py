@@ -234,5 +234,5 @@ def test_frames_the_model_hands_out_are_the_callers_to_change(servicem8: Any) ->
     model = BoardModel(servicem8, start=MONDAY)
     frame, free = model.frame(), model.free()
     frame["note"] = "mine"
-    free.drop(free.index, inplace=True)
-    assert "note" not in model.frame().columns and len(model.free()) > 0  # what is drawn is unchanged
+    free.iloc[:, :] = None
+    assert "note" not in model.frame().columns and model.free().notna().all(axis=None)  # what is drawn is unchanged

@@ -151,9 +151,9 @@ def test_floor_constraints_pin_every_dependency_at_its_declared_minimum() -> Non
 
 
 def _imports(folder: Path) -> set[str]:
-    """Top-level modules imported anywhere under ``folder`` (absolute imports; lazy ones included)."""
+    """Top-level modules imported anywhere under ``folder``, or in that one file (absolute imports; lazy ones included)."""
     found = set()
-    for path in folder.rglob("*.py"):
+    for path in ([folder] if folder.is_file() else folder.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 found |= {alias.name.split(".")[0] for alias in node.names}
@@ -177,8 +177,15 @@ def test_every_import_is_declared() -> None:
     runtime = set(_requirements(PROJECT["dependencies"]))
     extras = PROJECT["optional-dependencies"]
     core = runtime | set(_requirements(extras["test-core"]))
-    everything = core | {n for n in _requirements(extras["test"]) if n != "smexplore"}
+    test = _requirements(extras["test"])
+    included = {extra for extra in test["smexplore"].extras}  # smexplore[test-core,lint,board,docs]
+    everything = core | {n for n in test if n != "smexplore"}
+    everything |= {n for extra in included for n in _requirements(extras[extra])}
     assert _distributions(_imports(ROOT / "smexplore")) <= runtime
     for folder in ("unit", "integration"):  # these run in the floor environment: test-core only
         assert _distributions(_imports(ROOT / "tests" / folder)) <= core, folder
+    # The documentation site and the examples' runner need only the docs extra.
+    assert _distributions(_imports(ROOT / "docs") | _imports(ROOT / "conftest.py")) <= runtime | set(
+        _requirements(extras["docs"]))
+    assert "docs" in included
     assert _distributions(_imports(ROOT / "tests") | _imports(ROOT / "tools") | _imports(ROOT / "benchmarks")) <= everything
