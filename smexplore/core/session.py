@@ -88,6 +88,9 @@ class BaseSession(Storing, Showing, Schedule):
     """Convenience method → resource, for ``resources()``."""
     timeline_resources: ClassVar[tuple[str, ...]] = ()
     """Resources whose frames the Explorer draws as a timeline (the first is the one it shows first)."""
+    frame_order: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """Resource → the columns its frames are sorted by (stably; those the frame has), where the API's
+    own order is not the one a reader expects (Ruddr's allocations by start, not by id)."""
     changed_field: ClassVar[str | None] = None
     """The field that says when a record last changed, if the API filters on it (``sync`` then pulls
     only what changed; ``None``: every sync pulls every record)."""
@@ -211,7 +214,11 @@ class BaseSession(Storing, Showing, Schedule):
         pulled, fetched_at = len(result), result.attrs["fetched_at"]
         if local is not None:
             result = result[evaluate(local, result, spec, self.settings.timezone)].reset_index(drop=True)
-        return self._finish(result, spec, planned, pulled, fetched_at, stored)
+        result = self._finish(result, spec, planned, pulled, fetched_at, stored)
+        order = [column for column in self.frame_order.get(spec.name, ()) if column in result]
+        if order and len(result):
+            result = result.sort_values(order, kind="stable", ignore_index=True)
+        return result
 
     def _finish(self, result: pd.DataFrame, spec: Resource, planned: Plan, pulled: int,
                 fetched_at: str, stored: bool = False) -> pd.DataFrame:

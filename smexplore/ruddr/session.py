@@ -54,8 +54,6 @@ METHODS = {
     "tasks": "project-tasks",
 }
 # The column a list's frame is sorted by (the API sends newest ``createdAt`` first).
-_ORDER = {"allocations": ["start", "end"], "time-entries": ["date"]}
-
 # The columns the widgets' preview shows first (ids are left out of it: these name them).
 _PREVIEW = {
     "allocations": ("member_name", "placeholder_name", "project_name", "start", "end", "total_hours"),
@@ -117,37 +115,9 @@ class Session(BaseSession):
     display_name: ClassVar[str] = "smexplore.ruddr.Session"
     wire: ClassVar[Wire] = API_WIRE
     methods: ClassVar[Mapping[str, str]] = METHODS
+    frame_order: ClassVar[Mapping[str, tuple[str, ...]]] = {"allocations": ("start", "end"), "time-entries": ("date",)}
     timeline_resources: ClassVar[tuple[str, ...]] = ("allocations", "time-entries")
     settings: Settings
-
-    def frame(self, resource: str, where: Where = None, *, source: Source = None) -> pd.DataFrame:
-        """Records of a Ruddr list as a typed DataFrame.
-
-        Filters on ids, enumerations, names (``==``, ``contains`` …) and dates go to Ruddr as its
-        query parameters where they are exact; the rest runs on the frame (``explain`` says which).
-
-        Args:
-            resource: The API name (see ``resources()``), its path, or its convenience method's name
-                (``time_entries`` and ``time-entries`` alike).
-            where: A filter expression (``sm.F.member_name == "…"``) or filter text, checked against the resource before
-                any request; an ``==`` or ``isin`` on a name column that names no one the session knows
-                warns (``UserWarning``, with the closest names) and still runs.
-            source: ``"api"``, ``"store"`` (the local copy ``sync`` keeps: same columns, dtypes and
-                filter semantics, no request), or ``None``: the store when the session is offline
-                and the store holds ``resource``, else the API.
-
-        Raises:
-            UnknownResourceError: No such resource.
-            FilterError: ``where`` is malformed, names an unknown field (``UnknownFieldError``), or
-                an operator or value does not fit a field's type.
-            StoreError: ``source="store"``, and the store does not hold ``resource``.
-            SMExploreError: The API refused or failed (a subclass says how).
-        """
-        result = super().frame(resource, where, source=source)
-        order = [c for c in _ORDER.get(self._resource(resource).name, []) if c in result]
-        if order and len(result):
-            result = result.sort_values(order, kind="stable", ignore_index=True)
-        return result
 
     def allocations(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Allocations of members and placeholders (``/allocations``), by start."""

@@ -56,7 +56,6 @@ METHODS = {"jobs": "jobs", "job_types": "job_types", "assignments": "job_assignm
 # What each list always asks to include: the assignments' users, groups and jobs (names in place of ids), and
 # the audit stamps where they come only when asked for.
 _INCLUDES = {"jobs": "timestamps", "users": "timestamps", "job_assignments": "users,user_groups,jobs,timestamps"}
-_ORDER = {"time_entries": ["date", "start_time", "id"]}
 _PREVIEW = {
     "jobs": ("path", "job_type_name", "active", "effectively_active"),
     "job_types": ("name", "depth", "allow_time_entries"),
@@ -131,39 +130,11 @@ class Session(BaseSession, JobWrites):  # the base's methods first: JobWrites on
     display_name: ClassVar[str] = "smexplore.syncd.Session"
     wire: ClassVar[Wire] = API_WIRE
     methods: ClassVar[Mapping[str, str]] = METHODS
+    frame_order: ClassVar[Mapping[str, tuple[str, ...]]] = {"time_entries": ("date", "start_time", "id")}
     timeline_resources: ClassVar[tuple[str, ...]] = ("time_entries",)
     settings: Settings
 
     # --- queries ------------------------------------------------------------------------------
-    def frame(self, resource: str, where: Where = None, *, source: Source = None) -> pd.DataFrame:
-        """Records of a Syncd list as a typed DataFrame.
-
-        On jobs, what the API selects by path (active, inactive, a job's children) and ``for=time``
-        or ``for=expenses`` is asked of it; the rest runs on the frame (``explain`` says which).
-
-        Args:
-            resource: The API name (see ``resources()``), its path, or its convenience method's name
-                (``assignments`` and ``job_assignments`` alike).
-            where: A filter expression (``sm.F.user_name == "…"``) or filter text, checked against the resource before
-                any request; an ``==`` or ``isin`` on a name column that names no one the session knows
-                warns (``UserWarning``, with the closest names) and still runs.
-            source: ``"api"``, ``"store"`` (the local copy ``sync`` keeps: same columns, dtypes and
-                filter semantics, no request), or ``None``: the store when the session is offline
-                and the store holds ``resource``, else the API.
-
-        Raises:
-            UnknownResourceError: No such resource.
-            FilterError: ``where`` is malformed, names an unknown field (``UnknownFieldError``), or
-                an operator or value does not fit a field's type.
-            StoreError: ``source="store"``, and the store does not hold ``resource``.
-            SMExploreError: The API refused or failed (a subclass says how).
-        """
-        result = super().frame(resource, where, source=source)
-        order = [c for c in _ORDER.get(self._resource(resource).name, []) if c in result]
-        if order and len(result):
-            result = result.sort_values(order, kind="stable", ignore_index=True)
-        return result
-
     def jobs(self, where: Where = None, *, source: Source = None) -> pd.DataFrame:
         """Jobs (``/jobs.xml``), with ``depth``, ``path``, ``root_id``, ``root_name`` and ``job_type_name``."""
         return self.frame("jobs", where, source=source)
