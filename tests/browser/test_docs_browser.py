@@ -1,7 +1,7 @@
 """The documentation site in a real browser: Debian's Chromium, driven by Playwright, reads the built site.
 
-The site (``docs_site``: built as ``make docs`` builds it) is served by Python's ``http.server`` on
-loopback, as a static host would serve it, and every request that leaves loopback is refused: the
+The site (``docs_site``: built as ``make docs`` builds it) is served as static files on loopback
+(werkzeug's ``SharedDataMiddleware`` behind the conformance tests' ``serve``), as a static host would, and every request that leaves loopback is refused: the
 pages must need no CDN and no internet. The tests open the index (its navigation lists the four
 connector guides), a connector guide (headings and a highlighted example), a rendered notebook
 (its charts decoded) and two notebooks whose widgets are drawn from their saved state with the
@@ -11,41 +11,28 @@ to ``test-artifacts/docs/``.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from tests.browser.conftest import ARTEFACTS, VIEWPORT, screenshot
+from tests.conformance.strict import serve
 
 CONNECTORS = ("servicem8", "ruddr", "accelo", "syncd")
 WIDGETS_JS = "_static/widgets/embed-amd.js"
 WIDGET_TIMEOUT_MS = 30_000
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """Say nothing on stderr for each request."""
-
-
 @pytest.fixture(scope="module")
 def site_url(docs_site: Path) -> Iterator[str]:
     """The built site served over HTTP on loopback (a free port); yields its base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(docs_site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve(SharedDataMiddleware(NotFound(), {"/": str(docs_site)})) as url:
+        yield url
 
 
 @dataclass
